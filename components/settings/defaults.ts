@@ -1,0 +1,150 @@
+/**
+ * Per-environment defaults, applied in one place: a stack's raw config is deep-merged
+ * onto `profileFor(...)` before the schema parses it. The seed's promises (8 GB LRU
+ * Redis with RDB + AOF, threaded I/O, lazy freeing; PgBouncer transaction pooling of
+ * 1000 clients onto 100 server connections) are the base; production tightens it.
+ */
+import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS } from "../thresholds/thresholds";
+import type { SettingsInput } from "./schema";
+
+type Profile = Omit<SettingsInput, "project" | "environment" | "production" | "platform" | "region">;
+
+const thresholdDefaults = Object.fromEntries(
+  THRESHOLD_KEYS.map((k) => [k, { warning: DOCUMENTED_THRESHOLDS[k].warning, critical: DOCUMENTED_THRESHOLDS[k].critical }]),
+) as Profile["alarms"]["thresholds"];
+
+export const BASE_PROFILE: Profile = {
+  network: { privateSubnets: [], appSecurityGroupIds: [], adminSecurityGroupIds: [] },
+  redis: {
+    engine: "redis",
+    engineVersion: "7.1",
+    nodeType: "cache.r7g.large",
+    replicas: 1,
+    clusterMode: { enabled: false, shards: 1 },
+    multiAz: false,
+    automaticFailover: true,
+    port: 6379,
+    maxmemoryMb: 8192,
+    maxmemoryPolicy: "allkeys-lru",
+    persistence: { rdb: true, aof: true },
+    ioThreads: 4,
+    lazyFree: true,
+    slowlogLogSlowerThanUs: 10_000,
+    slowlogMaxLen: 128,
+    latencyMonitorThresholdMs: 100,
+    disabledCommands: ["FLUSHALL", "FLUSHDB", "KEYS", "DEBUG"],
+    transitEncryption: true,
+    atRestEncryption: true,
+    snapshotRetentionDays: 1,
+    snapshotWindow: "03:00-04:00",
+    maintenanceWindow: "sun:05:00-sun:06:00",
+    logRetentionDays: 30,
+    sentinel: { count: 3, quorum: 2, masterName: "datatier", downAfterMs: 1000, failoverTimeoutMs: 5000, port: 26379 },
+  },
+  postgres: {
+    engineVersion: "15",
+    instanceClass: "db.r6g.large",
+    replicas: 1,
+    multiAz: false,
+    allocatedStorageGb: 100,
+    maxAllocatedStorageGb: 1000,
+    port: 5432,
+    databaseName: "app",
+    masterUsername: "dbadmin",
+    backupRetentionDays: 7,
+    backupWindow: "02:00-03:00",
+    maintenanceWindow: "sun:04:00-sun:05:00",
+    deletionProtection: false,
+    performanceInsights: { enabled: true, retentionDays: 7 },
+    monitoringIntervalSeconds: 60,
+    maxConnections: 250,
+    reservedConnections: 10,
+    logMinDurationStatementMs: 500,
+    parameters: {},
+    manageRoles: true,
+    logRetentionDays: 30,
+    partitionPairs: [
+      { legacy: "revenue_transactions", partitioned: "revenue_transactions_partitioned", timestampColumn: "created_at" },
+      { legacy: "expense_transactions", partitioned: "expense_transactions_partitioned", timestampColumn: "created_at" },
+    ],
+  },
+  pgbouncer: {
+    baseImage: "edoburu/pgbouncer:v1.23.1-p3",
+    port: 6432,
+    poolMode: "transaction",
+    maxClientConn: 1000,
+    defaultPoolSize: 100,
+    minPoolSize: 0,
+    reservePoolSize: 5,
+    reservePoolTimeoutSeconds: 3,
+    serverIdleTimeoutSeconds: 600,
+    queryWaitTimeoutSeconds: 120,
+    clientIdleTimeoutSeconds: 0,
+    serverCheckDelaySeconds: 30,
+    authType: "scram-sha-256",
+    adminUser: "pgbouncer_admin",
+    statsUser: "pgbouncer_stats",
+    maxWaitingClients: 0,
+    tls: { client: "disable", server: "prefer" },
+    desiredCount: 1,
+    minCount: 1,
+    maxCount: 2,
+    cpu: 512,
+    memoryMb: 1024,
+    cpuTargetPercent: 60,
+    logRetentionDays: 30,
+  },
+  alarms: {
+    enabled: true,
+    thresholds: thresholdDefaults,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    periodSeconds: 60,
+    customMetricNamespace: "DataTier",
+    notifications: { warningEmails: [], criticalEmails: [], httpsEndpoints: [] },
+    baseline: {
+      rdsCpuPercent: 80,
+      rdsFreeableMemoryMb: 512,
+      rdsFreeStorageGb: 10,
+      rdsConnectionsPercentOfMax: 80,
+      redisEngineCpuPercent: 80,
+      redisEvictionsPerMinute: 100,
+      redisCurrentConnections: 5000,
+    },
+    dashboard: true,
+  },
+  tags: {},
+};
+
+/** What production changes from the base: the rules in rules.ts demand these too. */
+export const PRODUCTION_OVERRIDES = {
+  redis: { replicas: 2, multiAz: true, automaticFailover: true, snapshotRetentionDays: 7 },
+  postgres: { replicas: 2, multiAz: true, backupRetentionDays: 14, deletionProtection: true, maxConnections: 1000 },
+  pgbouncer: { desiredCount: 2, minCount: 2, maxCount: 4, tls: { client: "require", server: "require" } },
+} as const;
+
+/** Self-managed nodes (docker, sandbox) have no TLS material or at-rest encryption of their own. */
+export const DOCKER_OVERRIDES = {
+  redis: { transitEncryption: false, atRestEncryption: false },
+  pgbouncer: { tls: { client: "disable", server: "disable" } },
+} as const;
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where arrays and scalars from `over` replace, objects merge. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out as T;
+}
+
+/** The defaults for one environment and platform, before the stack's own values. */
+export function profileFor(opts: { production: boolean; platform: unknown }): Profile {
+  let p: Profile = structuredClone(BASE_PROFILE);
+  if (opts.platform === "docker") p = deepMerge(p, DOCKER_OVERRIDES);
+  if (opts.production) p = deepMerge(p, PRODUCTION_OVERRIDES);
+  return p;
+}

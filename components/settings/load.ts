@@ -1,0 +1,132 @@
+/**
+ * Turns a stack's raw configuration into validated `Settings`, or a `SettingsError`
+ * listing every problem (config key path, offending value, what was expected).
+ * Pure: the Pulumi program and the offline tools both call it before registering
+ * anything.
+ */
+import { z } from "zod";
+import { deepMerge, isPlainObject, profileFor } from "./defaults";
+import { checkRules } from "./rules";
+import { settingsShape, type Settings } from "./schema";
+
+export interface SettingsProblem {
+  /** Config key path as a user writes it, e.g. "data-tier:redis.replicas". */
+  key: string;
+  /** The value found there (undefined when missing). */
+  value: unknown;
+  /** What was expected. */
+  message: string;
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly problems: SettingsProblem[],
+    readonly source: string,
+  ) {
+    super(formatProblems(problems, source));
+    this.name = "SettingsError";
+  }
+}
+
+export function formatProblems(problems: SettingsProblem[], source: string): string {
+  const lines = problems.map((p) => `  - ${p.key}${p.value === undefined ? "" : ` = ${renderValue(p.value)}`}: ${p.message}`);
+  return `Invalid stack settings in ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+}
+
+function renderValue(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/**
+ * Raw stack configuration: top-level keys of the project namespace without the
+ * prefix (`platform`, `redis`, ...), already JSON-decoded, plus `aws:region`.
+ */
+export interface RawStackConfig {
+  project: string;
+  stack: string;
+  /** Where the values came from, for messages (e.g. "Pulumi.prod.yaml"). */
+  source?: string;
+  values: Record<string, unknown>;
+  awsRegion?: string;
+}
+
+const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "tags"] as const;
+
+function keyOf(project: string, path: PropertyKey[]): string {
+  const [head, ...rest] = path.map(String);
+  if (head === "region") return "aws:region";
+  if (head === "project") return "Pulumi.yaml name";
+  return `${project}:${head}${rest.map((r) => (/^\d+$/.test(r) ? `[${r}]` : `.${r}`)).join("")}`;
+}
+
+function valueAt(obj: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (expected ${issue.expected})`;
+  return issue.message;
+}
+
+export function parseSettings(raw: RawStackConfig): Settings {
+  const source = raw.source ?? `stack "${raw.stack}"`;
+  const problems: SettingsProblem[] = [];
+  for (const k of Object.keys(raw.values)) {
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) {
+      problems.push({ key: `${raw.project}:${k}`, value: undefined, message: `unknown setting; expected one of ${TOP_LEVEL_KEYS.join(", ")}` });
+    }
+  }
+  const environment = raw.values.environment ?? raw.stack;
+  const production = raw.values.production ?? environment === "prod";
+  const candidate: Record<string, unknown> = deepMerge(
+    { ...profileFor({ production: production === true, platform: raw.values.platform }) } as Record<string, unknown>,
+    Object.fromEntries(Object.entries(raw.values).filter(([k]) => (TOP_LEVEL_KEYS as readonly string[]).includes(k))),
+  );
+  candidate.project = raw.project;
+  candidate.environment = environment;
+  candidate.production = production;
+  if (raw.awsRegion !== undefined) candidate.region = raw.awsRegion;
+
+  const parsed = settingsShape.safeParse(candidate);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path;
+      problems.push({ key: keyOf(raw.project, path), value: issue.code === "unrecognized_keys" ? undefined : valueAt(candidate, path), message: describeZodIssue(issue) });
+    }
+    throw new SettingsError(problems, source);
+  }
+  checkRules(parsed.data, {
+    issue: (path, message) => problems.push({ key: keyOf(raw.project, path), value: valueAt(parsed.data, path), message }),
+  });
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return parsed.data;
+}
+
+/** Decodes a Pulumi config value: objects and numbers arrive JSON-encoded, strings as is. */
+export function decodeConfigValue(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** Builds `RawStackConfig.values` from a flat namespaced map such as `pulumi.runtime.allConfig()`. */
+export function valuesFromNamespacedConfig(project: string, all: Record<string, string>): { values: Record<string, unknown>; awsRegion?: string } {
+  const values: Record<string, unknown> = {};
+  let awsRegion: string | undefined;
+  for (const [k, v] of Object.entries(all)) {
+    if (k === "aws:region") awsRegion = v;
+    else if (k.startsWith(`${project}:`)) values[k.slice(project.length + 1)] = decodeConfigValue(v);
+  }
+  return { values, awsRegion };
+}
+
+export { isPlainObject };

@@ -1,0 +1,277 @@
+/**
+ * The one schema for a stack's configuration. Raw config (from Pulumi config or a
+ * stack file) is merged onto the environment profile (defaults.ts) and then parsed
+ * here; every field is therefore required at this point and the parsed value is the
+ * fully resolved `Settings` the whole program reads.
+ *
+ * Objects are strict: an unknown key (a typo such as `replica`) is an error, not a
+ * silently ignored setting.
+ */
+import { z } from "zod";
+import { THRESHOLD_KEYS, DOCUMENTED_THRESHOLDS, levelsOrdered } from "../thresholds/thresholds";
+
+const hhmm = "([01]\\d|2[0-3]):[0-5]\\d";
+const day = "(mon|tue|wed|thu|fri|sat|sun)";
+/** ElastiCache/RDS daily window, e.g. "03:00-04:00". */
+export const dailyWindow = z
+  .string()
+  .regex(new RegExp(`^${hhmm}-${hhmm}$`), { message: 'expected a UTC window "hh:mm-hh:mm", e.g. "03:00-04:00"' });
+/** Weekly maintenance window, e.g. "sun:05:00-sun:06:00". */
+export const weeklyWindow = z.string().regex(new RegExp(`^${day}:${hhmm}-${day}:${hhmm}$`), {
+  message: 'expected a UTC window "ddd:hh:mm-ddd:hh:mm", e.g. "sun:05:00-sun:06:00"',
+});
+
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, { message: "expected a KMS key or alias ARN" });
+
+const port = z.int().min(1024, { message: "expected a port from 1024 to 65535" }).max(65535, {
+  message: "expected a port from 1024 to 65535",
+});
+
+const logRetentionDays = z.union(
+  [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((n) =>
+    z.literal(n),
+  ),
+  { message: "expected a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days)" },
+);
+
+/** Redis commands Sentinel and the smoke suite rely on: they can never be disabled. */
+export const REDIS_COMMANDS_REQUIRED_BY_SENTINEL = [
+  "CONFIG",
+  "REPLICAOF",
+  "SLAVEOF",
+  "INFO",
+  "PING",
+  "ROLE",
+  "CLIENT",
+  "PUBLISH",
+  "SUBSCRIBE",
+  "SCRIPT",
+  "MULTI",
+  "EXEC",
+  "WAIT",
+] as const;
+
+export const network = z.strictObject({
+  /** VPC the data tier lives in (AWS). */
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'expected a VPC id "vpc-..."' }).optional(),
+  /** Private subnets, with their availability zone so Multi-AZ can be checked before deploy. */
+  privateSubnets: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id "subnet-..."' }),
+        availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, {
+          message: 'expected an availability zone such as "us-east-1a"',
+        }),
+      }),
+    )
+    .default([]),
+  /** Security groups of the application tier: the only clients of PgBouncer and Redis. */
+  appSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'expected "sg-..."' })).default([]),
+  /** Security groups of operators / bastions, admitted to Postgres and Redis directly. */
+  adminSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'expected "sg-..."' })).default([]),
+  /** Docker network name for the docker platform. */
+  dockerNetworkName: z.string().min(1).optional(),
+});
+
+export const redis = z.strictObject({
+  engine: z.enum(["redis", "valkey"]),
+  /** Major.minor engine version; the policy pack holds the supported list. */
+  engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'expected "major.minor", e.g. "7.1"' }),
+  /** ElastiCache node type. */
+  nodeType: z.string().regex(/^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$/, { message: 'expected an ElastiCache node type such as "cache.r7g.large"' }),
+  /** Replication group id; defaults to "<project>-<environment>-redis". */
+  replicationGroupId: z.string().optional(),
+  /** Replicas per shard (0-5). */
+  replicas: z.int().min(0).max(5, { message: "ElastiCache allows at most 5 replicas per shard" }),
+  clusterMode: z.strictObject({
+    enabled: z.boolean(),
+    shards: z.int().min(1).max(500),
+  }),
+  multiAz: z.boolean(),
+  automaticFailover: z.boolean(),
+  port,
+  /** maxmemory for self-managed nodes (docker, sandbox); ElastiCache sizes by node type. */
+  maxmemoryMb: z.int().min(16),
+  maxmemoryPolicy: z.enum([
+    "allkeys-lru",
+    "volatile-lru",
+    "allkeys-lfu",
+    "volatile-lfu",
+    "allkeys-random",
+    "volatile-random",
+    "volatile-ttl",
+    "noeviction",
+  ]),
+  persistence: z.strictObject({ rdb: z.boolean(), aof: z.boolean() }),
+  ioThreads: z.int().min(1).max(16),
+  lazyFree: z.boolean(),
+  slowlogLogSlowerThanUs: z.int().min(0),
+  slowlogMaxLen: z.int().min(1),
+  latencyMonitorThresholdMs: z.int().min(0),
+  /** Commands renamed away on self-managed nodes (ElastiCache already restricts them). */
+  disabledCommands: z.array(z.string().regex(/^[A-Z][A-Z-]*$/, { message: "expected an upper-case command name" })),
+  transitEncryption: z.boolean(),
+  atRestEncryption: z.boolean(),
+  kmsKeyArn: kmsKeyArn.optional(),
+  snapshotRetentionDays: z.int().min(0).max(35),
+  snapshotWindow: dailyWindow,
+  maintenanceWindow: weeklyWindow,
+  logRetentionDays,
+  sentinel: z.strictObject({
+    count: z.int().min(1),
+    quorum: z.int().min(1),
+    masterName: z.string().regex(/^[a-zA-Z0-9._-]+$/),
+    downAfterMs: z.int().min(100),
+    failoverTimeoutMs: z.int().min(1000),
+    port,
+  }),
+});
+
+/** RDS instance classes we know; an unknown family is almost always a typo. */
+export const RDS_INSTANCE_CLASS =
+  /^db\.(t3|t4g|m5|m5d|m6g|m6gd|m6i|m6id|m6in|m7g|m7gd|m7i|m8g|r5|r5b|r5d|r6g|r6gd|r6i|r6id|r6in|r7g|r7gd|r7i|r8g|x2g|x2iedn)\.(micro|small|medium|large|xlarge|\d{1,2}xlarge)$/;
+
+export const partitionPair = z.strictObject({
+  /** Legacy (unpartitioned) table. */
+  legacy: z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a lower-case SQL identifier" }),
+  /** Its partitioned twin, kept in step by dual-write triggers. */
+  partitioned: z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a lower-case SQL identifier" }),
+  /** Timestamp column used for "recent writes". */
+  timestampColumn: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("created_at"),
+});
+
+export const postgres = z.strictObject({
+  engineVersion: z.string().regex(/^15(\.\d+)?$/, { message: 'expected PostgreSQL 15 ("15" or "15.<minor>")' }),
+  instanceClass: z.string().regex(RDS_INSTANCE_CLASS, { message: 'expected an RDS instance class such as "db.r6g.large"' }),
+  replicaInstanceClass: z.string().regex(RDS_INSTANCE_CLASS, { message: 'expected an RDS instance class such as "db.r6g.large"' }).optional(),
+  /** Read replicas (0-15). */
+  replicas: z.int().min(0).max(15, { message: "RDS PostgreSQL allows at most 15 read replicas" }),
+  multiAz: z.boolean(),
+  allocatedStorageGb: z.int().min(20).max(65536),
+  maxAllocatedStorageGb: z.int().min(20).max(65536),
+  port,
+  databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case database name" }),
+  masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: "expected 1-16 lower-case letters, digits, _" }),
+  backupRetentionDays: z.int().min(0).max(35),
+  backupWindow: dailyWindow,
+  maintenanceWindow: weeklyWindow,
+  deletionProtection: z.boolean(),
+  performanceInsights: z.strictObject({ enabled: z.boolean(), retentionDays: z.int().min(7) }),
+  monitoringIntervalSeconds: z.union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)), {
+    message: "expected one of 0, 1, 5, 10, 15, 30, 60",
+  }),
+  kmsKeyArn: kmsKeyArn.optional(),
+  /** max_connections on the server; must leave room for PgBouncer's pools plus reserved slots. */
+  maxConnections: z.int().min(10).max(262143),
+  /** Superuser/maintenance slots kept out of PgBouncer's reach. */
+  reservedConnections: z.int().min(3),
+  logMinDurationStatementMs: z.int().min(-1),
+  /** Extra parameters for the parameter group / postgresql.conf, verbatim. */
+  parameters: z.record(z.string(), z.string()),
+  /** Manage application, read-only, monitoring and PgBouncer roles with @pulumi/postgresql. */
+  manageRoles: z.boolean(),
+  logRetentionDays,
+  partitionPairs: z.array(partitionPair),
+});
+
+export const pgbouncer = z.strictObject({
+  /** Image to run; default built from `baseImage` and pushed to ECR. */
+  image: z.string().min(1).optional(),
+  /** Pinned base image (tag or digest) the ECR image is built from. */
+  baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
+    message: "expected a pinned image reference (name:tag or name@sha256:...)",
+  }),
+  port,
+  poolMode: z.enum(["session", "transaction", "statement"]),
+  maxClientConn: z.int().min(1),
+  defaultPoolSize: z.int().min(1),
+  minPoolSize: z.int().min(0),
+  reservePoolSize: z.int().min(0),
+  reservePoolTimeoutSeconds: z.int().min(0),
+  serverIdleTimeoutSeconds: z.int().min(0),
+  queryWaitTimeoutSeconds: z.int().min(0),
+  clientIdleTimeoutSeconds: z.int().min(0),
+  serverCheckDelaySeconds: z.int().min(0),
+  authType: z.enum(["scram-sha-256", "md5"]),
+  adminUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  statsUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  /** Clients queued in SHOW POOLS above this make the check fail. */
+  maxWaitingClients: z.int().min(0),
+  tls: z.strictObject({
+    client: z.enum(["disable", "allow", "prefer", "require"]),
+    server: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+  }),
+  /** ECS Fargate sizing (AWS). */
+  desiredCount: z.int().min(1),
+  minCount: z.int().min(1),
+  maxCount: z.int().min(1),
+  cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
+  memoryMb: z.int().min(512),
+  cpuTargetPercent: z.int().min(10).max(95),
+  logRetentionDays,
+});
+
+const levels = z.strictObject({ warning: z.number(), critical: z.number() });
+
+export const alarms = z.strictObject({
+  enabled: z.boolean(),
+  /** Per-stack overrides of the documented thresholds; defaults come from thresholds.ts. */
+  thresholds: z.strictObject(Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, levels])) as Record<(typeof THRESHOLD_KEYS)[number], typeof levels>),
+  evaluationPeriods: z.int().min(1),
+  datapointsToAlarm: z.int().min(1),
+  periodSeconds: z.union([60, 300, 900, 3600].map((n) => z.literal(n)), { message: "expected 60, 300, 900 or 3600" }),
+  /** Namespace of the custom metrics the application and the smoke suite publish. */
+  customMetricNamespace: z.string().regex(/^[A-Za-z0-9./#:_-]+$/),
+  notifications: z.strictObject({
+    warningEmails: z.array(z.email({ message: "expected an e-mail address" })),
+    criticalEmails: z.array(z.email({ message: "expected an e-mail address" })),
+    httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "expected an https:// URL" })),
+  }),
+  /** Baseline health alarm limits; see components/alarms. */
+  baseline: z.strictObject({
+    rdsCpuPercent: z.number().min(1).max(100),
+    rdsFreeableMemoryMb: z.number().min(1),
+    rdsFreeStorageGb: z.number().min(1),
+    rdsConnectionsPercentOfMax: z.number().min(1).max(100),
+    redisEngineCpuPercent: z.number().min(1).max(100),
+    redisEvictionsPerMinute: z.number().min(0),
+    redisCurrentConnections: z.number().min(1),
+  }),
+  dashboard: z.boolean(),
+  kmsKeyArn: kmsKeyArn.optional(),
+});
+
+export const tags = z.record(
+  z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "expected a tag key of 1-128 allowed characters" }),
+  z.string().max(256, { message: "tag values are at most 256 characters" }),
+);
+
+export const settingsShape = z.strictObject({
+  /** Project name from Pulumi.yaml (prefix of every physical name). */
+  project: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "expected a lower-case project name" }),
+  /** Environment name; defaults to the stack name. */
+  environment: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, { message: "expected 1-16 lower-case letters, digits, -" }),
+  /** Production rules apply (defaults to environment === "prod"). */
+  production: z.boolean(),
+  platform: z.enum(["aws", "docker"], { message: 'expected "aws" or "docker"' }),
+  /** AWS region (from `aws:region`); required on aws. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected an AWS region such as "us-east-1"' }).optional(),
+  network,
+  redis,
+  postgres,
+  pgbouncer,
+  alarms,
+  tags,
+});
+
+export type SettingsInput = z.input<typeof settingsShape>;
+export type Settings = z.output<typeof settingsShape>;
+export type RedisSettings = Settings["redis"];
+export type PostgresSettings = Settings["postgres"];
+export type PgBouncerSettings = Settings["pgbouncer"];
+export type AlarmSettings = Settings["alarms"];
+export type NetworkSettings = Settings["network"];
+
+export { DOCUMENTED_THRESHOLDS, levelsOrdered };

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the sandbox and the tests run for real: Redis + Sentinel,
+# PostgreSQL 15 (+ contrib for pg_stat_statements), PgBouncer. Skips what is present;
+# never upgrades what is already installed. Needs root (or sudo).
+set -euo pipefail
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/pg_stat_statements.control ] || need+=(postgresql-contrib)
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+[ -x /usr/lib/postgresql/15/bin/pgbench ] || need+=(postgresql-client-15)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system packages: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-upgrade "${need[@]}" >/dev/null
+# Debian's packages may start services on the default ports where systemd runs;
+# the sandbox uses ports of its own and does not depend on them.
+echo "system packages: installed ${need[*]}"

@@ -1,0 +1,28 @@
+/**
+ * The program: settings -> context -> one slice per concern -> the output contract.
+ * Every setting is validated (all problems at once) before any resource exists.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
+import { createContext } from "./context";
+import { settingsFromPulumiConfig } from "./settings";
+
+export async function main(): Promise<Record<string, unknown>> {
+  const settings = settingsFromPulumiConfig();
+  const ctx = createContext(settings);
+
+  const outputs: Record<string, unknown> = {
+    contractVersion: CONTRACT_VERSION,
+    environment: settings.environment,
+    production: settings.production,
+    platform: settings.platform,
+    region: settings.region ?? null,
+    thresholds: thresholdsForOutputs(ctx.thresholds),
+  };
+  const secrets: Record<string, pulumi.Input<string>> = {};
+
+  // Slices (each in its own stacks/<slice>.ts) add their outputs and secrets here.
+
+  if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
+  return outputs;
+}
