@@ -1,0 +1,52 @@
+/**
+ * The smoke suite's vocabulary. A check reads the stack-output contract (and, on AWS,
+ * AWS APIs) and returns an outcome; the runner adds timing, timeouts and reports.
+ */
+import type { StackOutputs } from "../components/contract/outputs";
+
+export type Status = "PASS" | "WARN" | "FAIL" | "SKIP";
+
+/** A custom metric a check measured, publishable to CloudWatch (`--publish-metrics`). */
+export interface MeasuredMetric {
+  /** Metric name in the stack's custom namespace, e.g. "PartitionRowDelta". */
+  name: string;
+  dimensions: Record<string, string>;
+  value: number;
+  unit: "Count" | "Percent" | "Seconds" | "Milliseconds";
+}
+
+export interface CheckOutcome {
+  status: Status;
+  /** One sentence a person on call can act on. Never holds a secret. */
+  message: string;
+  /** What was measured, in the threshold's unit. */
+  measured?: { value: number; unit: string };
+  /** The threshold it was held against, e.g. "warning > 10 s, critical > 30 s". */
+  threshold?: string;
+  metrics?: MeasuredMetric[];
+}
+
+export interface CheckContext {
+  outputs: StackOutputs;
+  /** Aborted when the check's own timeout or the suite's deadline passes. */
+  signal: AbortSignal;
+  /** Milliseconds this check may still take (own timeout, capped by the deadline). */
+  timeoutMs: number;
+}
+
+export interface Check {
+  /** Stable id, e.g. "redis.replica-read.node-2"; used in reports and --only filters. */
+  id: string;
+  /** Group from design.md: system, partition, cache, database, pgbouncer, alarms. */
+  group: "system" | "partition" | "cache" | "database" | "pgbouncer" | "alarms";
+  /** Human title. */
+  title: string;
+  /** Own timeout; the runner default applies when absent. */
+  timeoutMs?: number;
+  /** Platforms it applies to; absent means every platform. */
+  platforms?: StackOutputs["platform"][];
+  run(ctx: CheckContext): Promise<CheckOutcome>;
+}
+
+/** Builds the checks for one stack's outputs (their number follows the topology). */
+export type CheckFactory = (outputs: StackOutputs) => Check[];
