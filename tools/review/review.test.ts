@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EXIT, review } from "./cli";
+
+async function captured(opts: Parameters<typeof review>[0]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await review({ ...opts, print: (l) => lines.push(l) });
+  return { code, out: lines.join("\n") };
+}
+
+describe("npm run review", () => {
+  it("prints the prod plan offline", async () => {
+    const { code, out } = await captured({ stack: "prod" });
+    expect(out).toContain('Offline review of stack "prod" (platform aws, production): settings valid');
+    expect(out).toMatch(/== Plan\n/);
+    expect(out).toMatch(/aws:ec2\/securityGroup:SecurityGroup \(3\)/);
+    expect(out).not.toMatch(/mock-[a-z-]+-x{4,}/); // generated passwords never printed
+    expect(code === EXIT.ok || code === EXIT.failed).toBe(true);
+  });
+
+  it("exits 2 on a bad stack file, listing every problem", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "review-"));
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(
+      file,
+      [
+        "config:",
+        "  aws:region: us-east-1",
+        "  data-tier:platform: aws",
+        "  data-tier:production: true",
+        "  data-tier:redis:",
+        "    replicas: 0",
+        "    replicationGroupId: THIS_IS_NOT_VALID_AND_IS_MUCH_TOO_LONG_FOR_AWS",
+        "  data-tier:postgres:",
+        "    backupRetentionDays: 1",
+        "  data-tier:tags:",
+        "    Owner: team",
+      ].join("\n"),
+    );
+    const { code, out } = await captured({ stack: "broken", file });
+    expect(code).toBe(EXIT.invalidSettings);
+    for (const key of ["data-tier:redis.replicas", "data-tier:redis.replicationGroupId", "data-tier:postgres.backupRetentionDays", "data-tier:network.vpcId", "data-tier:network.privateSubnets", "data-tier:network.appSecurityGroupIds"]) {
+      expect(out).toContain(`- ${key}`);
+    }
+    expect(out).not.toContain("== Plan");
+  });
+
+  it("exits 2 naming the file when the stack file does not exist", async () => {
+    const { code, out } = await captured({ stack: "nope" });
+    expect(code).toBe(EXIT.invalidSettings);
+    expect(out).toMatch(/Pulumi\.nope\.yaml: no such stack file/);
+  });
+
+  it("prints one JSON document with --json", async () => {
+    const { out } = await captured({ stack: "dev", json: true });
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ stack: "dev", platform: "docker", production: false });
+    expect(Array.isArray(doc.sections.Plan)).toBe(true);
+  });
+});
