@@ -42,6 +42,14 @@ export interface ProgramRun {
   secretOutputs: string[];
 }
 
+/** Property of an error thrown by the program: the resources registered before it. */
+export const REGISTERED = Symbol("registeredResources");
+
+/** Resources a failed run registered before it threw. */
+export function registeredBefore(error: unknown): RecordedResource[] {
+  return ((error as Record<symbol, RecordedResource[]>)?.[REGISTERED]) ?? [];
+}
+
 export interface RunOptions {
   stack: string;
   /** Values deep-merged over the stack file's own (un-namespaced keys: `redis`, `platform`, ...). */
@@ -123,7 +131,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   };
 
   const { main } = await import("../stacks/program");
-  const exported = await main();
+  let exported: Record<string, unknown>;
+  try {
+    exported = await main();
+  } catch (e) {
+    // Tests assert that a failing program registered nothing (no half-created stack).
+    if (e && typeof e === "object") Object.defineProperty(e, REGISTERED, { value: resources });
+    throw e;
+  }
   const outputs: Record<string, any> = {};
   const secretOutputs: string[] = [];
   for (const [k, v] of Object.entries(exported)) {
