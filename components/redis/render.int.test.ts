@@ -1,0 +1,187 @@
+/**
+ * The rendered redis.conf and sentinel.conf, run for real: a master, a replica and
+ * three Sentinels from the Debian packages, on free loopback ports in a fresh temp dir.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadStackSettings } from "../settings/stackFile";
+import type { RedisSettings } from "../settings/schema";
+import { renderRedisConf, renderSentinelConf } from "./render";
+
+const PASSWORD = `it-${Math.random().toString(36).slice(2)}-pw`;
+const base = loadStackSettings("dev").redis;
+const settings: RedisSettings = { ...base, maxmemoryMb: 64, ioThreads: 2, slowlogLogSlowerThanUs: 4321, latencyMonitorThresholdMs: 55 };
+
+const root = mkdtempSync(join(tmpdir(), "redis-render-it-"));
+const procs: ChildProcess[] = [];
+const clients: Redis[] = [];
+let masterPort = 0;
+let replicaPort = 0;
+const sentinelPorts: number[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function start(bin: string, conf: string, log: string): void {
+  const p = spawn(bin, [conf], { stdio: ["ignore", "ignore", "pipe"] });
+  p.stderr?.on("data", (d) => writeFileSync(log, d, { flag: "a" }));
+  procs.push(p);
+}
+
+function client(port: number, password?: string): Redis {
+  // No ready check: without a password it would fail with NOAUTH and close the connection.
+  const c = new Redis({ host: "127.0.0.1", port, password, enableReadyCheck: false, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  c.on("error", () => undefined);
+  clients.push(c);
+  return c;
+}
+
+/** Retries `probe` until it returns true or the deadline passes; every call has a timeout. */
+async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+async function ping(port: number, password?: string): Promise<boolean> {
+  const c = client(port, password);
+  try {
+    await c.connect();
+    return (await c.ping()) === "PONG";
+  } finally {
+    c.disconnect();
+  }
+}
+
+let master: Redis;
+let replica: Redis;
+let sentinel: Redis;
+
+beforeAll(async () => {
+  masterPort = await freePort();
+  replicaPort = await freePort();
+  for (let i = 0; i < settings.sentinel.count; i++) sentinelPorts.push(await freePort());
+
+  const nodes = [
+    { name: "master", port: masterPort, replicaOf: undefined },
+    { name: "replica", port: replicaPort, replicaOf: { host: "127.0.0.1", port: masterPort } },
+  ];
+  for (const n of nodes) {
+    const dir = join(root, n.name);
+    mkdirSync(dir);
+    const conf = join(dir, "redis.conf");
+    writeFileSync(conf, renderRedisConf(settings, { bind: "127.0.0.1", port: n.port, dir, password: PASSWORD, replicaOf: n.replicaOf, logFile: join(dir, "redis.log") }), { mode: 0o600 });
+    start("redis-server", conf, join(dir, "stderr.log"));
+  }
+  await until("master", () => ping(masterPort, PASSWORD));
+  await until("replica", () => ping(replicaPort, PASSWORD));
+
+  sentinelPorts.forEach((port, i) => {
+    const dir = join(root, `sentinel-${i}`);
+    mkdirSync(dir);
+    const conf = join(dir, "sentinel.conf");
+    writeFileSync(conf, renderSentinelConf(settings, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort, password: PASSWORD, logFile: join(dir, "sentinel.log") }), { mode: 0o600 });
+    start("redis-sentinel", conf, join(dir, "stderr.log"));
+  });
+  for (const port of sentinelPorts) await until(`sentinel on ${port}`, () => ping(port));
+
+  master = client(masterPort, PASSWORD);
+  replica = client(replicaPort, PASSWORD);
+  sentinel = client(sentinelPorts[0]);
+  await Promise.all([master.connect(), replica.connect(), sentinel.connect()]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  const exits = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once("exit", () => r()))));
+  for (const p of procs) p.kill("SIGTERM");
+  const hardKill = setTimeout(() => procs.forEach((p) => p.kill("SIGKILL")), 5000);
+  await Promise.all(exits);
+  clearTimeout(hardKill);
+  rmSync(root, { recursive: true, force: true });
+}, 20_000);
+
+describe("rendered redis.conf on a real redis-server", () => {
+  it("runs with the settings (CONFIG GET)", async () => {
+    const get = async (k: string) => ((await master.call("CONFIG", "GET", k)) as string[])[1];
+    expect(await get("maxmemory")).toBe(String(64 * 1024 * 1024));
+    expect(await get("maxmemory-policy")).toBe(settings.maxmemoryPolicy);
+    expect(await get("appendonly")).toBe("yes");
+    expect(await get("appendfsync")).toBe("everysec");
+    expect(await get("io-threads")).toBe("2");
+    expect(await get("lazyfree-lazy-eviction")).toBe("yes");
+    expect(await get("lazyfree-lazy-user-del")).toBe("yes");
+    expect(await get("slowlog-log-slower-than")).toBe("4321");
+    expect(await get("latency-monitor-threshold")).toBe("55");
+    expect(await get("save")).toBe("900 1 300 10 60 10000");
+  });
+
+  it("refuses the renamed commands", async () => {
+    for (const cmd of settings.disabledCommands) {
+      await expect(master.call(cmd), cmd).rejects.toThrow(/unknown command/i);
+    }
+  });
+
+  it("demands AUTH", async () => {
+    const anon = client(masterPort);
+    await anon.connect();
+    await expect(anon.get("k")).rejects.toThrow(/NOAUTH/);
+    await expect(anon.call("AUTH", "not-the-password")).rejects.toThrow(/WRONGPASS/);
+    expect(await anon.call("AUTH", PASSWORD)).toBe("OK");
+    await anon.set("after-auth", "1");
+  });
+
+  it("attaches the replica, read-only, and replicates writes", async () => {
+    await until("master_link_status:up", async () => /master_link_status:up/.test(await replica.info("replication")));
+    expect(await master.info("replication")).toMatch(/connected_slaves:1/);
+    await master.set("render-it", "v1");
+    await until("the write on the replica", async () => (await replica.get("render-it")) === "v1", 5000);
+    await expect(replica.set("x", "y")).rejects.toThrow(/READONLY/);
+  });
+});
+
+describe("rendered sentinel.conf on real Sentinels", () => {
+  it("knows the master", async () => {
+    const addr = (await sentinel.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", settings.sentinel.masterName)) as string[];
+    expect(addr).toEqual(["127.0.0.1", String(masterPort)]);
+  });
+
+  it("reaches quorum with the other Sentinels", async () => {
+    let answer = "";
+    await until(
+      "SENTINEL CKQUORUM OK",
+      async () => {
+        answer = String(await sentinel.call("SENTINEL", "CKQUORUM", settings.sentinel.masterName));
+        return answer.startsWith("OK");
+      },
+      20_000,
+    );
+    expect(answer).toMatch(new RegExp(`^OK ${settings.sentinel.count} usable Sentinels`));
+  });
+
+  it("rewrote its own config file (it must be writable)", async () => {
+    const text = readFileSync(join(root, "sentinel-0", "sentinel.conf"), "utf8");
+    expect(text).toMatch(/sentinel myid [0-9a-f]{40}/);
+  });
+});
