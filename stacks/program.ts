@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
 import { createContext } from "./context";
+import { realizeRedis } from "./redis";
 import { settingsFromPulumiConfig } from "./settings";
 
 export async function main(): Promise<Record<string, unknown>> {
@@ -22,6 +23,9 @@ export async function main(): Promise<Record<string, unknown>> {
   const secrets: Record<string, pulumi.Input<string>> = {};
 
   // Slices (each in its own stacks/<slice>.ts) add their outputs and secrets here.
+  const redis = realizeRedis(ctx);
+  outputs.redis = redis.contract;
+  secrets.redisPassword = redis.password;
 
   if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
   return outputs;

@@ -19,7 +19,7 @@ function arn(service: string, resource: string): string {
 export const COMPUTED: Record<string, Computer> = {
   "aws:elasticache/replicationGroup:ReplicationGroup": (name, i) => {
     const id = String(i.replicationGroupId ?? name);
-    const nodes = 1 + Number(i.replicasPerNodeGroup ?? 0);
+    const nodes = (1 + Number(i.replicasPerNodeGroup ?? 0)) * Number(i.numNodeGroups ?? 1);
     return {
       arn: arn("elasticache", `replicationgroup:${id}`),
       primaryEndpointAddress: `master.${id}.abc123.use1.cache.amazonaws.com`,
@@ -52,6 +52,11 @@ export const COMPUTED: Record<string, Computer> = {
   "aws:kms/key:Key": (name) => ({ arn: arn("kms", `key/${name}`), keyId: `${name}-key-id` }),
   "docker:index/container:Container": (name, i) => ({ name: i.name ?? name }),
   "docker:index/network:Network": (name, i) => ({ name: i.name ?? name }),
+  "aws:elasticache/subnetGroup:SubnetGroup": (name, i) => ({ name: i.name ?? name }),
+  "aws:elasticache/parameterGroup:ParameterGroup": (name, i) => ({ name: i.name ?? name }),
+  "aws:cloudwatch/logGroup:LogGroup": (name, i) => ({ name: i.name ?? name }),
+  "docker:index/remoteImage:RemoteImage": (name, i) => ({ imageId: `sha256:${"1".repeat(64)}`, repoDigest: `${String(i.name ?? name).split(":")[0]}@sha256:${"1".repeat(64)}` }),
+  "docker:index/volume:Volume": (name, i) => ({ name: i.name ?? name }),
   "docker:index/image:Image": (name, i) => ({ imageName: String(i.imageName ?? name), repoDigest: `${String(i.imageName ?? name).split(":")[0]}@sha256:${"0".repeat(64)}` }),
 };
 
@@ -70,6 +75,10 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:elasticache/getCluster:getCluster": {
+      const id = String(args.inputs.clusterId);
+      return { clusterId: id, cacheNodes: [{ id: "0001", address: `${id}.abc123.0001.use1.cache.amazonaws.com`, port: 6379, availabilityZone: `${MOCK_REGION}a` }] };
+    }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     default:

@@ -1,0 +1,110 @@
+/**
+ * The docker realization: a master, N replicas and the Sentinels as containers on the
+ * stack's network, each started from the rendered redis.conf / sentinel.conf.
+ *
+ * The configs hold the password, so they travel as secret uploads, never as command
+ * arguments or environment. They live in /data, which the image's entrypoint hands to
+ * the `redis` user: Sentinel rewrites its file, and Redis rewrites its own after a
+ * failover (CONFIG REWRITE), so both must be writable there.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { RedisOutputs } from "../contract/outputs";
+import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./index";
+import { renderRedisConf, renderSentinelConf } from "./render";
+
+/** Redis image for the docker platform: pinned, so a rebuild never changes the engine underneath. */
+export const DEFAULT_REDIS_IMAGE = "redis:7.2.5";
+
+/** uid/gid of the `redis` user in the official image. */
+const REDIS_UID = "999";
+const DATA_DIR = "/data";
+export const REDIS_CONF_PATH = `${DATA_DIR}/redis.conf`;
+export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
+
+export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, password: pulumi.Output<string>): RealizedRedis {
+  const s = a.settings;
+  const prefix = placement.containerPrefix ?? name;
+  const hostPort = placement.hostPort ?? s.port;
+  const sentinelHostPort = placement.sentinelHostPort ?? s.sentinel.port;
+  const child = { parent };
+  const labels = (role: string) => [
+    ...Object.entries(a.tags).map(([k, v]) => ({ label: `datatier.${k.toLowerCase()}`, value: v })),
+    { label: "datatier.role", value: role },
+  ];
+
+  const image = new docker.RemoteImage(`${name}-image`, { name: placement.image ?? DEFAULT_REDIS_IMAGE, keepLocally: true }, child);
+  const masterVolume = new docker.Volume(`${name}-master-data`, { name: `${prefix}-master-data`, labels: labels("redis-master-data") }, child);
+
+  const masterHost = `${prefix}-master`;
+  // The password reaches redis-cli through its own environment, read from the uploaded file.
+  const redisHealth: docker.types.input.ContainerHealthcheck = {
+    tests: ["CMD-SHELL", `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${REDIS_CONF_PATH})" redis-cli -p ${s.port} ping | grep -q PONG`],
+    interval: "5s",
+    timeout: "3s",
+    retries: 5,
+    startPeriod: "5s",
+  };
+  const upload = (file: string, content: pulumi.Output<string>) => [{ file, content: pulumi.secret(content), owner: REDIS_UID, group: REDIS_UID, permissions: "0600" }];
+
+  const node = (role: string, host: string, external: number, replicaOf: { host: string; port: number } | undefined, deps: pulumi.Resource[]) =>
+    new docker.Container(
+      `${name}-${role}`,
+      {
+        name: host,
+        hostname: host,
+        image: image.imageId,
+        command: ["redis-server", REDIS_CONF_PATH],
+        networksAdvanced: [{ name: placement.networkName, aliases: [host] }],
+        ports: [{ internal: s.port, external, ip: "127.0.0.1" }],
+        volumes: role === "master" ? [{ volumeName: masterVolume.name, containerPath: DATA_DIR }] : [],
+        uploads: upload(REDIS_CONF_PATH, password.apply((pw) => renderRedisConf(s, { bind: "0.0.0.0", port: s.port, dir: DATA_DIR, password: pw, replicaOf }))),
+        healthcheck: redisHealth,
+        restart: "unless-stopped",
+        labels: labels(role === "master" ? "redis-master" : "redis-replica"),
+      },
+      { ...child, dependsOn: deps },
+    );
+
+  const master = node("master", masterHost, hostPort, undefined, []);
+  const replicas = Array.from({ length: s.replicas }, (_, i) =>
+    node(`replica-${i + 1}`, `${prefix}-replica-${i + 1}`, hostPort + i + 1, { host: masterHost, port: s.port }, [master]),
+  );
+
+  const sentinels = Array.from({ length: s.sentinel.count }, (_, i) => {
+    const host = `${prefix}-sentinel-${i + 1}`;
+    return new docker.Container(
+      `${name}-sentinel-${i + 1}`,
+      {
+        name: host,
+        hostname: host,
+        image: image.imageId,
+        command: ["redis-server", SENTINEL_CONF_PATH, "--sentinel"],
+        networksAdvanced: [{ name: placement.networkName, aliases: [host] }],
+        ports: [{ internal: s.sentinel.port, external: sentinelHostPort + i, ip: "127.0.0.1" }],
+        uploads: upload(
+          SENTINEL_CONF_PATH,
+          password.apply((pw) => renderSentinelConf(s, { bind: "0.0.0.0", port: s.sentinel.port, dir: DATA_DIR, masterHost, masterPort: s.port, password: pw })),
+        ),
+        healthcheck: { tests: ["CMD-SHELL", `redis-cli -p ${s.sentinel.port} ping | grep -q PONG`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s" },
+        restart: "unless-stopped",
+        labels: labels("redis-sentinel"),
+      },
+      { ...child, dependsOn: [master, ...replicas] },
+    );
+  });
+
+  const loopback = (port: number) => ({ host: "127.0.0.1", port });
+  const contract: pulumi.Output<RedisOutputs> = pulumi.output({
+    primary: loopback(hostPort),
+    readers: replicas.map((_, i) => loopback(hostPort + i + 1)),
+    nodes: [{ name: "master", ...loopback(hostPort) }, ...replicas.map((_, i) => ({ name: `replica-${i + 1}`, ...loopback(hostPort + i + 1) }))],
+    sentinels: sentinels.map((_, i) => loopback(sentinelHostPort + i)),
+    sentinelMasterName: s.sentinel.masterName,
+    expectedReplicas: s.replicas,
+    tls: false,
+    authRequired: true,
+    aws: null,
+  });
+  return { contract, replicationGroupId: undefined, memberClusterIds: pulumi.output([]) };
+}
