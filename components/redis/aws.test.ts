@@ -1,0 +1,179 @@
+/** The prod stack's Redis, resource by resource, under Pulumi mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
+import { redisOutputs } from "../contract/outputs";
+import { replicationGroupId } from "../settings/rules";
+import { loadStackSettings } from "../settings/stackFile";
+import { elasticacheParameters } from "./render";
+import { redisNodeCount } from "./index";
+
+const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+const settings = loadStackSettings("prod");
+const TAGGABLE = ["aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup", "aws:secretsmanager/secret:Secret", "aws:cloudwatch/logGroup:LogGroup"];
+
+/** Resources whose parent is the RedisCluster component. */
+function redisChildren(run: ProgramRun): RecordedResource[] {
+  const component = single(run, "datatier:redis:RedisCluster");
+  return run.resources.filter((r) => r.parent === component.urn);
+}
+
+function passwordOf(run: ProgramRun): string {
+  const pw = single(run, "random:index/randomPassword:RandomPassword").state.result;
+  expect(typeof pw === "string" && pw.length >= 16).toBe(true);
+  return pw;
+}
+
+describe("prod: ElastiCache replication group", () => {
+  let run: ProgramRun;
+  let group: RecordedResource;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "prod" });
+    group = single(run, RG);
+  });
+
+  it("has automatic failover, Multi-AZ and 1 + replicas nodes", () => {
+    const g = group.inputs;
+    expect(g.replicationGroupId).toBe(replicationGroupId(settings));
+    expect(g.automaticFailoverEnabled).toBe(true);
+    expect(g.multiAzEnabled).toBe(true);
+    expect(g.clusterMode).toBe("disabled");
+    expect(g.numNodeGroups).toBe(1);
+    expect(g.replicasPerNodeGroup).toBe(settings.redis.replicas);
+    expect(group.state.memberClusters).toHaveLength(1 + settings.redis.replicas);
+    expect(redisNodeCount(settings.redis)).toBe(3);
+    expect(g.engine).toBe(settings.redis.engine);
+    expect(g.engineVersion).toBe(settings.redis.engineVersion);
+    expect(g.nodeType).toBe("cache.r7g.xlarge");
+  });
+
+  it("encrypts at rest and in transit, with the auth token as a secret input", () => {
+    expect(group.inputs.atRestEncryptionEnabled).toBe(true);
+    expect(group.inputs.transitEncryptionEnabled).toBe(true);
+    expect(group.secretInputs).toContain("authToken");
+    expect(group.inputs.authToken).toBe(passwordOf(run));
+    // Letters and digits only: a subset of what ElastiCache accepts in an auth token.
+    const pwArgs = single(run, "random:index/randomPassword:RandomPassword").inputs;
+    expect(pwArgs).toMatchObject({ length: 64, special: false });
+  });
+
+  it("keeps the token in Secrets Manager and nowhere plain", () => {
+    const pw = passwordOf(run);
+    const version = single(run, "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(version.secretInputs).toContain("secretString");
+    expect(version.inputs.secretString).toBe(pw);
+    // Only secret inputs may carry it.
+    for (const r of run.resources) {
+      for (const [k, v] of Object.entries(r.inputs)) {
+        if (r.secretInputs.includes(k)) continue;
+        expect(JSON.stringify(v) ?? "", `${r.type} ${r.name}.${k}`).not.toContain(pw);
+      }
+    }
+    const plain = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k)));
+    expect(JSON.stringify(plain)).not.toContain(pw);
+    expect(run.secretOutputs).toContain("credentials");
+    expect(run.outputs.credentials.redisPassword).toBe(pw);
+  });
+
+  it("lives in the 3 private subnets behind the data tier's Redis security group", () => {
+    const subnets = single(run, "aws:elasticache/subnetGroup:SubnetGroup");
+    expect(subnets.inputs.subnetIds).toEqual(settings.network.privateSubnets.map((s) => s.id));
+    expect(subnets.inputs.subnetIds).toHaveLength(3);
+    expect(group.inputs.subnetGroupName).toBe(subnets.state.name);
+    const redisSg = ofType(run, "aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "data-tier-prod-redis")!;
+    expect(group.inputs.securityGroupIds).toEqual([`${redisSg.name}-id`]);
+    // The group admits exactly the app and admin groups on the Redis port.
+    const admitted = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === `${redisSg.name}-id`);
+    expect(admitted.map((r) => r.inputs.referencedSecurityGroupId).sort()).toEqual([...settings.network.appSecurityGroupIds, ...settings.network.adminSecurityGroupIds].sort());
+    expect(admitted.every((r) => r.inputs.fromPort === settings.redis.port && !r.inputs.cidrIpv4)).toBe(true);
+  });
+
+  it("applies a parameter group built from the settings", () => {
+    const pg = single(run, "aws:elasticache/parameterGroup:ParameterGroup");
+    expect(pg.inputs.family).toBe("redis7");
+    expect(pg.inputs.parameters).toEqual(elasticacheParameters(settings.redis));
+    expect(pg.inputs.parameters).toContainEqual({ name: "maxmemory-policy", value: "allkeys-lru" });
+    expect(group.inputs.parameterGroupName).toBe(pg.state.name);
+  });
+
+  it("delivers slow and engine logs to CloudWatch with the settings' retention", () => {
+    const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").filter((r) => r.name.startsWith("data-tier-prod-redis-"));
+    expect(groups.map((g) => g.inputs.name).sort()).toEqual(["/aws/elasticache/data-tier-prod-redis/engine-log", "/aws/elasticache/data-tier-prod-redis/slow-log"]);
+    expect(groups.every((g) => g.inputs.retentionInDays === settings.redis.logRetentionDays)).toBe(true);
+    const delivery = group.inputs.logDeliveryConfigurations as Record<string, string>[];
+    expect(delivery.map((d) => d.logType).sort()).toEqual(["engine-log", "slow-log"]);
+    for (const d of delivery) {
+      expect(d).toMatchObject({ destinationType: "cloudwatch-logs", logFormat: "json", destination: `/aws/elasticache/data-tier-prod-redis/${d.logType}` });
+    }
+  });
+
+  it("snapshots, maintains and protects like production", () => {
+    expect(group.inputs).toMatchObject({
+      snapshotRetentionLimit: settings.redis.snapshotRetentionDays,
+      snapshotWindow: settings.redis.snapshotWindow,
+      maintenanceWindow: settings.redis.maintenanceWindow,
+      finalSnapshotIdentifier: "data-tier-prod-redis-final",
+    });
+    expect(settings.redis.snapshotRetentionDays).toBe(7);
+    for (const type of [RG, "aws:elasticache/parameterGroup:ParameterGroup", "aws:secretsmanager/secret:Secret"]) {
+      expect(single(run, type).protect, type).toBe(true);
+    }
+  });
+
+  it("tags every taggable resource and parents every child to the component", () => {
+    const children = redisChildren(run);
+    expect(children.map((r) => r.type).sort()).toEqual(
+      [...TAGGABLE, "aws:cloudwatch/logGroup:LogGroup", "aws:secretsmanager/secretVersion:SecretVersion", "random:index/randomPassword:RandomPassword"].sort(),
+    );
+    for (const r of children.filter((c) => TAGGABLE.includes(c.type))) {
+      expect(r.inputs.tags, r.name).toMatchObject({ Project: "data-tier", Environment: "prod", ManagedBy: "pulumi", Owner: "platform-data", CostCenter: "cc-1234" });
+    }
+  });
+
+  it("exports a contract that parses and holds no secret", () => {
+    const c = redisOutputs.parse(run.outputs.redis);
+    expect(c.primary).toEqual({ host: group.state.primaryEndpointAddress, port: 6379 });
+    expect(c.readers).toEqual([{ host: group.state.readerEndpointAddress, port: 6379 }]);
+    expect(c.nodes.map((n) => n.name)).toEqual(group.state.memberClusters);
+    expect(c.sentinels).toEqual([]);
+    expect(c).toMatchObject({ expectedReplicas: 2, tls: true, authRequired: true, sentinelMasterName: null });
+    expect(c.aws).toEqual({ replicationGroupId: "data-tier-prod-redis", authTokenSecretArn: single(run, "aws:secretsmanager/secret:Secret").state.arn });
+    expect(run.secretOutputs).not.toContain("redis");
+  });
+});
+
+describe("aws overrides", () => {
+  it("follows the replica count", async () => {
+    const run = await runProgram({ stack: "prod", overrides: { redis: { replicas: 4 } } });
+    const g = single(run, RG);
+    expect(g.inputs.replicasPerNodeGroup).toBe(4);
+    expect(redisOutputs.parse(run.outputs.redis).nodes).toHaveLength(5);
+  });
+
+  it("runs cluster mode with shards and the configuration endpoint", async () => {
+    const run = await runProgram({ stack: "prod", overrides: { redis: { clusterMode: { enabled: true, shards: 3 } } } });
+    const g = single(run, RG);
+    expect(g.inputs).toMatchObject({ clusterMode: "enabled", numNodeGroups: 3, replicasPerNodeGroup: 2 });
+    expect(single(run, "aws:elasticache/parameterGroup:ParameterGroup").inputs.parameters).toContainEqual({ name: "cluster-enabled", value: "yes" });
+    const c = redisOutputs.parse(run.outputs.redis);
+    expect(c.primary.host).toBe(g.state.configurationEndpointAddress);
+    expect(c.readers).toEqual([]);
+    expect(c.nodes).toHaveLength(9);
+  });
+
+  it("does not protect or keep a final snapshot outside production", async () => {
+    const run = await runProgram({ stack: "prod", overrides: { production: false, environment: "staging", postgres: { maxConnections: 1000 } } });
+    const g = single(run, RG);
+    expect(g.inputs.replicationGroupId).toBe("data-tier-staging-redis");
+    expect(g.inputs.finalSnapshotIdentifier).toBeUndefined();
+    for (const type of [RG, "aws:elasticache/parameterGroup:ParameterGroup", "aws:secretsmanager/secret:Secret"]) {
+      expect(single(run, type).protect, type).toBe(false);
+    }
+  });
+
+  it("passes a customer KMS key to the group and the secret", async () => {
+    const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const run = await runProgram({ stack: "prod", overrides: { redis: { kmsKeyArn: key } } });
+    expect(single(run, RG).inputs.kmsKeyId).toBe(key);
+    expect(single(run, "aws:secretsmanager/secret:Secret").inputs.kmsKeyId).toBe(key);
+  });
+});

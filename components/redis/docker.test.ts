@@ -1,0 +1,121 @@
+/** The dev stack's Redis as containers, resource by resource, under Pulumi mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
+import { redisOutputs } from "../contract/outputs";
+import { loadStackSettings } from "../settings/stackFile";
+import { DEFAULT_REDIS_IMAGE, REDIS_CONF_PATH, SENTINEL_CONF_PATH } from "./docker";
+import { renderRedisConf, renderSentinelConf } from "./render";
+
+const CONTAINER = "docker:index/container:Container";
+const settings = loadStackSettings("dev");
+const r = settings.redis;
+
+const containers = (run: ProgramRun, role: string) => ofType(run, CONTAINER).filter((c) => c.inputs.labels.some((l: { label: string; value: string }) => l.label === "datatier.role" && l.value === role));
+const passwordOf = (run: ProgramRun): string => single(run, "random:index/randomPassword:RandomPassword").state.result;
+const upload = (c: RecordedResource) => {
+  expect(c.inputs.uploads).toHaveLength(1);
+  return c.inputs.uploads[0] as { file: string; content: string; owner: string; permissions: string };
+};
+
+describe("dev: master, replicas and Sentinels as containers", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "dev" });
+  });
+
+  it("has one master, two replicas and three Sentinels from the pinned image", () => {
+    expect(containers(run, "redis-master").map((c) => c.inputs.name)).toEqual(["data-tier-dev-redis-master"]);
+    expect(containers(run, "redis-replica").map((c) => c.inputs.name)).toEqual(["data-tier-dev-redis-replica-1", "data-tier-dev-redis-replica-2"]);
+    expect(containers(run, "redis-sentinel")).toHaveLength(3);
+    const image = single(run, "docker:index/remoteImage:RemoteImage");
+    expect(image.inputs.name).toBe(DEFAULT_REDIS_IMAGE);
+    expect(DEFAULT_REDIS_IMAGE).toMatch(/^redis:\d+\.\d+\.\d+$/);
+    for (const c of ofType(run, CONTAINER)) {
+      expect(c.inputs.image).toBe(image.state.imageId);
+      expect(c.inputs.networksAdvanced).toEqual([{ name: "data-tier-dev", aliases: [c.inputs.name] }]);
+      expect(c.inputs.healthcheck.tests[0]).toBe("CMD-SHELL");
+    }
+  });
+
+  it("starts the master and replicas from the rendered redis.conf, as a secret upload", () => {
+    const pw = passwordOf(run);
+    const [master] = containers(run, "redis-master");
+    expect(master.secretInputs).toContain("uploads");
+    expect(master.inputs.command).toEqual(["redis-server", REDIS_CONF_PATH]);
+    expect(upload(master)).toMatchObject({ file: REDIS_CONF_PATH, owner: "999", permissions: "0600" });
+    expect(upload(master).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw }));
+    containers(run, "redis-replica").forEach((rep) => {
+      expect(rep.secretInputs).toContain("uploads");
+      expect(upload(rep).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, replicaOf: { host: "data-tier-dev-redis-master", port: r.port } }));
+      expect(upload(rep).content).toContain("replicaof data-tier-dev-redis-master 6379");
+    });
+  });
+
+  it("starts the Sentinels from the rendered sentinel.conf with the settings' quorum", () => {
+    const pw = passwordOf(run);
+    for (const s of containers(run, "redis-sentinel")) {
+      expect(s.secretInputs).toContain("uploads");
+      expect(s.inputs.command).toEqual(["redis-server", SENTINEL_CONF_PATH, "--sentinel"]);
+      const text = upload(s).content;
+      expect(text).toBe(renderSentinelConf(r, { bind: "0.0.0.0", port: r.sentinel.port, dir: "/data", masterHost: "data-tier-dev-redis-master", masterPort: r.port, password: pw }));
+      expect(text).toContain(`sentinel monitor ${r.sentinel.masterName} data-tier-dev-redis-master ${r.port} ${r.sentinel.quorum}`);
+    }
+  });
+
+  it("keeps the master's data on a volume", () => {
+    const volume = single(run, "docker:index/volume:Volume");
+    const [master] = containers(run, "redis-master");
+    expect(master.inputs.volumes).toEqual([{ volumeName: volume.state.name, containerPath: "/data" }]);
+    for (const rep of containers(run, "redis-replica")) expect(rep.inputs.volumes ?? []).toEqual([]);
+  });
+
+  it("publishes every port on 127.0.0.1 only", () => {
+    const published = ofType(run, CONTAINER).flatMap((c) => c.inputs.ports);
+    expect(published).toHaveLength(6);
+    expect(published.every((p: { ip: string }) => p.ip === "127.0.0.1")).toBe(true);
+    expect(published.map((p: { external: number }) => p.external).sort((x: number, y: number) => x - y)).toEqual([6379, 6380, 6381, 26379, 26380, 26381]);
+  });
+
+  it("never puts the password in a command, env, healthcheck, label or plain output", () => {
+    const pw = passwordOf(run);
+    for (const c of ofType(run, CONTAINER)) {
+      const { uploads: _uploads, ...rest } = c.inputs;
+      expect(JSON.stringify(rest), c.name).not.toContain(pw);
+      expect(c.inputs.envs ?? []).toEqual([]);
+    }
+    const plain = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k)));
+    expect(JSON.stringify(plain)).not.toContain(pw);
+    expect(run.secretOutputs).toContain("credentials");
+    expect(run.outputs.credentials.redisPassword).toBe(pw);
+  });
+
+  it("exports a contract that parses and points at the published ports", () => {
+    const c = redisOutputs.parse(run.outputs.redis);
+    expect(c.primary).toEqual({ host: "127.0.0.1", port: 6379 });
+    expect(c.readers).toEqual([
+      { host: "127.0.0.1", port: 6380 },
+      { host: "127.0.0.1", port: 6381 },
+    ]);
+    expect(c.nodes.map((n) => n.name)).toEqual(["master", "replica-1", "replica-2"]);
+    expect(c.sentinels.map((s) => s.port)).toEqual([26379, 26380, 26381]);
+    expect(c).toMatchObject({ sentinelMasterName: r.sentinel.masterName, expectedReplicas: 2, tls: false, authRequired: true, aws: null });
+  });
+
+  it("creates no AWS resource and protects nothing", () => {
+    expect(run.resources.filter((x) => x.type.startsWith("aws:"))).toEqual([]);
+    expect(run.resources.filter((x) => x.protect)).toEqual([]);
+  });
+});
+
+describe("docker overrides", () => {
+  it("follows replica and Sentinel counts", async () => {
+    const run = await runProgram({ stack: "dev", overrides: { redis: { replicas: 3, sentinel: { count: 5, quorum: 3 } } } });
+    expect(containers(run, "redis-replica")).toHaveLength(3);
+    expect(containers(run, "redis-sentinel")).toHaveLength(5);
+    for (const s of containers(run, "redis-sentinel")) expect(upload(s).content).toMatch(/sentinel monitor datatier data-tier-dev-redis-master 6379 3\n/);
+    const c = redisOutputs.parse(run.outputs.redis);
+    expect(c.readers).toHaveLength(3);
+    expect(c.sentinels).toHaveLength(5);
+    expect(c.expectedReplicas).toBe(3);
+  });
+});
