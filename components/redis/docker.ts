@@ -22,6 +22,14 @@ const DATA_DIR = "/data";
 export const REDIS_CONF_PATH = `${DATA_DIR}/redis.conf`;
 export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
 
+/**
+ * Shell healthcheck of a data node. The password reaches redis-cli through its own
+ * environment, read from the uploaded config, so it never sits in the container spec.
+ */
+export function redisHealthCommand(confPath: string, port: number): string {
+  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath})" redis-cli -p ${port} ping | grep -q PONG`;
+}
+
 export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, password: pulumi.Output<string>): RealizedRedis {
   const s = a.settings;
   const prefix = placement.containerPrefix ?? name;
@@ -37,9 +45,8 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
   const masterVolume = new docker.Volume(`${name}-master-data`, { name: `${prefix}-master-data`, labels: labels("redis-master-data") }, child);
 
   const masterHost = `${prefix}-master`;
-  // The password reaches redis-cli through its own environment, read from the uploaded file.
   const redisHealth: docker.types.input.ContainerHealthcheck = {
-    tests: ["CMD-SHELL", `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${REDIS_CONF_PATH})" redis-cli -p ${s.port} ping | grep -q PONG`],
+    tests: ["CMD-SHELL", redisHealthCommand(REDIS_CONF_PATH, s.port)],
     interval: "5s",
     timeout: "3s",
     retries: 5,

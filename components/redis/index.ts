@@ -61,6 +61,19 @@ export function redisNodeCount(s: RedisSettings): number {
   return (1 + s.replicas) * (s.clusterMode.enabled ? s.clusterMode.shards : 1);
 }
 
+/** Mutually exclusive or impossible args, refused before anything is registered. */
+export function checkRedisClusterArgs(name: string, args: RedisClusterArgs): void {
+  if (!args.aws === !args.docker) {
+    throw new Error(`RedisCluster ${name}: give exactly one of "aws" and "docker" (got ${args.aws ? "both" : "neither"})`);
+  }
+  if (args.aws && !args.settings.transitEncryption) {
+    throw new Error(`RedisCluster ${name}: redis.transitEncryption must be true on aws; ElastiCache accepts an AUTH token only with in-transit encryption`);
+  }
+  if (args.docker && args.settings.clusterMode.enabled) {
+    throw new Error(`RedisCluster ${name}: redis.clusterMode.enabled is AWS-only; the docker platform runs one master with Sentinel`);
+  }
+}
+
 /**
  * Redis with replicas and automatic failover: an ElastiCache replication group on AWS
  * (Multi-AZ, encrypted, AUTH token in Secrets Manager), or a master, replicas and
@@ -79,17 +92,9 @@ export class RedisCluster extends pulumi.ComponentResource {
   public readonly nodeCount: number;
 
   constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkRedisClusterArgs(name, args);
     super("datatier:redis:RedisCluster", name, {}, opts);
-    if (!args.aws === !args.docker) {
-      throw new Error(`RedisCluster ${name}: give exactly one of "aws" and "docker" (got ${args.aws ? "both" : "neither"})`);
-    }
     const s = args.settings;
-    if (args.aws && !s.transitEncryption) {
-      throw new Error(`RedisCluster ${name}: redis.transitEncryption must be true on aws; ElastiCache accepts an AUTH token only with in-transit encryption`);
-    }
-    if (args.docker && s.clusterMode.enabled) {
-      throw new Error(`RedisCluster ${name}: redis.clusterMode.enabled is AWS-only; the docker platform runs one master with Sentinel`);
-    }
     const resolved: ResolvedRedisArgs = { production: false, tags: {}, ...args };
 
     // Letters and digits only: accepted by ElastiCache and safe in redis.conf, shells and URLs.

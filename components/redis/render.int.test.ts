@@ -2,7 +2,7 @@
  * The rendered redis.conf and sentinel.conf, run for real: a master, a replica and
  * three Sentinels from the Debian packages, on free loopback ports in a fresh temp dir.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
+import { redisHealthCommand } from "./docker";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 const PASSWORD = `it-${Math.random().toString(36).slice(2)}-pw`;
@@ -158,6 +159,18 @@ describe("rendered redis.conf on a real redis-server", () => {
     await master.set("render-it", "v1");
     await until("the write on the replica", async () => (await replica.get("render-it")) === "v1", 5000);
     await expect(replica.set("x", "y")).rejects.toThrow(/READONLY/);
+  });
+});
+
+describe("the docker healthcheck", () => {
+  it("passes against a node started from the rendered config; fails on a wrong password or a dead port", () => {
+    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { timeout: 5000, stdio: "pipe" });
+    const conf = join(root, "master", "redis.conf");
+    expect(() => sh(redisHealthCommand(conf, masterPort))).not.toThrow();
+    const wrong = join(root, "wrong.conf");
+    writeFileSync(wrong, "requirepass not-the-password\n");
+    expect(() => sh(redisHealthCommand(wrong, masterPort))).toThrow();
+    expect(() => sh(redisHealthCommand(conf, 0))).toThrow();
   });
 });
 
