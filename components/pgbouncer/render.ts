@@ -1,0 +1,195 @@
+/**
+ * Pure renderers for PgBouncer: pgbouncer.ini and the auth file (userlist.txt), shared
+ * by the ECS task, the docker container and the sandbox process so they cannot drift.
+ *
+ * Two pools per database: `<db>` (read-write) to the primary and `<db>_ro` (read-only)
+ * spread over the replicas. PgBouncer 1.18 (Debian 12) and 1.23 (the pinned image) both
+ * accept a comma-separated host list in one [databases] entry and open new server
+ * connections round-robin over it, with a single port for all hosts and no skipping of a
+ * host that is down (`load_balance_hosts` only arrived in 1.24). So the read-only pool is
+ * one entry over every replica sharing one port, and falls back to the primary when
+ * there are no replicas. See docs/pgbouncer.md for what a dead replica does.
+ *
+ * Values that reach the file are checked, never escaped into something clever: a value
+ * that could start another line or key is refused with an error naming the field but
+ * never echoing a secret.
+ */
+import type { PgBouncerSettings } from "../settings/schema";
+
+/** Per-instance facts the settings do not hold: where PgBouncer listens and what it pools. */
+export interface PgBouncerRuntime {
+  /** Address(es) to listen on, e.g. "127.0.0.1" or "0.0.0.0" in a container. */
+  listenAddr: string;
+  listenPort: number;
+  /** Where the read-write pool goes. */
+  primary: { host: string; port: number };
+  /** Read replicas; empty sends the read-only pool to the primary. All on one port. */
+  replicas: { host: string; port: number }[];
+  /** The real database on the servers. */
+  database: string;
+  /** Path of the userlist (auth_file). */
+  authFile: string;
+  /** Log file; unset logs to stderr (containers). */
+  logFile?: string;
+  pidFile?: string;
+  /** Unix socket directory; unset disables the Unix socket. */
+  unixSocketDir?: string;
+  /** Role PgBouncer uses to run auth_query for users missing from the auth file. */
+  authUser?: string;
+  /** TLS material; required when the settings ask for client (or verified server) TLS. */
+  tls?: { clientCertFile?: string; clientKeyFile?: string; serverCaFile?: string };
+}
+
+/** The read-write pool's name: the database's own name, so apps only change the port. */
+export function readWriteDatabaseName(database: string): string {
+  return database;
+}
+
+/** The read-only pool's name. */
+export function readOnlyDatabaseName(database: string): string {
+  return `${database}_ro`;
+}
+
+/** Where a pool sends its server connections. */
+export interface PoolTarget {
+  hosts: string[];
+  port: number;
+  /** Why this target: the primary, the replicas round-robin, or the primary as fallback. */
+  route: "primary" | "replicas" | "primary-fallback";
+}
+
+const HOST = /^[A-Za-z0-9._:/-]+$/;
+const DBNAME = /^[A-Za-z0-9_.-]+$/;
+const USER = /^[A-Za-z0-9_.@-]+$/;
+const PATH = /^[A-Za-z0-9._/@+-]+$/;
+
+function check(field: string, value: string, re: RegExp, expected: string): string {
+  if (!re.test(value)) throw new Error(`pgbouncer.ini: ${field} "${value}" is not allowed; expected ${expected}`);
+  return value;
+}
+
+function checkPort(field: string, port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`pgbouncer.ini: ${field} is ${port}; expected a port from 1 to 65535`);
+  return port;
+}
+
+/**
+ * Targets of the two pools. The read-only pool spreads over every replica (one entry,
+ * round-robin per new server connection) or falls back to the primary with none.
+ */
+export function poolTargets(rt: Pick<PgBouncerRuntime, "primary" | "replicas">): { readWrite: PoolTarget; readOnly: PoolTarget } {
+  checkPort("primary port", rt.primary.port);
+  check("primary host", rt.primary.host, HOST, "a host name, address or socket directory");
+  const readWrite: PoolTarget = { hosts: [rt.primary.host], port: rt.primary.port, route: "primary" };
+  if (rt.replicas.length === 0) return { readWrite, readOnly: { ...readWrite, route: "primary-fallback" } };
+  rt.replicas.forEach((r, i) => {
+    check(`replica ${i} host`, r.host, HOST, "a host name, address or socket directory");
+    checkPort(`replica ${i} port`, r.port);
+  });
+  const ports = [...new Set(rt.replicas.map((r) => r.port))];
+  if (ports.length > 1) {
+    throw new Error(
+      `pgbouncer.ini: the replicas listen on ports ${ports.join(", ")}; PgBouncer 1.18-1.23 spreads one [databases] entry over a host list sharing a single port: run the replicas on one port (distinct hosts)`,
+    );
+  }
+  return { readWrite, readOnly: { hosts: rt.replicas.map((r) => r.host), port: ports[0], route: "replicas" } };
+}
+
+function databaseLine(name: string, t: PoolTarget, database: string): string {
+  return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}`;
+}
+
+/** pgbouncer.ini for one PgBouncer instance. */
+export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): string {
+  check("database", rt.database, DBNAME, "letters, digits, _ . -");
+  check("listen_addr", rt.listenAddr, /^[A-Za-z0-9.:*,-]+$/, "addresses separated by commas");
+  checkPort("listen_port", rt.listenPort);
+  check("auth_file", rt.authFile, PATH, "an absolute path without spaces");
+  for (const [field, v] of [
+    ["logfile", rt.logFile],
+    ["pidfile", rt.pidFile],
+    ["unix_socket_dir", rt.unixSocketDir],
+    ["client_tls_cert_file", rt.tls?.clientCertFile],
+    ["client_tls_key_file", rt.tls?.clientKeyFile],
+    ["server_tls_ca_file", rt.tls?.serverCaFile],
+  ] as const) {
+    if (v !== undefined) check(field, v, PATH, "a path without spaces");
+  }
+  for (const [field, v] of [
+    ["admin_users", s.adminUser],
+    ["stats_users", s.statsUser],
+    ["auth_user", rt.authUser],
+  ] as const) {
+    if (v !== undefined) check(field, v, USER, "a role name");
+  }
+  if (s.tls.client !== "disable" && !(rt.tls?.clientCertFile && rt.tls?.clientKeyFile)) {
+    throw new Error(`pgbouncer.ini: pgbouncer.tls.client is "${s.tls.client}" but no client certificate and key files were given (runtime tls.clientCertFile / tls.clientKeyFile)`);
+  }
+  if ((s.tls.server === "verify-ca" || s.tls.server === "verify-full") && !rt.tls?.serverCaFile) {
+    throw new Error(`pgbouncer.ini: pgbouncer.tls.server is "${s.tls.server}" but no CA bundle was given (runtime tls.serverCaFile)`);
+  }
+
+  const { readWrite, readOnly } = poolTargets(rt);
+  const lines: string[] = [
+    "; Rendered by components/pgbouncer/render.ts; edit the stack settings, not this file.",
+    "[databases]",
+    databaseLine(readWriteDatabaseName(rt.database), readWrite, rt.database),
+    `; read-only pool: ${readOnly.route === "replicas" ? `round-robin over ${readOnly.hosts.length} replica(s)` : "no replicas, falls back to the primary"}`,
+    databaseLine(readOnlyDatabaseName(rt.database), readOnly, rt.database),
+    "",
+    "[pgbouncer]",
+    `listen_addr = ${rt.listenAddr}`,
+    `listen_port = ${rt.listenPort}`,
+    `unix_socket_dir = ${rt.unixSocketDir ?? ""}`,
+  ];
+  const kv = (k: string, v: string | number | undefined) => v !== undefined && lines.push(`${k} = ${v}`);
+  kv("logfile", rt.logFile);
+  kv("pidfile", rt.pidFile);
+  kv("auth_type", s.authType);
+  kv("auth_file", rt.authFile);
+  kv("auth_user", rt.authUser);
+  kv("admin_users", s.adminUser);
+  kv("stats_users", s.statsUser);
+  kv("pool_mode", s.poolMode);
+  kv("max_client_conn", s.maxClientConn);
+  kv("default_pool_size", s.defaultPoolSize);
+  kv("min_pool_size", s.minPoolSize);
+  kv("reserve_pool_size", s.reservePoolSize);
+  kv("reserve_pool_timeout", s.reservePoolTimeoutSeconds);
+  kv("server_idle_timeout", s.serverIdleTimeoutSeconds);
+  kv("query_wait_timeout", s.queryWaitTimeoutSeconds);
+  kv("client_idle_timeout", s.clientIdleTimeoutSeconds);
+  kv("server_check_delay", s.serverCheckDelaySeconds);
+  kv("server_check_query", "select 1");
+  // FIFO reuse of server connections, so reads keep cycling over every replica's connections.
+  kv("server_round_robin", readOnly.hosts.length > 1 ? 1 : 0);
+  // JDBC and others send it at startup; transaction pooling cannot track it per client.
+  kv("ignore_startup_parameters", "extra_float_digits");
+  kv("client_tls_sslmode", s.tls.client);
+  if (s.tls.client !== "disable") {
+    kv("client_tls_cert_file", rt.tls!.clientCertFile);
+    kv("client_tls_key_file", rt.tls!.clientKeyFile);
+  }
+  kv("server_tls_sslmode", s.tls.server);
+  kv("server_tls_ca_file", rt.tls?.serverCaFile);
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The auth file: one `"name" "secret"` line per user, a double quote inside doubled
+ * (PgBouncer's quoting rule). `secret` is a SCRAM verifier, an md5 hash or a password.
+ */
+export function renderUserlist(users: { name: string; secret: string }[]): string {
+  const seen = new Set<string>();
+  const lines = users.map((u, i) => {
+    // eslint-disable-next-line no-control-regex
+    if (!u.name || /[\x00-\x1f\x7f]/.test(u.name)) throw new Error(`userlist: user ${i} has an empty name or one with a control character`);
+    // eslint-disable-next-line no-control-regex
+    if (!u.secret || /[\x00-\x1f\x7f]/.test(u.secret)) throw new Error(`userlist: the secret of user "${u.name}" is empty or contains a control character (newline, NUL, ...)`);
+    if (seen.has(u.name)) throw new Error(`userlist: user "${u.name}" appears twice`);
+    seen.add(u.name);
+    const q = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    return `${q(u.name)} ${q(u.secret)}`;
+  });
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
