@@ -32,6 +32,8 @@ export interface CheckContext {
   signal: AbortSignal;
   /** Milliseconds this check may still take (own timeout, capped by the deadline). */
   timeoutMs: number;
+  /** Records what the check is doing now, so a timeout can say what it was waiting for. */
+  step?(what: string): void;
 }
 
 export interface Check {

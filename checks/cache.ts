@@ -1,0 +1,261 @@
+/**
+ * Cache checks (Redis data path): the master Sentinel names is a master, replicas are
+ * attached and receive writes, AUTH is enforced, Sentinels agree and have a quorum,
+ * hit rate and client-side GET time against the stack's thresholds.
+ */
+import { randomBytes } from "node:crypto";
+import type { StackOutputs } from "../components/contract/outputs";
+import { describeThreshold, errorText, judged, percentile, round, sleep, thresholdOf } from "./lib/measure";
+import { addr, askSentinel, dataNodeOptions, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
+import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
+
+/** GETs in the latency sample. */
+export const GET_SAMPLE_SIZE = 200;
+/** Below this many lookups (hits + misses) since the nodes started, the hit rate is not judged. */
+export const MIN_LOOKUPS_FOR_HIT_RATE = 1_000;
+
+const group = "cache" as const;
+
+/** Replica checks wait for data up to the replica-lag critical level (+ margin). */
+function lagTimeoutMs(outputs: StackOutputs): number {
+  return Math.ceil(thresholdOf(outputs, "replicaLag").critical * 1000) + 2_000;
+}
+
+function primaryCheck(outputs: StackOutputs): Check {
+  return {
+    id: "redis.primary",
+    group,
+    title: "Primary reachable and role master",
+    async run(ctx) {
+      const m = await locateMaster(ctx, outputs);
+      const rep = await withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), (c) => info(c, "replication"));
+      const name = m.node ? `${m.node} (${addr(m.at)})` : addr(m.at);
+      if (rep.role !== "master") return { status: "FAIL", message: `${name}, named by ${m.via}, reports role ${rep.role}, not master` };
+      const moved = addr(m.at) !== addr(outputs.redis.primary) ? `; the master moved from ${addr(outputs.redis.primary)} since deploy (a failover)` : "";
+      return { status: "PASS", message: `${name}, named by ${m.via}, is the master with ${rep.connected_slaves ?? "?"} replica(s) connected${moved}` };
+    },
+  };
+}
+
+function replicasConnectedCheck(outputs: StackOutputs): Check {
+  const expected = outputs.redis.expectedReplicas;
+  return {
+    id: "redis.replicas-connected",
+    group,
+    title: `Master has ${expected} replica(s) connected`,
+    async run(ctx) {
+      const m = await locateMaster(ctx, outputs);
+      const rep = await withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), (c) => info(c, "replication"));
+      const connected = Number(rep.connected_slaves ?? 0);
+      const online = Object.entries(rep).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length;
+      const base = { measured: { value: online, unit: "count" }, threshold: `>= ${expected} expected replicas` };
+      if (online >= expected) return { ...base, status: "PASS", message: `${online} replica(s) online on the master (${connected} connected; ${expected} expected)` };
+      // Some redundancy left: warn; none left while replicas are expected: no failover possible.
+      return { ...base, status: online === 0 ? "FAIL" : "WARN", message: `only ${online} of ${expected} expected replica(s) online on the master${online === 0 ? ": no replica can take over" : ""}` };
+    },
+  };
+}
+
+function nodeCheck(outputs: StackOutputs, node: StackOutputs["redis"]["nodes"][number]): Check {
+  return {
+    id: `redis.node.${node.name}`,
+    group,
+    title: `Node ${node.name}: master, or replica with its link up`,
+    async run(ctx) {
+      const m = await locateMaster(ctx, outputs);
+      const rep = await withRedis(ctx, node, dataNodeOptions(outputs, `Redis node ${node.name}`), (c) => info(c, "replication"));
+      const sentinelKnows = outputs.redis.sentinels.length > 0;
+      const isCurrent = addr(node) === addr(m.at);
+      if (rep.role === "master") {
+        if (sentinelKnows && !isCurrent) return { status: "FAIL", message: `${node.name} (${addr(node)}) claims role master but ${m.via} names ${addr(m.at)}: two masters` };
+        return { status: "PASS", message: `${node.name} is the master` };
+      }
+      if (rep.master_link_status !== "up") return { status: "FAIL", message: `${node.name} is a replica with master_link_status ${rep.master_link_status ?? "missing"} (last I/O ${rep.master_last_io_seconds_ago ?? "?"} s ago)` };
+      const follows = `${rep.master_host}:${rep.master_port}`;
+      if (sentinelKnows && follows !== addr(m.at)) return { status: "FAIL", message: `${node.name} replicates from ${follows}, but ${m.via} names ${addr(m.at)} as the master` };
+      return { status: "PASS", message: `${node.name} replicates from ${follows}, link up, last I/O ${rep.master_last_io_seconds_ago} s ago` };
+    },
+  };
+}
+
+function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["nodes"][number]): Check {
+  const lag = thresholdOf(outputs, "replicaLag");
+  return {
+    id: `redis.replica-read.${node.name}`,
+    group,
+    title: `A key written to the master is read from ${node.name}`,
+    timeoutMs: lagTimeoutMs(outputs),
+    async run(ctx) {
+      const m = await locateMaster(ctx, outputs);
+      return withRedis(ctx, node, dataNodeOptions(outputs, `Redis node ${node.name}`), async (replica) => {
+        const rep = await info(replica, "replication");
+        if (rep.role === "master") return { status: "SKIP", message: `${node.name} is the master now; nothing to replicate to it` };
+        if (rep.master_link_status !== "up") return { status: "FAIL", message: `${node.name} cannot receive writes: master_link_status ${rep.master_link_status ?? "missing"}` };
+        const key = smokeKey(`replica-read:${node.name}`);
+        const token = randomBytes(8).toString("hex");
+        return withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), async (master) => {
+          try {
+            ctx.step?.(`writing a key to the master at ${addr(m.at)}`);
+            await master.set(key, token, "PX", 60_000);
+            const written = performance.now();
+            const acked = Number(await master.call("WAIT", String(Math.max(1, outputs.redis.expectedReplicas)), String(Math.min(1_000, Math.max(1, ctx.timeoutMs / 4)))));
+            ctx.step?.(`waiting for the key on ${node.name} (${addr(node)})`);
+            const limitMs = Math.max(0, ctx.timeoutMs - 1_000);
+            while ((await replica.get(key)) !== token) {
+              if (performance.now() - written > limitMs) return { status: "FAIL", message: `a key written to the master was not readable on ${node.name} after ${Math.round(performance.now() - written)} ms (WAIT acknowledged by ${acked} replica(s))`, threshold: describeThreshold(lag) };
+              await sleep(10, ctx.signal);
+            }
+            const seconds = round((performance.now() - written) / 1000, 4);
+            return judged(lag, seconds, `a key written to the master was read from ${node.name} after ${round(seconds * 1000, 1)} ms (WAIT acknowledged by ${acked} replica(s))`);
+          } finally {
+            await master.del(key).catch(() => undefined);
+          }
+        });
+      });
+    },
+  };
+}
+
+function authCheck(outputs: StackOutputs): Check {
+  return {
+    id: "redis.auth-enforced",
+    group,
+    title: "Unauthenticated access is refused (NOAUTH)",
+    async run(ctx): Promise<CheckOutcome> {
+      if (!outputs.redis.authRequired) return { status: "SKIP", message: "outputs.redis.authRequired is false: this stack runs Redis without AUTH" };
+      const nodes: { name: string; at: Address }[] = outputs.redis.nodes.length > 0 ? outputs.redis.nodes.map((n) => ({ name: n.name, at: n })) : [{ name: "primary", at: outputs.redis.primary }];
+      const results = await Promise.allSettled(
+        nodes.map((n) =>
+          withRedis(ctx, n.at, { tls: outputs.redis.tls, label: `Redis node ${n.name} (no password)` }, async (c) => {
+            try {
+              await c.ping();
+              return "open" as const;
+            } catch (e) {
+              if (/NOAUTH|WRONGPASS|Authentication required/i.test(errorText(e))) return "refused" as const;
+              throw e;
+            }
+          }),
+        ),
+      );
+      const open = nodes.filter((_, i) => results[i].status === "fulfilled" && (results[i] as PromiseFulfilledResult<string>).value === "open").map((n) => n.name);
+      const refused = nodes.filter((_, i) => results[i].status === "fulfilled" && (results[i] as PromiseFulfilledResult<string>).value === "refused").map((n) => n.name);
+      const unreachable = nodes.filter((_, i) => results[i].status === "rejected").map((n) => n.name);
+      if (open.length > 0) return { status: "FAIL", message: `${open.join(", ")} answered PING without a password` };
+      if (refused.length === 0) return { status: "FAIL", message: `no node could be asked: ${(results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason?.message ?? "unreachable"}` };
+      const note = unreachable.length > 0 ? `; ${unreachable.join(", ")} unreachable (see its node check)` : "";
+      return { status: "PASS", message: `NOAUTH from ${refused.length} node(s) without a password${note}` };
+    },
+  };
+}
+
+function sentinelAgreementCheck(outputs: StackOutputs): Check {
+  const sentinels = outputs.redis.sentinels;
+  return {
+    id: "redis.sentinel-agreement",
+    group,
+    title: `All ${sentinels.length} Sentinels name the same master`,
+    async run(ctx) {
+      const answers = await Promise.allSettled(sentinels.map((s) => askSentinel(ctx, outputs, s)));
+      const named = new Map<string, string[]>();
+      const silent: string[] = [];
+      answers.forEach((a, i) => {
+        if (a.status === "rejected" || a.value === null) silent.push(`${addr(sentinels[i])} (${a.status === "rejected" ? errorText(a.reason) : "does not know the master"})`);
+        else named.set(addr(a.value), [...(named.get(addr(a.value)) ?? []), addr(sentinels[i])]);
+      });
+      const majority = Math.floor(sentinels.length / 2) + 1;
+      const answered = sentinels.length - silent.length;
+      const measured = { value: answered, unit: "count" };
+      if (named.size > 1) return { status: "FAIL", measured, message: `Sentinels disagree on the master: ${[...named].map(([m, who]) => `${who.join(", ")} name ${m}`).join("; ")}` };
+      if (named.size === 0) return { status: "FAIL", measured, message: `no Sentinel named a master: ${silent.join("; ")}` };
+      const [master] = [...named.keys()];
+      if (silent.length === 0) return { status: "PASS", measured, message: `all ${sentinels.length} Sentinels name ${master}` };
+      const status = answered >= majority ? "WARN" : "FAIL";
+      return { status, measured, threshold: `all ${sentinels.length} answer (majority ${majority})`, message: `${answered} of ${sentinels.length} Sentinels name ${master}; not answering: ${silent.join("; ")}` };
+    },
+  };
+}
+
+function sentinelQuorumCheck(outputs: StackOutputs): Check {
+  const sentinels = outputs.redis.sentinels;
+  return {
+    id: "redis.sentinel-quorum",
+    group,
+    title: "SENTINEL CKQUORUM is OK",
+    async run(ctx) {
+      const name = outputs.redis.sentinelMasterName ?? "";
+      const answers = await Promise.allSettled(sentinels.map((s) => withRedis(ctx, s, sentinelOptions(outputs), async (c) => String(await c.call("SENTINEL", "CKQUORUM", name)))));
+      const ok = answers.filter((a): a is PromiseFulfilledResult<string> => a.status === "fulfilled" && a.value.startsWith("OK"));
+      const noQuorum = answers.map((a, i) => ({ a, s: sentinels[i] })).filter(({ a }) => a.status === "rejected" && /NOQUORUM|NOGOODSLAVE/i.test(errorText(a.reason)));
+      if (noQuorum.length > 0) return { status: "FAIL", message: `Sentinel at ${addr(noQuorum[0].s)}: ${errorText((noQuorum[0].a as PromiseRejectedResult).reason).replace(/^.*?: /, "")}` };
+      if (ok.length === 0) return { status: "FAIL", message: `no Sentinel answered CKQUORUM: ${errorText((answers.find((a) => a.status === "rejected") as PromiseRejectedResult | undefined)?.reason ?? "no answer")}` };
+      return { status: "PASS", message: `${ok.length} Sentinel(s) answered: ${ok[0].value}` };
+    },
+  };
+}
+
+function hitRateCheck(outputs: StackOutputs): Check {
+  const def = thresholdOf(outputs, "cacheHitRate");
+  return {
+    id: "redis.hit-rate",
+    group,
+    title: "Cache hit rate (INFO stats, all nodes)",
+    async run(ctx): Promise<CheckOutcome> {
+      const nodes: Address[] = outputs.redis.nodes.length > 0 ? outputs.redis.nodes : [outputs.redis.primary];
+      const stats = await Promise.allSettled(nodes.map((n) => withRedis(ctx, n, dataNodeOptions(outputs, "Redis node"), (c) => info(c, "stats"))));
+      const got = stats.filter((s): s is PromiseFulfilledResult<Record<string, string>> => s.status === "fulfilled").map((s) => s.value);
+      if (got.length === 0) return { status: "FAIL", message: `no node answered INFO stats: ${errorText((stats[0] as PromiseRejectedResult).reason)}` };
+      const hits = got.reduce((s, i) => s + Number(i.keyspace_hits ?? 0), 0);
+      const misses = got.reduce((s, i) => s + Number(i.keyspace_misses ?? 0), 0);
+      const lookups = hits + misses;
+      if (lookups < MIN_LOOKUPS_FOR_HIT_RATE) {
+        return { status: "SKIP", threshold: describeThreshold(def), message: `only ${lookups} lookup(s) since the nodes started (fewer than ${MIN_LOOKUPS_FOR_HIT_RATE}): too little traffic to judge the hit rate` };
+      }
+      const rate = round((100 * hits) / lookups, 2);
+      return judged(def, rate, `hit rate ${rate}% over ${lookups} lookups on ${got.length} node(s) since they started`);
+    },
+  };
+}
+
+function getLatencyCheck(outputs: StackOutputs): Check {
+  const def = thresholdOf(outputs, "cacheGetTime");
+  return {
+    id: "redis.get-latency",
+    group,
+    title: `GET time p99 over ${GET_SAMPLE_SIZE} GETs`,
+    async run(ctx: CheckContext) {
+      const m = await locateMaster(ctx, outputs);
+      return withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), async (c) => {
+        const key = smokeKey("get-latency");
+        try {
+          await c.set(key, randomBytes(32).toString("hex"), "PX", 60_000);
+          const sample: number[] = [];
+          ctx.step?.(`timing ${GET_SAMPLE_SIZE} GETs on ${addr(m.at)}`);
+          for (let i = 0; i < GET_SAMPLE_SIZE; i++) {
+            const t0 = performance.now();
+            await c.get(key);
+            sample.push(performance.now() - t0);
+          }
+          const p99 = round(percentile(sample, 99), 3);
+          const p50 = round(percentile(sample, 50), 3);
+          return judged(def, p99, `GET p99 ${p99} ms (p50 ${p50} ms, max ${round(Math.max(...sample), 3)} ms) over ${GET_SAMPLE_SIZE} GETs on ${addr(m.at)}`, [
+            { name: "CacheGetTimeP99", dimensions: {}, value: p99, unit: "Milliseconds" },
+          ]);
+        } finally {
+          await c.del(key).catch(() => undefined);
+        }
+      });
+    },
+  };
+}
+
+/** The cache checks for a stack; one node and replica-read check per data node. */
+export const cacheChecks: CheckFactory = (outputs) => {
+  const r = outputs.redis;
+  const checks: Check[] = [primaryCheck(outputs), replicasConnectedCheck(outputs)];
+  for (const n of r.nodes) checks.push(nodeCheck(outputs, n));
+  for (const n of r.nodes) checks.push(replicaReadCheck(outputs, n));
+  checks.push(authCheck(outputs));
+  if (r.sentinels.length > 0) checks.push(sentinelAgreementCheck(outputs), sentinelQuorumCheck(outputs));
+  checks.push(hitRateCheck(outputs), getLatencyCheck(outputs));
+  return checks;
+};

@@ -1,0 +1,121 @@
+/**
+ * `npm run check -- --outputs <file> | --stack <name> [options]`: runs the smoke suite
+ * against a stack's outputs and exits 0 healthy, 1 degraded, 2 unhealthy, 3 bad outputs
+ * or usage, 4 internal error (docs/checks.md).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ContractError, type StackOutputs } from "../components/contract/outputs";
+import { UsageError } from "./errors";
+import type { PostRunHook } from "./hooks";
+import { readOutputsFile, readOutputsFromStack } from "./outputsSource";
+import { redactorForOutputs } from "./redact";
+import { POST_RUN_HOOKS } from "./registry";
+import { formatConsoleReport, useColour } from "./report/console";
+import { formatJsonReport } from "./report/json";
+import { formatJunitReport } from "./report/junit";
+import { EXIT } from "./runner";
+import { runSuite, type SuiteOptions } from "./suite";
+
+export interface CliIO {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+interface CliOptions {
+  outputs?: string;
+  stack?: string;
+  json?: string;
+  junit?: string;
+  only?: string;
+  timeout?: number;
+  deadline?: number;
+  failOn: "fail" | "warn";
+  [hookFlag: string]: unknown;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of milliseconds above 0`);
+    return n;
+  };
+}
+
+function program(io: CliIO, hooks: PostRunHook[]): Command {
+  const cmd = new Command("npm run check --")
+    .description("Smoke checks for the data tier (Redis, Postgres, PgBouncer, partitions; AWS control plane on aws), from a stack's outputs.")
+    .addOption(new Option("--outputs <file>", "stack outputs as JSON (`pulumi stack output --json --show-secrets > file`)").conflicts("stack"))
+    .addOption(new Option("--stack <name>", "read outputs with `pulumi stack output --json --show-secrets --stack <name>`"))
+    .option("--json <file|->", "write the JSON report to a file, or to stdout with -")
+    .option("--junit <file>", "write a JUnit XML report")
+    .option("--only <pattern>", "run only matching checks: ids, id prefixes, groups or globs, comma-separated (e.g. \"redis.*,pgbouncer\")")
+    .option("--timeout <ms>", "per-check timeout for checks that set none (default 5000)", positiveInt("--timeout"))
+    .option("--deadline <ms>", "deadline for the whole suite (default 60000)", positiveInt("--deadline"))
+    .addOption(new Option("--fail-on <level>", "lowest status that fails the gate (exit >= 2)").choices(["fail", "warn"]).default("fail"))
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .addHelpText("after", "\nExit codes: 0 healthy, 1 degraded (WARN), 2 unhealthy (FAIL, or WARN with --fail-on warn), 3 bad outputs or usage, 4 internal error.");
+  for (const h of hooks) if (h.flag) cmd.addOption(new Option(h.flag.flags, h.flag.description));
+  return cmd;
+}
+
+async function writeReport(path: string, text: string, what: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+  } catch (e) {
+    throw new UsageError(`cannot write the ${what} report to ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Runs the command line; resolves to the exit code (never calls process.exit). */
+export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POST_RUN_HOOKS, suiteOverrides: Partial<SuiteOptions> = {}): Promise<number> {
+  const cmd = program(io, hooks);
+  let opts: CliOptions;
+  try {
+    cmd.parse(argv, { from: "user" });
+    opts = cmd.opts<CliOptions>();
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : EXIT.usage;
+    throw e;
+  }
+  if (!opts.outputs && !opts.stack) {
+    io.stderr.write("error: pass --outputs <file> or --stack <name> (see --help)\n");
+    return EXIT.usage;
+  }
+  let redact = (s: string) => s;
+  try {
+    const outputs: StackOutputs = opts.outputs ? await readOutputsFile(opts.outputs) : await readOutputsFromStack(opts.stack as string, { env: io.env });
+    redact = redactorForOutputs(outputs);
+    const enabledHooks = hooks.filter((h) => h.flag && opts[new Option(h.flag.flags).attributeName()]).map((h) => h.name);
+    const report = await runSuite(outputs, { only: opts.only, timeoutMs: opts.timeout, deadlineMs: opts.deadline, failOn: opts.failOn, hooks, enabledHooks, ...suiteOverrides });
+    const jsonToStdout = opts.json === "-";
+    const human = jsonToStdout ? io.stderr : io.stdout;
+    human.write(redact(formatConsoleReport(report, useColour(human, io.env))));
+    if (opts.json) {
+      const text = formatJsonReport(report, redact);
+      if (jsonToStdout) io.stdout.write(text);
+      else await writeReport(opts.json, text, "JSON");
+    }
+    if (opts.junit) await writeReport(opts.junit, formatJunitReport(report, redact), "JUnit");
+    return report.exitCode;
+  } catch (e) {
+    if (e instanceof ContractError || e instanceof UsageError) {
+      io.stderr.write(`error: ${redact(e.message)}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`internal error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+    return EXIT.internal;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
+    process.exitCode = code;
+    // Every connection is closed by now; this only guards against a stray handle keeping the process alive.
+    setTimeout(() => process.exit(code), 500).unref();
+  });
+}

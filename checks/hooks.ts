@@ -1,0 +1,39 @@
+/**
+ * Post-run hooks: work done with a finished report, such as publishing the measured
+ * metrics to CloudWatch (`--publish-metrics`). Hooks are listed in registry.ts.
+ */
+import type { StackOutputs } from "../components/contract/outputs";
+import type { SuiteReport } from "./suite";
+import type { MeasuredMetric } from "./types";
+
+export interface PostRunInput {
+  outputs: StackOutputs;
+  /** The finished, redacted report. */
+  report: SuiteReport;
+  /** Every metric every check measured, in check order. */
+  metrics: MeasuredMetric[];
+  /** Aborted when the hook's timeout passes. */
+  signal: AbortSignal;
+}
+
+export interface PostRunHook {
+  /** Stable name, shown in reports, e.g. "publish-metrics". */
+  name: string;
+  /**
+   * Command-line flag that turns the hook on, e.g. `{ flags: "--publish-metrics", description: "..." }`.
+   * The CLI adds it; runSuite runs the hook when its name is in `options.enabledHooks`.
+   * A hook without a flag always runs.
+   */
+  flag?: { flags: string; description: string };
+  /** @default 15000 */
+  timeoutMs?: number;
+  /** Returns a one-line summary for the report; throws to fail (exit code 4 unless unhealthy). */
+  run(input: PostRunInput): Promise<string | void>;
+}
+
+export interface HookResult {
+  name: string;
+  ok: boolean;
+  message: string;
+  durationMs: number;
+}

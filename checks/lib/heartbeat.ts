@@ -1,0 +1,33 @@
+/**
+ * The heartbeat table the database checks write to: replica lag is measured right
+ * after a write (an idle primary makes `now() - pg_last_xact_replay_timestamp()` grow
+ * without any lag). The sandbox, and a deployment's migrations, create it from
+ * heartbeatDdl(); the monitoring role owns it, so the checks need no other write grant.
+ */
+import { randomBytes } from "node:crypto";
+import { escapeIdentifier, type Client } from "pg";
+
+export const HEARTBEAT_SCHEMA = "datatier_smoke";
+export const HEARTBEAT_TABLE = `${HEARTBEAT_SCHEMA}.heartbeat`;
+
+/** Statements that create the schema and table, owned by `owner` (the monitoring role). */
+export function heartbeatDdl(owner: string): string[] {
+  const o = escapeIdentifier(owner);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${HEARTBEAT_SCHEMA} AUTHORIZATION ${o}`,
+    `CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE} (id text PRIMARY KEY, token text NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    `ALTER TABLE ${HEARTBEAT_TABLE} OWNER TO ${o}`,
+  ];
+}
+
+/** One row per writer (`id`), so concurrent checks never contend and the table stays tiny. */
+export async function writeHeartbeat(client: Client, id: string): Promise<string> {
+  const token = randomBytes(8).toString("hex");
+  await client.query(`INSERT INTO ${HEARTBEAT_TABLE} (id, token, written_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, written_at = EXCLUDED.written_at`, [id, token]);
+  return token;
+}
+
+export async function readHeartbeat(client: Client, id: string): Promise<string | null> {
+  const r = await client.query<{ token: string }>(`SELECT token FROM ${HEARTBEAT_TABLE} WHERE id = $1`, [id]);
+  return r.rows[0]?.token ?? null;
+}

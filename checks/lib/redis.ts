@@ -1,0 +1,148 @@
+/**
+ * Redis connections for checks: no retries, no offline queue, a short connect timeout,
+ * closed when the check ends or is aborted. A dead node fails in milliseconds (refused)
+ * or in CONNECT_TIMEOUT_MS (silent), never later.
+ */
+import { randomBytes } from "node:crypto";
+import Redis from "ioredis";
+import type { StackOutputs } from "../../components/contract/outputs";
+import type { CheckContext } from "../types";
+import { connectReason, errorText } from "./measure";
+
+export const CONNECT_TIMEOUT_MS = 2_000;
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export const addr = (a: Address): string => `${a.host}:${a.port}`;
+
+export interface RedisConnectOptions {
+  /** Sent with AUTH when set. */
+  password?: string;
+  tls: boolean;
+  /** e.g. "Redis node redis-replica-1", "Sentinel"; used in messages. @default "Redis" */
+  label?: string;
+}
+
+/** Opens a connection, runs `fn`, always disconnects. Errors name the endpoint. */
+export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisConnectOptions, fn: (client: Redis) => Promise<T>): Promise<T> {
+  const where = `${opts.label ?? "Redis"} at ${addr(at)}`;
+  const connectTimeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.timeoutMs));
+  let lastError: Error | undefined;
+  const client = new Redis({
+    host: at.host,
+    port: at.port,
+    password: opts.password,
+    tls: opts.tls ? { servername: at.host } : undefined,
+    lazyConnect: true,
+    connectTimeout,
+    commandTimeout: Math.max(1, ctx.timeoutMs),
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // The ready check runs INFO before AUTH errors surface; checks ask for what they need.
+    enableReadyCheck: false,
+  });
+  client.on("error", (e: Error) => void (lastError = e));
+  const onAbort = () => client.disconnect();
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    ctx.step?.(`connecting to ${where}`);
+    try {
+      await client.connect();
+    } catch (e) {
+      const cause = lastError ?? e;
+      const text = errorText(cause);
+      if (/ETIMEDOUT/.test(text) || (cause as { code?: string }).code === "ETIMEDOUT") throw new Error(`timed out after ${connectTimeout} ms connecting to ${where}`);
+      throw new Error(`cannot connect to ${where}: ${connectReason(cause)}`);
+    }
+    ctx.step?.(`waiting for ${where}`);
+    try {
+      return await fn(client);
+    } catch (e) {
+      const text = errorText(e);
+      throw new Error(text.includes(addr(at)) ? text : `${where}: ${text}`);
+    }
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    client.disconnect();
+  }
+}
+
+/** Parses INFO output into key -> value. */
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith("#")) continue;
+    const i = line.indexOf(":");
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export async function info(client: Redis, section: string): Promise<Record<string, string>> {
+  return parseInfo(await client.info(section));
+}
+
+/** Password to send, or none when the stack says AUTH is off. */
+export function redisPassword(outputs: StackOutputs): string | undefined {
+  return outputs.redis.authRequired ? outputs.credentials.redisPassword : undefined;
+}
+
+export function dataNodeOptions(outputs: StackOutputs, label: string): RedisConnectOptions {
+  return { password: redisPassword(outputs), tls: outputs.redis.tls, label };
+}
+
+/** Sentinels listen without a password here (Sentinel's own requirepass is not used). */
+export function sentinelOptions(outputs: StackOutputs): RedisConnectOptions {
+  return { tls: outputs.redis.tls, label: "Sentinel" };
+}
+
+/** What one Sentinel says the master's address is (null when it does not know the name). */
+export async function askSentinel(ctx: CheckContext, outputs: StackOutputs, sentinel: Address): Promise<Address | null> {
+  const name = outputs.redis.sentinelMasterName;
+  if (!name) throw new Error("outputs.redis.sentinelMasterName is null but Sentinels are listed");
+  return withRedis(ctx, sentinel, sentinelOptions(outputs), async (c) => {
+    const reply = (await c.call("SENTINEL", "get-master-addr-by-name", name)) as [string, string] | null;
+    return reply ? { host: reply[0], port: Number(reply[1]) } : null;
+  });
+}
+
+export interface MasterLocation {
+  at: Address;
+  /** Node name when the address is one of outputs.redis.nodes. */
+  node?: string;
+  /** How it was found, for messages. */
+  via: string;
+}
+
+/**
+ * Where writes go now. With Sentinels, ask them (clients follow Sentinel, and the
+ * deploy-time primary may have been demoted); the first Sentinel to answer wins
+ * (redis.sentinel-agreement checks that they all agree). Without, the primary endpoint.
+ */
+export async function locateMaster(ctx: CheckContext, outputs: StackOutputs): Promise<MasterLocation> {
+  const r = outputs.redis;
+  const nodeAt = (a: Address) => r.nodes.find((n) => n.host === a.host && n.port === a.port)?.name;
+  if (r.sentinels.length === 0) return { at: r.primary, node: nodeAt(r.primary), via: "the primary endpoint" };
+  try {
+    const found = await Promise.any(
+      r.sentinels.map(async (s) => {
+        const a = await askSentinel(ctx, outputs, s);
+        if (!a) throw new Error(`Sentinel at ${addr(s)} does not know master "${r.sentinelMasterName}"`);
+        return { a, s };
+      }),
+    );
+    return { at: found.a, node: nodeAt(found.a), via: `Sentinel at ${addr(found.s)}` };
+  } catch {
+    return { at: r.primary, node: nodeAt(r.primary), via: "the deploy-time primary (no Sentinel answered)" };
+  }
+}
+
+/** A key only this run uses. */
+export function smokeKey(purpose: string): string {
+  return `datatier:smoke:${purpose}:${randomBytes(6).toString("hex")}`;
+}

@@ -1,0 +1,22 @@
+/**
+ * The one list of check factories and post-run hooks. To add a group of checks, add
+ * its CheckFactory to CHECK_FACTORIES; to act on a finished report (e.g. publish the
+ * measured metrics), add a PostRunHook to POST_RUN_HOOKS (its flag appears on the CLI).
+ */
+import { awsChecks } from "./aws";
+import { cacheChecks } from "./cache";
+import { databaseChecks } from "./database";
+import type { PostRunHook } from "./hooks";
+import { partitionChecks } from "./partition";
+import { pgbouncerChecks } from "./pgbouncer";
+import type { CheckFactory } from "./types";
+
+export const CHECK_FACTORIES: CheckFactory[] = [
+  cacheChecks,
+  databaseChecks,
+  pgbouncerChecks,
+  partitionChecks,
+  awsChecks,
+];
+
+export const POST_RUN_HOOKS: PostRunHook[] = [];
