@@ -80,11 +80,8 @@ async function runOne(check: Check, outputs: StackOutputs, defaultTimeoutMs: num
   const why = (): string => {
     const waited = Date.now() - started;
     const doing = step ? ` while ${step}` : "";
-    return deadline.signal.aborted && !timer.signal.aborted
-      ? `suite deadline of ${deadline.ms} ms passed after ${waited} ms${doing}`
-      : byDeadline
-        ? `stopped after ${waited} ms by the suite deadline of ${deadline.ms} ms${doing}`
-        : `timed out after ${own} ms${doing}`;
+    // The capped timer and the deadline fire together; either way it was the deadline.
+    return deadline.signal.aborted || byDeadline ? `stopped after ${waited} ms by the suite deadline of ${deadline.ms} ms${doing}` : `timed out after ${own} ms${doing}`;
   };
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {
