@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
 import { createContext } from "./context";
+import { realizePostgres } from "./postgres";
 import { realizeRedis } from "./redis";
 import { settingsFromPulumiConfig } from "./settings";
 
@@ -26,6 +27,9 @@ export async function main(): Promise<Record<string, unknown>> {
   const redis = realizeRedis(ctx);
   outputs.redis = redis.contract;
   secrets.redisPassword = redis.password;
+  const postgres = realizePostgres(ctx);
+  outputs.postgres = postgres.contract;
+  secrets.postgresMonitoringPassword = postgres.monitoringPassword;
 
   if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
   return outputs;

@@ -79,6 +79,9 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const id = String(args.inputs.clusterId);
       return { clusterId: id, cacheNodes: [{ id: "0001", address: `${id}.abc123.0001.use1.cache.amazonaws.com`, port: 6379, availabilityZone: `${MOCK_REGION}a` }] };
     }
+    case "aws:secretsmanager/getSecretVersion:getSecretVersion":
+      // An RDS-managed master secret: JSON with username and password.
+      return { arn: String(args.inputs.secretId), secretId: String(args.inputs.secretId), secretString: JSON.stringify({ username: "dbadmin", password: "mock-rds-managed-master-password" }), versionId: "v1", versionStages: ["AWSCURRENT"] };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     default:

@@ -1,0 +1,190 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PostgresOutputs } from "../contract/outputs";
+import type { Settings } from "../settings/schema";
+import { realizeDockerPostgres } from "./docker";
+import { realizeRdsPostgres } from "./rds";
+import { manageRoles, type RoleCredentials, type RoleNames, DEFAULT_ROLE_NAMES } from "./roles";
+
+export * from "./render";
+export { DEFAULT_ROLE_NAMES, type RoleNames } from "./roles";
+export { DEFAULT_POSTGRES_IMAGE } from "./docker";
+
+/** AWS placement of the RDS instances. */
+export interface PostgresAwsArgs {
+  /** Private subnets of the DB subnet group (the primary's Multi-AZ standby goes to another zone). */
+  subnetIds: pulumi.Input<string>[];
+  /** Zones replicas are spread over, round-robin (the zones of those subnets). */
+  availabilityZones: string[];
+  /** Security groups of the instances; the data tier's Postgres group admits only PgBouncer and admin groups. */
+  securityGroupIds: pulumi.Input<string>[];
+}
+
+/** Docker placement: containers on an existing network, ports published on 127.0.0.1. */
+export interface PostgresDockerArgs {
+  /** Name of the Docker network the containers join (it must exist already). */
+  networkName: pulumi.Input<string>;
+  /** Pinned image. @default DEFAULT_POSTGRES_IMAGE ("postgres:15.8") */
+  image?: string;
+  /** Prefix of container, host and volume names. @default the component name */
+  containerPrefix?: string;
+  /** Host port of the primary on 127.0.0.1; replica N gets hostPort + N. @default settings.postgres.port */
+  hostPort?: number;
+}
+
+/** Arguments of {@link PostgresCluster}; exactly one of `aws` and `docker`. */
+export interface PostgresClusterArgs {
+  /** The stack's validated settings (postgres section, plus production, project and environment for names). */
+  settings: Settings;
+  /** Physical-name prefix; the primary is "<prefix>-pg", replica N "<prefix>-pg-replica-N". */
+  prefix: string;
+  /** Tags for every taggable resource (labels on docker). @default {} */
+  tags?: Record<string, string>;
+  /** Names of the roles the component manages. @default DEFAULT_ROLE_NAMES */
+  roleNames?: Partial<RoleNames>;
+  /** Realize on RDS. */
+  aws?: PostgresAwsArgs;
+  /** Realize as local containers with streaming replicas. */
+  docker?: PostgresDockerArgs;
+}
+
+/** Args with every default applied, in one place. */
+export interface ResolvedPostgresArgs {
+  settings: Settings;
+  prefix: string;
+  tags: Record<string, string>;
+  roleNames: RoleNames;
+}
+
+/** What a realization hands back to the component. */
+export interface RealizedPostgres {
+  primaryInstanceId: pulumi.Output<string>;
+  replicaInstanceIds: pulumi.Output<string>[];
+  primaryAddress: pulumi.Output<string>;
+  replicaAddresses: pulumi.Output<string>[];
+  port: pulumi.Output<number>;
+  /** Where the smoke suite reaches the nodes (RDS endpoints, or 127.0.0.1 published ports). */
+  contractPrimary: pulumi.Output<{ host: string; port: number }>;
+  contractReplicas: pulumi.Output<{ id: string; host: string; port: number }[]>;
+  tls: boolean;
+  /** Connection the role provider uses (master credentials). */
+  admin: { host: pulumi.Output<string>; port: pulumi.Output<number>; username: pulumi.Output<string>; password: pulumi.Output<string>; sslmode: "require" | "disable"; superuser: boolean; dependsOn: pulumi.Resource[] };
+  masterSecretArn: pulumi.Output<string> | undefined;
+}
+
+/** Mutually exclusive or impossible args, refused before anything is registered. */
+export function checkPostgresClusterArgs(name: string, args: PostgresClusterArgs): void {
+  if (!args.aws === !args.docker) {
+    throw new Error(`PostgresCluster ${name}: give exactly one of "aws" and "docker" (got ${args.aws ? "both" : "neither"})`);
+  }
+  if (args.aws && args.aws.availabilityZones.length === 0 && args.settings.postgres.replicas > 0) {
+    throw new Error(`PostgresCluster ${name}: aws.availabilityZones is empty; replicas are spread over the zones of network.privateSubnets`);
+  }
+}
+
+/**
+ * PostgreSQL 15: a primary and `postgres.replicas` streaming read replicas. On AWS an RDS
+ * primary (Multi-AZ, encrypted gp3 with autoscaling, RDS-managed master secret,
+ * Performance Insights, enhanced monitoring, logs to CloudWatch) and RDS read replicas
+ * spread across zones; on docker a primary and pg_basebackup replicas as containers,
+ * from the same rendered parameters. With `postgres.manageRoles`, application,
+ * read-only, monitoring and PgBouncer roles through @pulumi/postgresql.
+ */
+export class PostgresCluster extends pulumi.ComponentResource {
+  /** Stack-output contract part for Postgres (no secret inside). */
+  public readonly contract: pulumi.Output<PostgresOutputs>;
+  /** Primary's id: RDS instance identifier, or container name. */
+  public readonly primaryInstanceId: pulumi.Output<string>;
+  /** Replica ids in order (RDS identifiers, or container names); one per replica. */
+  public readonly replicaInstanceIds: pulumi.Output<string>[];
+  /** Primary host as PgBouncer reaches it (RDS endpoint address, or container name on the docker network). */
+  public readonly primaryAddress: pulumi.Output<string>;
+  /** Replica hosts as PgBouncer reaches them, in the order of `replicaInstanceIds`. */
+  public readonly replicaAddresses: pulumi.Output<string>[];
+  /** Server port on those addresses (postgres.port). */
+  public readonly port: pulumi.Output<number>;
+  /** Application database (postgres.databaseName). */
+  public readonly databaseName: string;
+  /** Whether the server demands TLS (RDS with rds.force_ssl=1); false on docker. */
+  public readonly tls: boolean;
+  /** Read-write application role. */
+  public readonly appUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly appPassword: pulumi.Output<string>;
+  /** Read-only role for replica traffic (SELECT on the application's tables). */
+  public readonly readonlyUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly readonlyPassword: pulumi.Output<string>;
+  /** Role with pg_monitor (and read access) the smoke suite uses. */
+  public readonly monitoringUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly monitoringPassword: pulumi.Output<string>;
+  /** PgBouncer's own low-privilege login (CONNECT only); see docs/postgres.md on auth_query. */
+  public readonly pgbouncerAuthUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly pgbouncerAuthPassword: pulumi.Output<string>;
+  /** Secrets Manager secret RDS manages for the master user; undefined off AWS. */
+  public readonly masterSecretArn: pulumi.Output<string> | undefined;
+
+  constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkPostgresClusterArgs(name, args);
+    super("datatier:postgres:PostgresCluster", name, {}, opts);
+    const a: ResolvedPostgresArgs = {
+      settings: args.settings,
+      prefix: args.prefix,
+      tags: args.tags ?? {},
+      roleNames: { ...DEFAULT_ROLE_NAMES, ...args.roleNames },
+    };
+
+    const realized = args.aws ? realizeRdsPostgres(this, name, a, args.aws) : realizeDockerPostgres(this, name, a, args.docker!);
+    const roles: RoleCredentials = manageRoles(this, name, a, realized);
+
+    this.primaryInstanceId = realized.primaryInstanceId;
+    this.replicaInstanceIds = realized.replicaInstanceIds;
+    this.primaryAddress = realized.primaryAddress;
+    this.replicaAddresses = realized.replicaAddresses;
+    this.port = realized.port;
+    this.databaseName = a.settings.postgres.databaseName;
+    this.tls = realized.tls;
+    this.masterSecretArn = realized.masterSecretArn;
+    this.appUser = roles.app.user;
+    this.appPassword = roles.app.password;
+    this.readonlyUser = roles.readonly.user;
+    this.readonlyPassword = roles.readonly.password;
+    this.monitoringUser = roles.monitoring.user;
+    this.monitoringPassword = roles.monitoring.password;
+    this.pgbouncerAuthUser = roles.pgbouncerAuth.user;
+    this.pgbouncerAuthPassword = roles.pgbouncerAuth.password;
+
+    const p = a.settings.postgres;
+    this.contract = pulumi
+      .all([realized.contractPrimary, realized.contractReplicas, roles.monitoring.user, realized.primaryInstanceId, pulumi.all(realized.replicaInstanceIds), realized.masterSecretArn ?? pulumi.output(undefined)])
+      .apply(([primary, replicas, monitoringUser, primaryId, replicaIds, secretArn]) => ({
+        primary,
+        replicas,
+        database: p.databaseName,
+        monitoringUser,
+        tls: realized.tls,
+        partitionPairs: p.partitionPairs.map((x) => ({ legacy: x.legacy, partitioned: x.partitioned, timestampColumn: x.timestampColumn })),
+        aws: args.aws ? { primaryInstanceId: primaryId, replicaInstanceIds: replicaIds, masterSecretArn: secretArn! } : null,
+      }));
+
+    this.registerOutputs({
+      contract: this.contract,
+      primaryInstanceId: this.primaryInstanceId,
+      replicaInstanceIds: this.replicaInstanceIds,
+      primaryAddress: this.primaryAddress,
+      replicaAddresses: this.replicaAddresses,
+      port: this.port,
+      databaseName: this.databaseName,
+      appUser: this.appUser,
+      appPassword: this.appPassword,
+      readonlyUser: this.readonlyUser,
+      readonlyPassword: this.readonlyPassword,
+      monitoringUser: this.monitoringUser,
+      monitoringPassword: this.monitoringPassword,
+      pgbouncerAuthUser: this.pgbouncerAuthUser,
+      pgbouncerAuthPassword: this.pgbouncerAuthPassword,
+      masterSecretArn: this.masterSecretArn,
+    });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Roles through @pulumi/postgresql, connected to the primary with the master
+ * credentials (RDS: read from the RDS-managed secret at deploy time; docker: the
+ * superuser password the component generated). Physical replication copies the roles to
+ * the replicas.
+ *
+ * PgBouncer authenticates clients from a userlist (secret) rather than auth_query: on
+ * RDS even the master user cannot read pg_shadow / pg_authid (pgbouncer/pgbouncer#265),
+ * so a SECURITY DEFINER lookup function cannot work there.
+ */
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RealizedPostgres, ResolvedPostgresArgs } from "./index";
+
+/** Role names; override per stack through PostgresClusterArgs.roleNames. */
+export interface RoleNames {
+  /** Read-write application role; owns the application's tables. */
+  app: string;
+  /** Read-only role for replica traffic. */
+  readonly: string;
+  /** pg_monitor member the smoke suite logs in as. */
+  monitoring: string;
+  /** PgBouncer's own login. */
+  pgbouncerAuth: string;
+  /** Streaming replication role (docker; RDS manages its own). */
+  replication: string;
+}
+
+export const DEFAULT_ROLE_NAMES: RoleNames = {
+  app: "app",
+  readonly: "app_readonly",
+  monitoring: "datatier_monitor",
+  pgbouncerAuth: "pgbouncer_auth",
+  replication: "replicator",
+};
+
+export interface Credential {
+  user: pulumi.Output<string>;
+  /** Secret. */
+  password: pulumi.Output<string>;
+}
+
+export interface RoleCredentials {
+  app: Credential;
+  readonly: Credential;
+  monitoring: Credential;
+  pgbouncerAuth: Credential;
+}
+
+/** Letters and digits only: safe in pgbouncer.ini userlists, URLs, shells and SQL literals. */
+export function rolePassword(parent: pulumi.Resource, name: string): pulumi.Output<string> {
+  const pw = new random.RandomPassword(name, { length: 40, special: false, minUpper: 4, minLower: 4, minNumeric: 4 }, { parent, additionalSecretOutputs: ["result"] });
+  return pulumi.secret(pw.result);
+}
+
+export function manageRoles(parent: pulumi.Resource, name: string, a: ResolvedPostgresArgs, db: RealizedPostgres): RoleCredentials {
+  const p = a.settings.postgres;
+  const n = a.roleNames;
+  if (!p.manageRoles) {
+    // Without managed roles every client uses the master credentials; on RDS they rotate.
+    const master: Credential = { user: db.admin.username, password: pulumi.secret(db.admin.password) };
+    return { app: master, readonly: master, monitoring: master, pgbouncerAuth: master };
+  }
+
+  const provider = new postgresql.Provider(
+    `${name}-roles-provider`,
+    {
+      host: db.admin.host,
+      port: db.admin.port,
+      username: db.admin.username,
+      password: pulumi.secret(db.admin.password),
+      database: p.databaseName,
+      sslmode: db.admin.sslmode,
+      // The RDS master user is rds_superuser, not a superuser: the provider must not assume one.
+      superuser: db.admin.superuser,
+      expectedVersion: p.engineVersion,
+      connectTimeout: 15,
+      maxConnections: 4,
+    },
+    { parent, dependsOn: db.admin.dependsOn },
+  );
+  const opts = { parent, provider, dependsOn: db.admin.dependsOn };
+  const database = p.databaseName;
+
+  const login = (role: keyof Omit<RoleNames, "replication">, extra: Partial<postgresql.RoleArgs> = {}) => {
+    const slug = role === "pgbouncerAuth" ? "pgbouncer-auth" : role;
+    const password = rolePassword(parent, `${name}-${slug}-password`);
+    const r = new postgresql.Role(`${name}-role-${slug}`, { name: n[role], login: true, password, ...extra }, opts);
+    new postgresql.Grant(`${name}-${slug}-connect`, { database, role: r.name, objectType: "database", privileges: ["CONNECT"] }, opts);
+    return { role: r, cred: { user: r.name, password } as Credential };
+  };
+
+  const app = login("app");
+  new postgresql.Grant(`${name}-app-temp`, { database, role: app.role.name, objectType: "database", privileges: ["TEMPORARY"] }, opts);
+  // PostgreSQL 15 no longer lets PUBLIC create in schema public: the application owns its schema objects.
+  new postgresql.Grant(`${name}-app-schema`, { database, role: app.role.name, schema: "public", objectType: "schema", privileges: ["USAGE", "CREATE"] }, opts);
+
+  const readonly = login("readonly");
+  new postgresql.Grant(`${name}-readonly-schema`, { database, role: readonly.role.name, schema: "public", objectType: "schema", privileges: ["USAGE"] }, opts);
+  new postgresql.Grant(`${name}-readonly-tables`, { database, role: readonly.role.name, schema: "public", objectType: "table", objects: [], privileges: ["SELECT"] }, opts);
+  new postgresql.Grant(`${name}-readonly-sequences`, { database, role: readonly.role.name, schema: "public", objectType: "sequence", objects: [], privileges: ["SELECT"] }, opts);
+  // Tables the application creates later are readable too.
+  new postgresql.DefaultPrivileges(`${name}-readonly-future-tables`, { database, role: readonly.role.name, owner: app.role.name, schema: "public", objectType: "table", privileges: ["SELECT"] }, opts);
+  new postgresql.DefaultPrivileges(`${name}-readonly-future-sequences`, { database, role: readonly.role.name, owner: app.role.name, schema: "public", objectType: "sequence", privileges: ["SELECT"] }, opts);
+
+  // pg_monitor for pg_stat_* and replication views; the read-only role's grants for the partition row counts.
+  const monitoring = login("monitoring", { roles: ["pg_monitor", readonly.role.name] as pulumi.Input<string>[] });
+  const pgbouncerAuth = login("pgbouncerAuth", { connectionLimit: 10 });
+
+  return { app: app.cred, readonly: readonly.cred, monitoring: monitoring.cred, pgbouncerAuth: pgbouncerAuth.cred };
+}
