@@ -4,7 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
+import { realizeAlarms } from "./alarms";
 import { createContext } from "./context";
+import { realizePgBouncer } from "./pgbouncer";
 import { realizePostgres } from "./postgres";
 import { realizeRedis } from "./redis";
 import { settingsFromPulumiConfig } from "./settings";
@@ -30,6 +32,11 @@ export async function main(): Promise<Record<string, unknown>> {
   const postgres = realizePostgres(ctx);
   outputs.postgres = postgres.contract;
   secrets.postgresMonitoringPassword = postgres.monitoringPassword;
+  const pgbouncer = realizePgBouncer(ctx, postgres);
+  outputs.pgbouncer = pgbouncer.contract;
+  secrets.pgbouncerAdminPassword = pgbouncer.adminPassword;
+  secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
+  outputs.alarms = realizeAlarms(ctx, { redis, postgres }).contract;
 
   if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
   return outputs;

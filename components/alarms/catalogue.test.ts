@@ -136,7 +136,11 @@ describe("alarmPlan", () => {
     expect(byId("postgres-replica-2-free-storage-critical")).toMatchObject({ threshold: 10 * 1024 ** 3, unit: "Bytes", comparisonOperator: "LessThanThreshold" });
     expect(byId("postgres-primary-freeable-memory-warning").threshold).toBe(512 * 1024 ** 2);
     expect(byId("redis-engine-cpu-warning").metricQueries.at(-1)!.expression).toBe("MAX([n0, n1, n2])");
-    expect(byId("pgbouncer-tasks-below-desired-warning")).toMatchObject({ threshold: 2, comparisonOperator: "LessThanThreshold", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: "data-tier-prod-pgbouncer", ServiceName: "pgbouncer" } } });
+    const below = byId("pgbouncer-tasks-below-desired-warning");
+    expect(below).toMatchObject({ threshold: 0, comparisonOperator: "GreaterThanThreshold", treatMissingData: "breaching", metric: null });
+    expect(below.metricQueries.map((q) => q.metric?.metricName ?? q.expression)).toEqual(["RunningTaskCount", "DesiredTaskCount", "desired - running"]);
+    expect(below.metricQueries[0].metric!.dimensions).toEqual({ ClusterName: "data-tier-prod-pgbouncer", ServiceName: "pgbouncer" });
+    expect(byId("pgbouncer-no-tasks-critical")).toMatchObject({ threshold: 1, comparisonOperator: "LessThanThreshold", metric: { metricName: "RunningTaskCount" } });
     expect(byId("pgbouncer-unhealthy-targets-warning").metric!.dimensions).toEqual({ TargetGroup: "targetgroup/pgb/1", LoadBalancer: "net/pgb/2" });
     const five = alarmPlan(input({ settings: { ...BASE_PROFILE.alarms, periodSeconds: 300 } as AlarmPlanInput["settings"] }));
     expect(five.find((s) => s.id === "redis-evictions-warning")!.threshold).toBe(500);

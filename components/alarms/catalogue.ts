@@ -413,7 +413,23 @@ function baselineDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
     const svc = { ...base, resource: "PgBouncer ECS service", namespace: "ECS/ContainerInsights", metric: tasks, metricLabel: "RunningTaskCount", statistic: "Minimum", comparisonOperator: "LessThanThreshold" as const, unit: "Count" as const, missing: "tasksBreaching" as const };
     const lb = { ...base, resource: "PgBouncer NLB target group", namespace: "AWS/NetworkELB", unit: "Count" as const };
     out.push(
-      { ...svc, id: "pgbouncer-tasks-below-desired-warning", kind: "pgbouncerTasksBelowDesired", severity: "warning", threshold: pb.desiredCount, meaning: `fewer PgBouncer tasks run than the ${pb.desiredCount} desired: less pooling capacity, no headroom for a task failure` },
+      // Desired from Container Insights, not settings: autoscaling moves it between min and max.
+      {
+        ...svc,
+        id: "pgbouncer-tasks-below-desired-warning",
+        kind: "pgbouncerTasksBelowDesired",
+        severity: "warning",
+        metric: undefined,
+        metricQueries: [
+          { id: "running", metric: tasks, returnData: false },
+          { id: "desired", metric: { ...tasks, metricName: "DesiredTaskCount", stat: "Maximum" }, returnData: false },
+          { id: "missing", expression: "desired - running", label: "tasks missing (desired - running)", returnData: true },
+        ],
+        metricLabel: "DesiredTaskCount - RunningTaskCount",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        meaning: `fewer PgBouncer tasks run than the service wants (${pb.desiredCount} at deploy, autoscaling may change it): less pooling capacity, no headroom for a task failure`,
+      },
       { ...svc, id: "pgbouncer-no-tasks-critical", kind: "pgbouncerNoTasks", severity: "critical", threshold: 1, meaning: "no PgBouncer task runs: the application cannot reach PostgreSQL" },
       { ...lb, id: "pgbouncer-unhealthy-targets-warning", kind: "nlbUnhealthyTargets", severity: "warning", metric: nlb("UnHealthyHostCount", "Maximum"), metricLabel: "UnHealthyHostCount", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, missing: "targetsNotBreaching", meaning: "a PgBouncer task fails the NLB health check" },
       { ...lb, id: "pgbouncer-no-healthy-targets-critical", kind: "nlbNoHealthyTargets", severity: "critical", metric: nlb("HealthyHostCount", "Minimum"), metricLabel: "HealthyHostCount", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "targetsBreaching", meaning: "the NLB has no healthy PgBouncer target: every connection attempt fails" },
