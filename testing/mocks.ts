@@ -82,6 +82,8 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
     case "aws:secretsmanager/getSecretVersion:getSecretVersion":
       // An RDS-managed master secret: JSON with username and password.
       return { arn: String(args.inputs.secretId), secretId: String(args.inputs.secretId), secretString: JSON.stringify({ username: "dbadmin", password: "mock-rds-managed-master-password" }), versionId: "v1", versionStages: ["AWSCURRENT"] };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { authorizationToken: "bW9jazptb2Nr", userName: "AWS", password: "mock-ecr-token", proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z", id: MOCK_REGION };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     default:

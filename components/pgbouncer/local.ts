@@ -14,15 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import type { PgBouncerSettings } from "../settings/schema";
-import { renderPgBouncerIni, renderUserlist } from "./render";
+import { pgbouncerFileLimit, renderPgBouncerIni, renderUserlist } from "./render";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 export const PGBOUNCER_BIN = "/usr/sbin/pgbouncer";
-
-/** Open files PgBouncer may use: two per client plus the server side, with room to spare. */
-export function pgbouncerFileLimit(s: Pick<PgBouncerSettings, "maxClientConn" | "defaultPoolSize" | "reservePoolSize">): number {
-  return Math.max(1024, 2 * s.maxClientConn + 2 * (s.defaultPoolSize + s.reservePoolSize) + 100);
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -50,6 +50,11 @@ export function readOnlyDatabaseName(database: string): string {
   return `${database}_ro`;
 }
 
+/** Open files PgBouncer may use: two per client plus the server side, with room to spare. */
+export function pgbouncerFileLimit(s: Pick<PgBouncerSettings, "maxClientConn" | "defaultPoolSize" | "reservePoolSize">): number {
+  return Math.max(1024, 2 * s.maxClientConn + 2 * (s.defaultPoolSize + s.reservePoolSize) + 100);
+}
+
 /** Where a pool sends its server connections. */
 export interface PoolTarget {
   hosts: string[];

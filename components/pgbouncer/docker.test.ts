@@ -1,0 +1,78 @@
+/** The dev stack's PgBouncer container, under Pulumi mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
+import { pgbouncerOutputs } from "../contract/outputs";
+import { loadStackSettings } from "../settings/stackFile";
+
+const settings = loadStackSettings("dev");
+const s = settings.pgbouncer;
+const CONTAINER = "docker:index/container:Container";
+
+function pgbouncerChildren(run: ProgramRun): RecordedResource[] {
+  const component = single(run, "datatier:pgbouncer:PgBouncer");
+  return run.resources.filter((r) => r.parent === component.urn);
+}
+const container = (run: ProgramRun) => pgbouncerChildren(run).find((r) => r.type === CONTAINER)!;
+const upload = (run: ProgramRun, file: string): string => container(run).inputs.uploads.find((u: { file: string }) => u.file === file).content;
+
+describe("dev: PgBouncer container", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "dev" });
+  });
+
+  it("runs the pinned image on the stack network, published on 127.0.0.1 only", () => {
+    const image = pgbouncerChildren(run).find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
+    expect(image.inputs.name).toBe(s.baseImage);
+    expect(s.baseImage).toMatch(/:[^:]+$|@sha256:/);
+    const c = container(run).inputs;
+    expect(c.ports).toEqual([{ internal: s.port, external: s.port, ip: "127.0.0.1" }]);
+    expect(c.networksAdvanced[0].name).toBe(single(run, "docker:index/network:Network").inputs.name);
+    expect(c.entrypoints).toEqual(["pgbouncer"]);
+    expect(c.command).toEqual(["/etc/pgbouncer/pgbouncer.ini"]);
+    expect(c.healthcheck.tests).toEqual(["CMD-SHELL", `pg_isready -h 127.0.0.1 -p ${s.port} -t 3 || exit 1`]);
+    expect(c.ulimits[0].soft).toBeGreaterThan(2 * s.maxClientConn);
+  });
+
+  it("uploads pgbouncer.ini and the userlist readable by PgBouncer's user only, never as env or arguments", () => {
+    const c = container(run).inputs;
+    expect(c.uploads.map((u: { file: string; permissions: string }) => [u.file, u.permissions])).toEqual([
+      ["/etc/pgbouncer/pgbouncer.ini", "0600"],
+      ["/etc/pgbouncer/userlist.txt", "0600"],
+    ]);
+    expect(c.envs).toBeUndefined();
+    const passwords = ofType(run, "random:index/randomPassword:RandomPassword").map((p) => p.state.result as string);
+    const userlist = upload(run, "/etc/pgbouncer/userlist.txt");
+    const admin = pgbouncerChildren(run).find((r) => r.name.endsWith("-admin-password"))!.state.result;
+    expect(userlist).toContain(`"${s.adminUser}" "${admin}"`);
+    for (const pw of passwords) expect(JSON.stringify(c.command) + JSON.stringify(c.entrypoints ?? [])).not.toContain(pw);
+  });
+
+  it("pools the primary container read-write and the replica container read-only, in transaction mode without TLS", () => {
+    const ini = upload(run, "/etc/pgbouncer/pgbouncer.ini");
+    const pg = ofType(run, CONTAINER).filter((r) => r.name.includes("-postgres-"));
+    const primary = pg.find((r) => /primary$/.test(r.name))!.inputs.name;
+    const replica = pg.find((r) => /replica-1$/.test(r.name))!.inputs.name;
+    expect(ini).toContain(`\napp = host=${primary} port=${settings.postgres.port} dbname=app\n`);
+    expect(ini).toContain(`\napp_ro = host=${replica} port=${settings.postgres.port} dbname=app\n`);
+    expect(ini).toMatch(/\npool_mode = transaction\n/);
+    expect(ini).toMatch(/\nclient_tls_sslmode = disable\n/);
+  });
+
+  it("exports a loopback endpoint and no AWS block", () => {
+    const c = pgbouncerOutputs.parse(run.outputs.pgbouncer);
+    expect(c.endpoint).toEqual({ host: "127.0.0.1", port: s.port });
+    expect(c.aws).toBeNull();
+    expect(ofType(run, "aws:ecs/service:Service")).toHaveLength(0);
+  });
+});
+
+describe("dev: no replicas", () => {
+  it("sends the read-only pool to the primary", async () => {
+    const run = await runProgram({ stack: "dev", overrides: { postgres: { replicas: 0 } } });
+    const ini = upload(run, "/etc/pgbouncer/pgbouncer.ini");
+    const primary = ofType(run, CONTAINER).find((r) => /-postgres-primary$/.test(r.name))!.inputs.name;
+    expect(ini).toContain(`\napp_ro = host=${primary} port=`);
+    expect(ini).toContain("falls back to the primary");
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The docker realization: one PgBouncer container (the pinned image) on the stack's
+ * network in front of the Postgres containers, its port published on 127.0.0.1 only.
+ * pgbouncer.ini and the userlist travel as secret uploads, never as arguments or
+ * environment.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { PgBouncerSettings } from "../settings/schema";
+import { healthCheckCommand } from "./health";
+import { pgbouncerFileLimit } from "./render";
+
+/** uid of the `postgres` user the pinned (Alpine) image runs PgBouncer as. */
+export const IMAGE_POSTGRES_UID = "70";
+export const DOCKER_CONFIG_DIR = "/etc/pgbouncer";
+
+export interface PgBouncerDockerArgs {
+  /** Name of the Docker network the container joins (it must exist already). */
+  networkName: pulumi.Input<string>;
+  /** Host port on 127.0.0.1. @default settings.port */
+  hostPort?: number;
+  /** Container and host name. @default the component name */
+  containerName?: string;
+}
+
+export function pgbouncerContainer(
+  parent: pulumi.Resource,
+  name: string,
+  o: { s: PgBouncerSettings; placement: PgBouncerDockerArgs; ini: pulumi.Output<string>; userlist: pulumi.Output<string>; tags: Record<string, string> },
+): { container: docker.Container; hostPort: number } {
+  const child = { parent };
+  const s = o.s;
+  const host = o.placement.containerName ?? name;
+  const hostPort = o.placement.hostPort ?? s.port;
+  const image = new docker.RemoteImage(`${name}-image`, { name: s.image ?? s.baseImage, keepLocally: true }, child);
+  const upload = (file: string, content: pulumi.Output<string>) => ({ file, content: pulumi.secret(content), owner: IMAGE_POSTGRES_UID, group: IMAGE_POSTGRES_UID, permissions: "0600" });
+  const container = new docker.Container(
+    `${name}-container`,
+    {
+      name: host,
+      hostname: host,
+      image: image.imageId,
+      // Bypass the image's env-driven config generator: the rendered file is the config.
+      entrypoints: ["pgbouncer"],
+      command: [`${DOCKER_CONFIG_DIR}/pgbouncer.ini`],
+      networksAdvanced: [{ name: o.placement.networkName, aliases: [host] }],
+      ports: [{ internal: s.port, external: hostPort, ip: "127.0.0.1" }],
+      uploads: [upload(`${DOCKER_CONFIG_DIR}/pgbouncer.ini`, o.ini), upload(`${DOCKER_CONFIG_DIR}/userlist.txt`, o.userlist)],
+      ulimits: [{ name: "nofile", soft: pgbouncerFileLimit(s), hard: pgbouncerFileLimit(s) }],
+      healthcheck: { tests: ["CMD-SHELL", healthCheckCommand(s.port)], interval: "5s", timeout: "4s", retries: 5, startPeriod: "5s" },
+      restart: "unless-stopped",
+      labels: [...Object.entries(o.tags).map(([k, v]) => ({ label: `datatier.${k.toLowerCase()}`, value: v })), { label: "datatier.role", value: "pgbouncer" }],
+    },
+    child,
+  );
+  return { container, hostPort };
+}

@@ -1,0 +1,190 @@
+/**
+ * PgBouncer on ECS Fargate: cluster (Container Insights), log group, the rendered
+ * pgbouncer.ini and userlist in Secrets Manager, a task definition whose container gets
+ * them through `secrets` (the entrypoint writes them to files), an execution role that
+ * may read exactly those two secrets, a service across the private subnets behind the
+ * NLB with a rolling-back circuit breaker, and CPU target-tracking autoscaling.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PgBouncerSettings } from "../settings/schema";
+import { healthCheckCommand } from "./health";
+import { pgbouncerFileLimit } from "./render";
+
+/** Where the entrypoint writes the configuration inside the container. */
+export const CONTAINER_CONFIG_DIR = "/etc/pgbouncer";
+export const CONTAINER_NAME = "pgbouncer";
+/** Environment variables ECS fills from Secrets Manager; read by image/entrypoint.sh. */
+export const INI_ENV = "PGBOUNCER_INI";
+export const USERLIST_ENV = "PGBOUNCER_USERLIST";
+
+/** The one container of the task, as ECS wants it (serialized to JSON by the caller). */
+export function containerDefinition(o: {
+  image: string;
+  s: PgBouncerSettings;
+  iniSecretArn: string;
+  userlistSecretArn: string;
+  logGroup: string;
+  region: string;
+}): Record<string, unknown> {
+  const files = pgbouncerFileLimit(o.s);
+  return {
+    name: CONTAINER_NAME,
+    image: o.image,
+    essential: true,
+    portMappings: [{ containerPort: o.s.port, protocol: "tcp" }],
+    secrets: [
+      { name: INI_ENV, valueFrom: o.iniSecretArn },
+      { name: USERLIST_ENV, valueFrom: o.userlistSecretArn },
+    ],
+    healthCheck: { command: ["CMD-SHELL", healthCheckCommand(o.s.port)], interval: 15, timeout: 5, retries: 3, startPeriod: 20 },
+    ulimits: [{ name: "nofile", softLimit: files, hardLimit: files }],
+    // Time between ECS's SIGTERM and SIGKILL, matched to the NLB's deregistration delay.
+    stopTimeout: 60,
+    logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": o.logGroup, "awslogs-region": o.region, "awslogs-stream-prefix": CONTAINER_NAME } },
+  };
+}
+
+export interface PgBouncerEcsArgs {
+  s: PgBouncerSettings;
+  production: boolean;
+  region: string;
+  imageRef: pulumi.Input<string>;
+  ini: pulumi.Output<string>;
+  userlist: pulumi.Output<string>;
+  subnetIds: pulumi.Input<string>[];
+  securityGroupId: pulumi.Input<string>;
+  targetGroupArn: pulumi.Input<string>;
+  /** Resources the service must wait for (the NLB listener). */
+  dependsOn: pulumi.Resource[];
+  tags: Record<string, string>;
+}
+
+export interface PgBouncerEcs {
+  cluster: aws.ecs.Cluster;
+  service: aws.ecs.Service;
+  taskDefinition: aws.ecs.TaskDefinition;
+  logGroup: aws.cloudwatch.LogGroup;
+  iniSecret: aws.secretsmanager.Secret;
+  userlistSecret: aws.secretsmanager.Secret;
+  executionRole: aws.iam.Role;
+}
+
+export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncerEcsArgs): PgBouncerEcs {
+  const child = { parent };
+  const s = a.s;
+
+  const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name, settings: [{ name: "containerInsights", value: "enabled" }], tags: a.tags }, child);
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/ecs/${name}`, retentionInDays: s.logRetentionDays, tags: a.tags }, child);
+
+  const secret = (role: string, what: string, value: pulumi.Output<string>) => {
+    const sec = new aws.secretsmanager.Secret(
+      `${name}-${role}`,
+      { name: `${name}/${role}`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
+      child,
+    );
+    new aws.secretsmanager.SecretVersion(`${name}-${role}`, { secretId: sec.id, secretString: pulumi.secret(value) }, child);
+    return sec;
+  };
+  const iniSecret = secret("ini", "pgbouncer.ini", a.ini);
+  const userlistSecret = secret("userlist", "auth file (userlist.txt)", a.userlist);
+
+  const executionRole = new aws.iam.Role(
+    `${name}-execution`,
+    {
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      description: "Pulls the PgBouncer image, writes its logs and reads its two configuration secrets",
+      tags: a.tags,
+    },
+    child,
+  );
+  new aws.iam.RolePolicyAttachment(`${name}-execution-managed`, { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, child);
+  new aws.iam.RolePolicy(
+    `${name}-execution-secrets`,
+    {
+      role: executionRole.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [iniSecret.arn, userlistSecret.arn] }],
+      }),
+    },
+    child,
+  );
+
+  const taskDefinition = new aws.ecs.TaskDefinition(
+    `${name}-task`,
+    {
+      family: name,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: String(s.cpu),
+      memory: String(s.memoryMb),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      executionRoleArn: executionRole.arn,
+      containerDefinitions: pulumi
+        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name])
+        .apply(([image, iniArn, userlistArn, group]) =>
+          JSON.stringify([containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region })]),
+        ),
+      tags: a.tags,
+    },
+    child,
+  );
+
+  const service = new aws.ecs.Service(
+    `${name}-service`,
+    {
+      name: CONTAINER_NAME,
+      cluster: cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      launchType: "FARGATE",
+      desiredCount: s.desiredCount,
+      // Fargate spreads tasks over the subnets' zones; rebalance after a zone comes back.
+      availabilityZoneRebalancing: "ENABLED",
+      networkConfiguration: { subnets: a.subnetIds, securityGroups: [a.securityGroupId], assignPublicIp: false },
+      loadBalancers: [{ targetGroupArn: a.targetGroupArn, containerName: CONTAINER_NAME, containerPort: s.port }],
+      healthCheckGracePeriodSeconds: 30,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      // Never below the running capacity during a deploy: clients keep their pool.
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      tags: a.tags,
+    },
+    // Autoscaling owns the running count once the service exists.
+    { ...child, dependsOn: a.dependsOn, ignoreChanges: ["desiredCount"] },
+  );
+
+  const target = new aws.appautoscaling.Target(
+    `${name}-scaling`,
+    {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+      minCapacity: s.minCount,
+      maxCapacity: s.maxCount,
+      tags: a.tags,
+    },
+    child,
+  );
+  new aws.appautoscaling.Policy(
+    `${name}-cpu`,
+    {
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        targetValue: s.cpuTargetPercent,
+        // Scale out fast; scale in slowly, since a removed task drops its clients.
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+      },
+    },
+    child,
+  );
+
+  return { cluster, service, taskDefinition, logGroup, iniSecret, userlistSecret, executionRole };
+}

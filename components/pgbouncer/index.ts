@@ -1,0 +1,196 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PgBouncerOutputs } from "../contract/outputs";
+import type { PgBouncerSettings } from "../settings/schema";
+import { DOCKER_CONFIG_DIR, pgbouncerContainer, type PgBouncerDockerArgs } from "./docker";
+import { CONTAINER_CONFIG_DIR, pgbouncerEcs } from "./ecs";
+import { pgbouncerImage } from "./image";
+import { pgbouncerNlb } from "./nlb";
+import { readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime } from "./render";
+
+export * from "./render";
+export type { PgBouncerDockerArgs } from "./docker";
+
+/** AWS placement: Fargate tasks and the internal NLB in the private subnets. */
+export interface PgBouncerAwsArgs {
+  /** AWS region (the awslogs driver needs it). */
+  region: string;
+  /** VPC of the target group. */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets for the tasks and the NLB (two or more zones in production). */
+  subnetIds: pulumi.Input<string>[];
+  /** The data tier's PgBouncer security group (components/network): app groups in, Postgres out. */
+  securityGroupId: pulumi.Input<string>;
+}
+
+/** A login PgBouncer admits and passes on to Postgres. */
+export interface PgBouncerUser {
+  name: pulumi.Input<string>;
+  /** Password (secret); PgBouncer logs in to the server with it, so it must be the role's own. */
+  password: pulumi.Input<string>;
+}
+
+/** Arguments of {@link PgBouncer}; exactly one of `aws` and `docker`. */
+export interface PgBouncerArgs {
+  /** The stack's validated PgBouncer settings (components/settings/schema.ts). */
+  settings: PgBouncerSettings;
+  /** Production: NLB deletion protection, secrets kept 30 days after deletion, ECR images kept. @default false */
+  production?: boolean;
+  /** Primary host as PgBouncer reaches it (RDS address, or container name on the docker network). */
+  primaryHost: pulumi.Input<string>;
+  /** Replica hosts, all on `port`; empty sends the read-only pool to the primary. @default [] */
+  replicaHosts?: pulumi.Input<string>[];
+  /** Server port of the primary and the replicas. */
+  port: pulumi.Input<number>;
+  /** Database on the servers; the pools are `<database>` and `<database>_ro`. */
+  database: string;
+  /** Logins in the auth file; duplicates by name (e.g. all the master user) are kept once. */
+  users: PgBouncerUser[];
+  /** Tags for every taggable resource (labels on docker). @default {} */
+  tags?: Record<string, string>;
+  /** Realize on ECS Fargate behind an internal NLB. */
+  aws?: PgBouncerAwsArgs;
+  /** Realize as a local container. */
+  docker?: PgBouncerDockerArgs;
+}
+
+/** Mutually exclusive or impossible args, refused before anything is registered. */
+export function checkPgBouncerArgs(name: string, args: PgBouncerArgs): void {
+  const s = args.settings;
+  if (!args.aws === !args.docker) throw new Error(`PgBouncer ${name}: give exactly one of "aws" and "docker" (got ${args.aws ? "both" : "neither"})`);
+  if (args.users.length === 0) throw new Error(`PgBouncer ${name}: "users" is empty; PgBouncer would admit nobody`);
+  if (s.tls.server === "verify-ca" || s.tls.server === "verify-full") {
+    throw new Error(`PgBouncer ${name}: pgbouncer.tls.server "${s.tls.server}" needs a CA bundle in the image, which this component does not ship; use "require"`);
+  }
+  if (args.docker && s.tls.client !== "disable") {
+    throw new Error(`PgBouncer ${name}: pgbouncer.tls.client "${s.tls.client}" has no certificate on the docker platform; use "disable"`);
+  }
+  if (args.aws && args.aws.subnetIds.length === 0) throw new Error(`PgBouncer ${name}: aws.subnetIds is empty; the tasks and the NLB need private subnets`);
+}
+
+/** Server-side facts for the renderer, once the hosts are known. */
+function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary: string, replicas: string[], port: number): PgBouncerRuntime {
+  return {
+    listenAddr: "0.0.0.0",
+    listenPort: s.port,
+    primary: { host: primary, port },
+    replicas: replicas.map((host) => ({ host, port })),
+    database,
+    authFile: `${dir}/userlist.txt`,
+    tls: s.tls.client === "disable" ? undefined : { clientCertFile: `${dir}/tls.crt`, clientKeyFile: `${dir}/tls.key` },
+  };
+}
+
+/**
+ * PgBouncer in transaction pooling in front of PostgreSQL: a read-write pool to the
+ * primary and a read-only pool over the replicas (docs/pgbouncer.md). On AWS, Fargate
+ * tasks behind an internal NLB, configured from Secrets Manager; on docker, one
+ * container. Admin and stats console passwords are generated here.
+ */
+export class PgBouncer extends pulumi.ComponentResource {
+  /** Stack-output contract part for PgBouncer (no secret inside). */
+  public readonly contract: pulumi.Output<PgBouncerOutputs>;
+  /** Password of `settings.adminUser` on the admin console (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
+  /** Password of `settings.statsUser` on the admin console (secret). */
+  public readonly statsPassword: pulumi.Output<string>;
+  /** Where clients connect: the NLB's DNS name, or 127.0.0.1 on docker. */
+  public readonly endpoint: pulumi.Output<{ host: string; port: number }>;
+  /** ECS cluster name; undefined off AWS. */
+  public readonly clusterName: pulumi.Output<string> | undefined;
+  /** ECS service name; undefined off AWS. */
+  public readonly serviceName: pulumi.Output<string> | undefined;
+  /** Target group ARN suffix (CloudWatch `TargetGroup` dimension); undefined off AWS. */
+  public readonly targetGroupArnSuffix: pulumi.Output<string> | undefined;
+  /** NLB ARN suffix (CloudWatch `LoadBalancer` dimension); undefined off AWS. */
+  public readonly loadBalancerArnSuffix: pulumi.Output<string> | undefined;
+  /** Tasks (or containers) the service starts with. */
+  public readonly desiredCount: number;
+
+  constructor(name: string, args: PgBouncerArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkPgBouncerArgs(name, args);
+    super("datatier:pgbouncer:PgBouncer", name, {}, opts);
+    const s = args.settings;
+    const a = { production: false, replicaHosts: [] as pulumi.Input<string>[], tags: {} as Record<string, string>, ...args };
+    const child = { parent: this };
+
+    // Letters and digits only: no quoting surprises in the userlist, URLs or shells.
+    const password = (role: string) =>
+      pulumi.secret(new random.RandomPassword(`${name}-${role}-password`, { length: 40, special: false, minUpper: 4, minLower: 4, minNumeric: 4 }, { ...child, additionalSecretOutputs: ["result"] }).result);
+    this.adminPassword = password("admin");
+    this.statsPassword = password("stats");
+
+    const dir = args.aws ? CONTAINER_CONFIG_DIR : DOCKER_CONFIG_DIR;
+    const ini = pulumi
+      .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port)])
+      .apply(([primary, replicas, port]) => renderPgBouncerIni(s, runtimeFor(s, dir, a.database, primary, replicas, port)));
+    const userlist = pulumi
+      .all([pulumi.all(a.users.map((u) => pulumi.all([u.name, u.password]))), this.adminPassword, this.statsPassword])
+      .apply(([users, admin, stats]) => {
+        const byName = new Map<string, string>();
+        for (const [n, pw] of [...users, [s.adminUser, admin], [s.statsUser, stats]]) if (!byName.has(n)) byName.set(n, pw);
+        return renderUserlist([...byName].map(([n, secret]) => ({ name: n, secret })));
+      });
+    const secretUserlist = pulumi.secret(userlist);
+
+    const common = {
+      readWriteDatabase: readWriteDatabaseName(a.database),
+      readOnlyDatabase: readOnlyDatabaseName(a.database),
+      adminUser: s.adminUser,
+      statsUser: s.statsUser,
+      poolMode: s.poolMode,
+      maxClientConn: s.maxClientConn,
+      defaultPoolSize: s.defaultPoolSize,
+      maxWaitingClients: s.maxWaitingClients,
+    };
+
+    if (args.aws) {
+      const w = args.aws;
+      const image = pgbouncerImage(this, name, { image: s.image, baseImage: s.baseImage, production: a.production, tags: a.tags });
+      const nlb = pgbouncerNlb(this, name, { port: s.port, vpcId: w.vpcId, subnetIds: w.subnetIds, securityGroupId: w.securityGroupId, production: a.production, tags: a.tags });
+      const ecs = pgbouncerEcs(this, name, {
+        s,
+        production: a.production,
+        region: w.region,
+        imageRef: image.imageRef,
+        ini: pulumi.secret(ini),
+        userlist: secretUserlist,
+        subnetIds: w.subnetIds,
+        securityGroupId: w.securityGroupId,
+        targetGroupArn: nlb.targetGroup.arn,
+        dependsOn: [nlb.listener],
+        tags: a.tags,
+      });
+      this.endpoint = nlb.loadBalancer.dnsName.apply((host) => ({ host, port: s.port }));
+      this.clusterName = ecs.cluster.name;
+      this.serviceName = ecs.service.name;
+      this.targetGroupArnSuffix = nlb.targetGroup.arnSuffix;
+      this.loadBalancerArnSuffix = nlb.loadBalancer.arnSuffix;
+      this.desiredCount = s.desiredCount;
+      this.contract = pulumi
+        .all([this.endpoint, ecs.cluster.name, ecs.service.name, nlb.targetGroup.arn, nlb.loadBalancer.arn])
+        .apply(([endpoint, clusterName, serviceName, targetGroupArn, loadBalancerArn]) => ({
+          endpoint,
+          ...common,
+          aws: { clusterName, serviceName, targetGroupArn, loadBalancerArn, desiredCount: s.desiredCount },
+        }));
+    } else {
+      const { hostPort } = pgbouncerContainer(this, name, { s, placement: args.docker!, ini: pulumi.secret(ini), userlist: secretUserlist, tags: a.tags });
+      this.endpoint = pulumi.output({ host: "127.0.0.1", port: hostPort });
+      this.desiredCount = 1;
+      this.contract = this.endpoint.apply((endpoint) => ({ endpoint, ...common, aws: null }));
+    }
+
+    this.registerOutputs({
+      contract: this.contract,
+      adminPassword: this.adminPassword,
+      statsPassword: this.statsPassword,
+      endpoint: this.endpoint,
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      targetGroupArnSuffix: this.targetGroupArnSuffix,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+      desiredCount: this.desiredCount,
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import { PgBouncer } from "../components/pgbouncer";
+import type { PostgresCluster } from "../components/postgres";
+import type { StackContext } from "./context";
+
+/**
+ * The PgBouncer slice: Fargate tasks behind an internal NLB on aws, a container on
+ * docker, pooling the application, read-only and monitoring roles of the Postgres slice.
+ */
+export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): PgBouncer {
+  const s = ctx.settings;
+  const placement = ctx.aws
+    ? {
+        aws: {
+          region: s.region!,
+          vpcId: s.network.vpcId!,
+          subnetIds: s.network.privateSubnets.map((n) => n.id),
+          securityGroupId: ctx.aws.network.pgbouncerSecurityGroupId,
+        },
+      }
+    : { docker: { networkName: ctx.docker!.network.name, containerName: `${ctx.prefix}-pgbouncer` } };
+  return new PgBouncer(`${ctx.prefix}-pgbouncer`, {
+    settings: s.pgbouncer,
+    production: s.production,
+    primaryHost: postgres.primaryAddress,
+    replicaHosts: postgres.replicaAddresses,
+    port: postgres.port,
+    database: postgres.databaseName,
+    users: [
+      { name: postgres.appUser, password: postgres.appPassword },
+      { name: postgres.readonlyUser, password: postgres.readonlyPassword },
+      { name: postgres.monitoringUser, password: postgres.monitoringPassword },
+    ],
+    tags: ctx.tags,
+    ...placement,
+  });
+}
