@@ -31,6 +31,10 @@ export interface RecordedResource {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   dependencies: string[];
+  /** Input name -> URNs it depends on (as the engine hands them to stack policies). */
+  propertyDependencies?: Record<string, string[]>;
+  /** Physical id the mock returned. */
+  id?: string;
   provider?: string;
 }
 
@@ -118,12 +122,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       dependencies: req.getDependenciesList(),
+      propertyDependencies: Object.fromEntries(req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []])),
       provider: req.getProvider() || undefined,
     };
     resources.push(rec);
     register(req, (err: any, resp: any) => {
       if (resp) {
         rec.urn = resp.getUrn();
+        rec.id = resp.getId() || undefined;
         rec.state = unwrapSecrets(states.get(`${rec.type}::${rec.name}`) ?? {});
       }
       cb(err, resp);

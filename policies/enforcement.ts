@@ -1,0 +1,113 @@
+/**
+ * Per-stack policy config (policies/config/<stack>.json, the file passed to
+ * `pulumi preview --policy-pack-config`): loading, validation against each policy's
+ * configSchema, and the effective enforcement level, resolved as the engine does:
+ * the policy's own entry, then "all", then the policy's default, then the pack's.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
+
+/** The pack's default (PolicyPack enforcementLevel): advisory unless a stack's config says otherwise. */
+export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
+
+export const CONFIG_DIR = path.join(__dirname, "config");
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+export class PolicyConfigError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly problems: string[],
+  ) {
+    super(`policy config ${file} is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PolicyConfigError";
+  }
+}
+
+/** The stack's policy config file path (it may not exist). */
+export function policyConfigPath(stack: string): string {
+  return path.join(CONFIG_DIR, `${stack}.json`);
+}
+
+/** Reads policies/config/<stack>.json; an absent file means every policy at the pack's default (advisory). */
+export function loadPolicyConfig(stack: string, file = policyConfigPath(stack)): { config: PolicyPackConfig; file: string | null } {
+  if (!fs.existsSync(file)) return { config: {}, file: null };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new PolicyConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new PolicyConfigError(file, ["expected a JSON object keyed by policy name (and \"all\")"]);
+  return { config: parsed as PolicyPackConfig, file };
+}
+
+function typeOk(schema: Record<string, unknown>, v: unknown): boolean {
+  switch (schema.type) {
+    case "boolean":
+      return typeof v === "boolean";
+    case "integer":
+      return Number.isInteger(v);
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "string":
+      return typeof v === "string";
+    case "array":
+      return Array.isArray(v) && (!schema.items || v.every((x) => typeOk(schema.items as Record<string, unknown>, x)));
+    case "object":
+      return !!v && typeof v === "object" && !Array.isArray(v);
+    default:
+      return true;
+  }
+}
+
+/** Every problem of a config against the pack's policies (unknown policy, level, property or type), at once. */
+export function validatePolicyConfig(config: PolicyPackConfig, policies: readonly Policy[], file: string): void {
+  const problems: string[] = [];
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  for (const [name, entry] of Object.entries(config)) {
+    if (name === "all") {
+      if (!LEVELS.includes(entry as EnforcementLevel)) problems.push(`"all": expected one of ${LEVELS.join(", ")}`);
+      continue;
+    }
+    const policy = byName.get(name);
+    if (!policy) {
+      problems.push(`"${name}": no such policy in the pack (known: ${[...byName.keys()].join(", ")})`);
+      continue;
+    }
+    if (typeof entry === "string") {
+      if (!LEVELS.includes(entry as EnforcementLevel)) problems.push(`"${name}": expected one of ${LEVELS.join(", ")} or an object`);
+      continue;
+    }
+    if (!entry || typeof entry !== "object") {
+      problems.push(`"${name}": expected an enforcement level or an object`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(entry)) {
+      if (k === "enforcementLevel") {
+        if (!LEVELS.includes(v as EnforcementLevel)) problems.push(`"${name}".enforcementLevel: expected one of ${LEVELS.join(", ")}`);
+        continue;
+      }
+      const schema = policy.configSchema?.properties?.[k] as Record<string, unknown> | undefined;
+      if (!schema) problems.push(`"${name}".${k}: the policy has no such property (it takes: ${Object.keys(policy.configSchema?.properties ?? {}).join(", ") || "none"})`);
+      else if (!typeOk(schema, v)) problems.push(`"${name}".${k}: expected ${schema.type}`);
+    }
+  }
+  if (problems.length > 0) throw new PolicyConfigError(file, problems);
+}
+
+/** Effective enforcement level of a policy under a config. */
+export function enforcementLevelOf(policy: Policy, config: PolicyPackConfig): EnforcementLevel {
+  const entry = config[policy.name];
+  const own = typeof entry === "string" ? entry : entry?.enforcementLevel;
+  return own ?? (config.all as EnforcementLevel | undefined) ?? policy.enforcementLevel ?? PACK_ENFORCEMENT;
+}
+
+/** A policy's config properties (without the level), as the engine hands them to getConfig(). */
+export function propertiesOf(policy: Policy, config: PolicyPackConfig): Record<string, unknown> {
+  const entry = config[policy.name];
+  if (!entry || typeof entry === "string") return {};
+  const { enforcementLevel: _level, ...props } = entry;
+  return props;
+}
