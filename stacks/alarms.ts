@@ -8,13 +8,22 @@ import type { StackContext } from "./context";
 export interface AlarmSources {
   redis?: { memberClusterIds: pulumi.Output<string[]>; nodeCount: number };
   postgres?: { primaryInstanceId: pulumi.Input<string>; replicaInstanceIds: pulumi.Input<string>[] };
+  /** PgBouncer's AWS fields are undefined off AWS (never read there). */
   pgbouncer?: {
-    clusterName: pulumi.Input<string>;
-    serviceName: pulumi.Input<string>;
-    targetGroupArnSuffix: pulumi.Input<string>;
-    loadBalancerArnSuffix: pulumi.Input<string>;
+    clusterName: pulumi.Input<string> | undefined;
+    serviceName: pulumi.Input<string> | undefined;
+    targetGroupArnSuffix: pulumi.Input<string> | undefined;
+    loadBalancerArnSuffix: pulumi.Input<string> | undefined;
     desiredCount: number;
   };
+}
+
+function pgbouncerOnAws(p: NonNullable<AlarmSources["pgbouncer"]>) {
+  const { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount } = p;
+  if (!clusterName || !serviceName || !targetGroupArnSuffix || !loadBalancerArnSuffix) {
+    throw new Error("alarms: the PgBouncer component has no ECS cluster/service or NLB target group on platform aws; its alarms need all four");
+  }
+  return { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount };
 }
 
 export interface RealizedAlarms {
@@ -53,7 +62,7 @@ export function realizeAlarms(ctx: StackContext, from: AlarmSources): RealizedAl
     namePrefix: ctx.prefix,
     redis,
     postgres: from.postgres,
-    pgbouncer: from.pgbouncer,
+    pgbouncer: from.pgbouncer && pgbouncerOnAws(from.pgbouncer),
     partitionTables: s.postgres.partitionPairs.map((p) => p.legacy),
     tags: ctx.tags,
   });

@@ -36,7 +36,7 @@ export async function main(): Promise<Record<string, unknown>> {
   outputs.pgbouncer = pgbouncer.contract;
   secrets.pgbouncerAdminPassword = pgbouncer.adminPassword;
   secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
-  outputs.alarms = realizeAlarms(ctx, { redis, postgres }).contract;
+  outputs.alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer }).contract;
 
   if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
   return outputs;

@@ -73,6 +73,17 @@ describe("prod: documented thresholds as CloudWatch alarms", () => {
     }
   });
 
+  it("watches PgBouncer through Container Insights and the NLB target group the program created", () => {
+    const tg = single(run, "aws:lb/targetGroup:TargetGroup").state.arnSuffix;
+    const lb = single(run, "aws:lb/loadBalancer:LoadBalancer").state.arnSuffix;
+    const svc = single(run, "aws:ecs/service:Service");
+    const cluster = single(run, "aws:ecs/cluster:Cluster");
+    expect(named(run, "pgbouncer-unhealthy-targets-warning").inputs.dimensions).toEqual({ TargetGroup: tg, LoadBalancer: lb });
+    expect(named(run, "pgbouncer-no-tasks-critical").inputs.dimensions).toEqual({ ClusterName: cluster.inputs.name, ServiceName: svc.inputs.name });
+    expect(named(run, "pgbouncer-no-tasks-critical").inputs.alarmActions).toEqual([topicArn.critical]);
+    expect(cluster.inputs.settings).toContainEqual({ name: "containerInsights", value: "enabled" });
+  });
+
   it("publishes custom-metric alarms in the stack's namespace with the Environment dimension", () => {
     expect(named(run, "cache-get-time-p99-critical").inputs).toMatchObject({ namespace: "DataTier", metricName: "CacheGetTimeP99", dimensions: { Environment: "prod" }, threshold: toMetricUnit(100, "milliseconds", "Milliseconds") });
     expect(named(run, "partition-row-delta-revenue-transactions-warning").inputs.dimensions).toEqual({ Environment: "prod", Table: "revenue_transactions" });
