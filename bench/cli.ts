@@ -1,0 +1,70 @@
+/**
+ * Benchmarks: `npm run bench -- pgbouncer [--outputs <file>] [--local] [--duration 15]
+ * [--scale 10] [--json]`. Loopback only; exits 1 when a run breaks its promise (for
+ * PgBouncer: more server connections than default_pool_size + reserve_pool_size), 2 on
+ * bad input or a failed run.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { formatReport, runBench } from "./pgbouncer/run";
+import { defaultOutputsFile, localTarget, sandboxTarget, type BenchTarget } from "./pgbouncer/targets";
+
+const root = join(__dirname, "..");
+
+function positiveInt(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+interface PgbouncerOpts {
+  outputs?: string;
+  local?: boolean;
+  duration: number;
+  scale: number;
+  jobs: number;
+  manyClients: number;
+  json?: boolean;
+}
+
+const program = new Command("bench").description("Benchmarks against the local sandbox (loopback only)");
+program
+  .command("pgbouncer")
+  .description("pgbench select-only: direct to Postgres (50 clients), through PgBouncer (50 and 1000 clients); peak server connections must stay within the pool")
+  .option("--outputs <file>", "stack outputs of a running sandbox", undefined)
+  .option("--local", "start a primary + PgBouncer in a temp dir instead of using the sandbox")
+  .option("--duration <seconds>", "seconds per run", positiveInt("--duration", 1, 300), 15)
+  .option("--scale <n>", "pgbench scale (100,000 rows each)", positiveInt("--scale", 1, 100), 10)
+  .option("--jobs <n>", "pgbench threads", positiveInt("--jobs", 1, 16), 2)
+  .option("--many-clients <n>", "clients of the big pooled run", positiveInt("--many-clients", 1, 10_000), 1000)
+  .option("--json", "print the report as JSON")
+  .action(async (o: PgbouncerOpts) => {
+    const log = (line: string) => !o.json && console.error(line);
+    const outputs = o.outputs ? resolve(o.outputs) : defaultOutputsFile(root);
+    let target: BenchTarget;
+    if (o.local) {
+      target = await localTarget();
+    } else if (existsSync(outputs)) {
+      target = sandboxTarget(outputs);
+    } else if (o.outputs) {
+      throw new Error(`bench: ${outputs} does not exist; start the sandbox (npm run sandbox -- up) or pass --local`);
+    } else {
+      log(`no sandbox outputs at ${outputs}: starting a local primary + PgBouncer (npm run sandbox -- up to use the sandbox)`);
+      target = await localTarget();
+    }
+    try {
+      const report = await runBench(target, { durationSeconds: o.duration, scale: o.scale, jobs: o.jobs, clients: { direct: 50, pooled: 50, many: o.manyClients }, log });
+      console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      process.exitCode = report.problems.length ? 1 : 0;
+    } finally {
+      await target.stop();
+    }
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  console.error(e.message);
+  process.exitCode = 2;
+});
