@@ -53,6 +53,7 @@ function checkLevels(
   metric: string,
   urn: string,
   reportViolation: (message: string, urn?: string) => void,
+  partial: { alarm: PolicyResource; missing: string[] }[] = [],
 ): void {
   const levels: Record<Severity, number> = { warning: config.warningSeconds, critical: config.criticalSeconds };
   const claimed = new Set<PolicyResource>();
@@ -68,8 +69,11 @@ function checkLevels(
   }
   const strays = candidates.filter((a) => !claimed.has(a));
   for (const severity of misses) {
-    const wrong = strays.shift();
-    if (wrong) {
+    const narrow = partial.find((p) => Number(p.alarm.props.threshold) === levels[severity]);
+    const wrong = narrow ? undefined : strays.shift();
+    if (narrow) {
+      reportViolation(`Set the metric math of alarm ${narrow.alarm.name} to read ${metric.split(" ")[0]} of every member node of ${what} (it misses ${narrow.missing.join(", ")}).`, narrow.alarm.urn);
+    } else if (wrong) {
       reportViolation(
         `Set ${setting(`alarms.thresholds.replicaLag.${severity}`)} to ${levels[severity]} (alarm ${wrong.name} on ${metric} of ${what} fires when ${wrong.props.comparisonOperator} ${wrong.props.threshold}).`,
         wrong.urn,
@@ -111,15 +115,19 @@ export const elasticacheReplicationLagAlarms: StackValidationPolicy = {
       const members = (group.props.memberClusters ?? []) as string[];
       const what = `ElastiCache replication group ${group.props.replicationGroupId ?? group.name}`;
       // After a failover nodes swap roles: an alarm must read ReplicationLag on every member node.
-      const candidates = alarms.filter((a) => {
+      const candidates: PolicyResource[] = [];
+      const partial: { alarm: PolicyResource; missing: string[] }[] = [];
+      for (const a of alarms) {
         const nodes = new Set(
           alarmMetrics(a.props)
             .filter((m) => m.namespace === "AWS/ElastiCache" && m.metricName === "ReplicationLag")
             .map((m) => m.dimensions?.CacheClusterId),
         );
-        return members.length > 0 && members.every((m) => nodes.has(m));
-      });
-      checkLevels(what, candidates, config, "ReplicationLag (max over member nodes)", group.urn, reportViolation);
+        const missing = members.filter((m) => !nodes.has(m));
+        if (members.length > 0 && missing.length === 0) candidates.push(a);
+        else if (missing.length < members.length) partial.push({ alarm: a, missing });
+      }
+      checkLevels(what, candidates, config, "ReplicationLag (max over member nodes)", group.urn, reportViolation, partial);
     }
   },
 };

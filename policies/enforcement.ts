@@ -11,7 +11,10 @@ import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy"
 /** The pack's default (PolicyPack enforcementLevel): advisory unless a stack's config says otherwise. */
 export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
 
-export const CONFIG_DIR = path.join(__dirname, "config");
+/** policies/config, or DATA_TIER_POLICY_CONFIG_DIR (tests and CI can point the review at other configs). */
+export function configDir(): string {
+  return process.env.DATA_TIER_POLICY_CONFIG_DIR || path.join(__dirname, "config");
+}
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -27,7 +30,7 @@ export class PolicyConfigError extends Error {
 
 /** The stack's policy config file path (it may not exist). */
 export function policyConfigPath(stack: string): string {
-  return path.join(CONFIG_DIR, `${stack}.json`);
+  return path.join(configDir(), `${stack}.json`);
 }
 
 /** Reads policies/config/<stack>.json; an absent file means every policy at the pack's default (advisory). */

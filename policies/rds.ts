@@ -111,17 +111,25 @@ export const rdsForceSsl: StackValidationPolicy = {
   severity: "high",
   validateStack: (args, reportViolation) => {
     const groups = args.resources.filter((r) => r.type === TYPES.rdsParameterGroup);
+    const users = new Map<PolicyResource, string[]>();
     for (const db of args.resources.filter((r) => r.type === TYPES.rdsInstance)) {
       const group = parameterGroupOf(db, groups);
-      if (!group) {
-        const why = isDefaultParameterGroup(db.props.parameterGroupName) ? "an AWS default group cannot force TLS" : `"${db.props.parameterGroupName}" is not in this stack`;
-        reportViolation(`Set parameterGroupName on RDS instance ${db.name} to the stack's own RDS parameter group (${why}).`, db.urn);
+      if (group) {
+        users.set(group, [...(users.get(group) ?? []), db.name]);
         continue;
       }
+      const why = isDefaultParameterGroup(db.props.parameterGroupName) ? "an AWS default group cannot force TLS" : `"${db.props.parameterGroupName}" is not in this stack`;
+      reportViolation(`Set parameterGroupName on RDS instance ${db.name} to the stack's own RDS parameter group (${why}).`, db.urn);
+    }
+    // One report per group: fixing the group fixes every instance using it.
+    for (const [group, dbs] of users) {
       const params = (group.props.parameters ?? []) as { name?: string; value?: string }[];
       const forceSsl = params.find((p) => p.name === "rds.force_ssl")?.value;
       if (String(forceSsl) !== "1") {
-        reportViolation(`Set rds.force_ssl to 1 in RDS parameter group ${group.name} (remove any "rds.force_ssl" override from ${setting("postgres.parameters")}); it is ${forceSsl ?? "unset"}.`, db.urn);
+        reportViolation(
+          `Set rds.force_ssl to 1 in RDS parameter group ${group.name}, used by ${dbs.join(", ")} (remove any "rds.force_ssl" override from ${setting("postgres.parameters")}; it is ${forceSsl ?? "unset"}).`,
+          group.urn,
+        );
       }
     }
   },
