@@ -3,6 +3,8 @@
  * its CheckFactory to CHECK_FACTORIES; to act on a finished report (e.g. publish the
  * measured metrics), add a PostRunHook to POST_RUN_HOOKS (its flag appears on the CLI).
  */
+import { alarmChecks } from "./alarms";
+import { PUBLISH_METRICS_HOOK } from "./alarms/publish";
 import { awsChecks } from "./aws";
 import { cacheChecks } from "./cache";
 import { databaseChecks } from "./database";
@@ -17,6 +19,7 @@ export const CHECK_FACTORIES: CheckFactory[] = [
   pgbouncerChecks,
   partitionChecks,
   awsChecks,
+  alarmChecks,
 ];
 
-export const POST_RUN_HOOKS: PostRunHook[] = [];
+export const POST_RUN_HOOKS: PostRunHook[] = [PUBLISH_METRICS_HOOK];
