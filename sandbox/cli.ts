@@ -1,0 +1,120 @@
+/**
+ * `npm run sandbox -- up | down | status | drill <name>`: the local sandbox from the
+ * command line. Prints endpoints and file paths, never a password (they are in the
+ * 0600 state and outputs files).
+ */
+import { Command, CommanderError, Option } from "commander";
+import { DRILLS, runDrill, type DrillName } from "./drills";
+import { defaultDir, DEFAULT_STACK, sandboxStatus, startSandbox, stopSandbox, type SandboxInfo, type SandboxStatus } from "./lifecycle";
+import type { StopReport } from "./lifecycle";
+
+export interface CliIO {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Endpoints of a running sandbox, for people (no secrets). */
+export function formatEndpoints(info: Pick<SandboxInfo, "state" | "outputsFile">): string {
+  const st = info.state;
+  const lines: string[] = [];
+  const proc = (kind: string) => st.processes.filter((p) => p.kind === kind);
+  if (st.parts.includes("redis")) {
+    const master = st.processes.find((p) => p.name === st.redis?.master);
+    lines.push(`  redis master      ${master ? `${master.host}:${master.port} (${master.name})` : "?"}`);
+    for (const r of proc("redis").filter((p) => p.name !== st.redis?.master)) lines.push(`  redis replica     ${r.host}:${r.port} (${r.name})`);
+    lines.push(`  sentinels         ${proc("sentinel").map((p) => `${p.host}:${p.port}`).join(", ")} (master name "${st.settings.redis.sentinel.masterName}")`);
+  }
+  if (st.parts.includes("postgres")) {
+    for (const p of proc("postgres")) lines.push(`  postgres ${p.name === "postgres-primary" ? "primary " : "replica "} ${p.host}:${p.port} (${p.name}, database "${st.settings.postgres.databaseName}")`);
+  }
+  for (const p of proc("pgbouncer")) lines.push(`  pgbouncer         ${p.host}:${p.port} (pools "${st.settings.postgres.databaseName}" read-write, "${st.settings.postgres.databaseName}_ro" read-only)`);
+  lines.push(`  outputs           ${info.outputsFile ?? "(not written: a part was left out)"} (0600, holds the credentials)`);
+  return lines.join("\n");
+}
+
+export function formatStatus(s: SandboxStatus): string {
+  if (!s.found) return `no sandbox in ${s.dir}\n`;
+  const rows = s.processes.map((p) => `  ${p.alive && p.answering ? "up  " : "DOWN"}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} ${`${p.host}:${p.port}`.padEnd(17)} ${p.alive ? (p.answering ? p.role : "not answering") : "not running"}`);
+  const problems = s.problems.length ? `\nproblems:\n${s.problems.map((p) => `  - ${p}`).join("\n")}` : "";
+  return `sandbox ${s.dir}: ${s.healthy ? "healthy" : "NOT healthy"}\n${rows.join("\n")}${problems}\n`;
+}
+
+function formatStop(r: StopReport): string {
+  if (!r.found) return `no sandbox in ${r.dir}: nothing to stop\n`;
+  const rows = r.results.map((x) => `  ${x.name.padEnd(20)} pid ${String(x.pid).padEnd(8)} ${x.outcome} (${x.ms} ms)`);
+  return `stopped the sandbox in ${r.dir} in ${secs(r.ms)}${r.purged ? " and removed its folder" : " (data kept; `up` starts it again, `down --purge` removes it)"}\n${rows.join("\n")}\n`;
+}
+
+export async function main(argv: string[], io: CliIO = process): Promise<number> {
+  let code = 0;
+  const dirOption = () => new Option("--dir <folder>", "data folder of the sandbox (default .sandbox/<stack>)");
+  const stackOption = () => new Option("--stack <name>", "stack whose settings the sandbox runs").default(DEFAULT_STACK);
+  const dirOf = (o: { dir?: string; stack: string }) => o.dir ?? defaultDir(o.stack);
+  const program = new Command("npm run sandbox --")
+    .description("The dev topology as local processes (Redis + Sentinel, PostgreSQL 15 + replicas, PgBouncer) on 127.0.0.1.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+
+  program
+    .command("up")
+    .description("start the sandbox, or reuse the one running in --dir (starting again what is down)")
+    .addOption(dirOption())
+    .addOption(stackOption())
+    .action(async (o: { dir?: string; stack: string }) => {
+      const info = await startSandbox({ dir: dirOf(o), stack: o.stack });
+      const what = info.reused ? (info.started.length || info.resumed.length ? `reused; started again: ${[...info.started, ...info.resumed.map((r) => `${r} (replay resumed)`)].join(", ") || "-"}` : "reused, already healthy") : `started ${info.started.length} processes`;
+      io.stdout.write(`sandbox up in ${secs(info.ms)} (${what})\n${formatEndpoints(info)}\nstop it with: npm run sandbox -- down${o.dir ? ` --dir ${o.dir}` : ""}\n`);
+    });
+
+  program
+    .command("down")
+    .description("stop every process the sandbox started (by recorded pid)")
+    .addOption(dirOption())
+    .addOption(stackOption())
+    .option("--purge", "also remove the data folder")
+    .action(async (o: { dir?: string; stack: string; purge?: boolean }) => {
+      io.stdout.write(formatStop(await stopSandbox(dirOf(o), { purge: o.purge })));
+    });
+
+  program
+    .command("status")
+    .description("each process: pid alive, port answering, role; exits 1 when anything is down")
+    .addOption(dirOption())
+    .addOption(stackOption())
+    .action(async (o: { dir?: string; stack: string }) => {
+      const s = await sandboxStatus(dirOf(o));
+      io.stdout.write(formatStatus(s));
+      if (!s.healthy) code = 1;
+    });
+
+  program
+    .command("drill")
+    .description(`break something on purpose and measure: ${Object.keys(DRILLS).join(", ")}`)
+    .argument("<name>", Object.entries(DRILLS).map(([n, d]) => `${n}: ${d.summary}`).join("; "))
+    .addOption(dirOption())
+    .addOption(stackOption())
+    .action(async (name: string, o: { dir?: string; stack: string }) => {
+      if (!(name in DRILLS)) throw new CommanderError(2, "sandbox.drill", `unknown drill "${name}"; expected one of ${Object.keys(DRILLS).join(", ")}`);
+      const result = await runDrill(name as DrillName, dirOf(o), (line) => io.stdout.write(`${line}\n`));
+      if (!result.ok) code = 1;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      if (e.code === "sandbox.drill") io.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,314 @@
+/**
+ * Drills: break one thing in a running sandbox on purpose and measure what follows.
+ * Each prints what it did and what it measured; `npm run sandbox -- up` afterwards
+ * brings the topology back to healthy.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import type Redis from "ioredis";
+import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbouncer/render";
+import { resolveThresholds } from "../components/thresholds/thresholds";
+import { writeOutputs } from "./outputs";
+import { PGBOUNCER_NAME } from "./pgbouncer";
+import { withPg } from "./pgClient";
+import { PRIMARY_NAME, superuserTarget } from "./postgres";
+import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
+import { redisProblems, restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
+import { currentMaster, redisClient, sentinelMaster, type RedisTarget } from "./redisClient";
+import { SANDBOX_ROLES } from "./schema";
+import { acquireLock, readState, writeState, type SandboxState } from "./state";
+
+export type Log = (line: string) => void;
+
+export interface DrillResult {
+  name: DrillName;
+  ok: boolean;
+  /** Figures, in the units their names say. */
+  measured: Record<string, number | string | boolean | null>;
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+function requireState(dir: string, part: "redis" | "postgres" | "pgbouncer"): SandboxState {
+  const state = readState(dir);
+  if (!state || !state.complete) throw new Error(`no running sandbox in ${dir}: start one with \`npm run sandbox -- up\``);
+  if (!state.parts.includes(part)) throw new Error(`the sandbox in ${dir} runs without ${part}`);
+  return state;
+}
+
+function proc(state: SandboxState, name: string): ProcessRecord {
+  const p = state.processes.find((x) => x.name === name);
+  if (!p) throw new Error(`no process ${name} in the sandbox`);
+  return p;
+}
+
+// ---------------------------------------------------------------- redis-failover
+
+interface WriterStats {
+  attempted: number;
+  acked: string[];
+  ackedAfterKill: number;
+  failures: number;
+  firstAckAfterKillAt: number | null;
+}
+
+/**
+ * Writes keys acknowledged by `WAIT 1 <ms>` (at least one replica has it) until stopped,
+ * following the master the Sentinels name when a write fails.
+ */
+function startWriter(first: RedisTarget, sentinels: RedisTarget[], masterName: string, prefix: string, killedAt: () => number | null) {
+  const stats: WriterStats = { attempted: 0, acked: [], ackedAfterKill: 0, failures: 0, firstAckAfterKillAt: null };
+  let stop = false;
+  const done = (async () => {
+    let target = first;
+    let client: Redis | null = null;
+    let i = 0;
+    while (!stop) {
+      try {
+        if (!client) {
+          client = redisClient(target, 500);
+          await client.connect();
+        }
+        const key = `${prefix}${i++}`;
+        stats.attempted++;
+        await client.set(key, "1");
+        const replicas = Number(await client.call("WAIT", "1", "1000"));
+        if (replicas >= 1) {
+          stats.acked.push(key);
+          const k = killedAt();
+          if (k !== null) {
+            stats.ackedAfterKill++;
+            if (stats.firstAckAfterKillAt === null) stats.firstAckAfterKillAt = performance.now();
+          }
+        }
+      } catch {
+        stats.failures++;
+        client?.disconnect();
+        client = null;
+        const m = await currentMaster(sentinels, masterName);
+        if (m) target = { ...first, host: m.host, port: m.port };
+        await sleep(50);
+      }
+    }
+    client?.disconnect();
+  })();
+  return { stats, stop: async () => ((stop = true), await done) };
+}
+
+async function redisFailover(dir: string, log: Log): Promise<DrillResult> {
+  const state = requireState(dir, "redis");
+  const s = state.settings.redis;
+  const masterName = s.sentinel.masterName;
+  await syncRedisMaster(state);
+  const problems = await redisProblems(state);
+  if (problems.length) throw new Error(`Redis is not healthy before the drill (${problems.join("; ")}): run \`npm run sandbox -- up\` first`);
+  // Sentinel refuses a new failover of the same master within 2 x failover-timeout.
+  const since = state.lastRedisFailoverAt ? Date.now() - Date.parse(state.lastRedisFailoverAt) : Infinity;
+  const wait = 2 * s.sentinel.failoverTimeoutMs + 1000 - since;
+  if (wait > 0) {
+    log(`waiting ${(wait / 1000).toFixed(1)} s: Sentinel allows no new failover within 2 x failover-timeout (${(2 * s.sentinel.failoverTimeoutMs) / 1000} s) of the last one`);
+    await sleep(wait);
+  }
+  const old = proc(state, state.redis!.master);
+  const sentinels = sentinelTargets(state);
+  const password = state.secrets.redisPassword;
+  const prefix = `sandbox:drill:failover:${randomBytes(4).toString("hex")}:`;
+  let killedAt: number | null = null;
+  const writer = startWriter({ host: old.host, port: old.port, password }, sentinels, masterName, prefix, () => killedAt);
+  await sleep(1000);
+  const ackedBefore = writer.stats.acked.length;
+  log(`writer: ${ackedBefore} writes acknowledged by WAIT 1 on ${old.name} (${old.host}:${old.port}) before the kill`);
+
+  log(`kill -9 ${old.name} (pid ${old.pid})`);
+  killedAt = performance.now();
+  await killHard(old);
+  const t0 = killedAt;
+  const seen = new Map<number, number>();
+  let newMaster: { host: string; port: number } | null = null;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const answers = await Promise.all(sentinels.map((t) => sentinelMaster(t, masterName, 400)));
+    answers.forEach((a, i) => {
+      if (a && !(a.host === old.host && a.port === old.port) && !seen.has(i)) {
+        seen.set(i, ms(t0));
+        newMaster = a;
+      }
+    });
+    if (seen.size === sentinels.length && writer.stats.firstAckAfterKillAt !== null && performance.now() - writer.stats.firstAckAfterKillAt > 1000) break;
+    await sleep(50);
+  }
+  await writer.stop();
+  const firstSentinelMs = seen.size ? Math.min(...seen.values()) : null;
+  const allSentinelsMs = seen.size === sentinels.length ? Math.max(...seen.values()) : null;
+  const writesBackMs = writer.stats.firstAckAfterKillAt !== null ? Math.round(writer.stats.firstAckAfterKillAt - t0) : null;
+  if (!newMaster) throw new Error(`no Sentinel named a new master within 30 s of the kill; ${old.name} stays down (run \`npm run sandbox -- up\`)`);
+  const nm = newMaster as { host: string; port: number };
+  const newName = state.processes.find((p) => p.kind === "redis" && p.host === nm.host && p.port === nm.port)?.name ?? `${nm.host}:${nm.port}`;
+  log(`new master ${newName} (${nm.host}:${nm.port}): first Sentinel named it after ${firstSentinelMs} ms, all ${sentinels.length} after ${allSentinelsMs ?? "-"} ms`);
+  log(`writes acknowledged again ${writesBackMs ?? "-"} ms after the kill (${writer.stats.failures} failed attempts in between)`);
+
+  // Read every acknowledged key back from the new master.
+  const reader = redisClient({ ...nm, password }, 3000);
+  let lost = 0;
+  try {
+    await reader.connect();
+    const keys = writer.stats.acked;
+    for (let i = 0; i < keys.length; i += 500) {
+      const batch = keys.slice(i, i + 500);
+      const present = await reader.exists(...batch);
+      lost += batch.length - present;
+    }
+    for (let i = 0; i < keys.length; i += 500) await reader.del(...keys.slice(i, i + 500));
+  } finally {
+    reader.disconnect();
+  }
+  log(`acknowledged writes: ${writer.stats.acked.length} (${ackedBefore} before the kill, ${writer.stats.ackedAfterKill} after it); lost: ${lost}`);
+
+  // The old master comes back as a replica of the new one; state and outputs follow.
+  const tBack = performance.now();
+  await restartRedisProcess(state, old);
+  await syncRedisMaster(state);
+  await waitRedisHealthy(state, 30_000);
+  state.lastRedisFailoverAt = new Date().toISOString();
+  writeState(state);
+  const outputs = writeOutputs(state);
+  log(`${old.name} is back as a replica of ${state.redis!.master} after ${ms(tBack)} ms; state${outputs ? ` and ${outputs}` : ""} name ${state.redis!.master} as the master`);
+  return {
+    name: "redis-failover",
+    ok: lost === 0 && allSentinelsMs !== null && writesBackMs !== null,
+    measured: { oldMaster: old.name, newMaster: state.redis!.master, firstSentinelMs, allSentinelsMs, writesBackMs, acked: writer.stats.acked.length, ackedBeforeKill: ackedBefore, lost, failedAttempts: writer.stats.failures },
+  };
+}
+
+// ---------------------------------------------------------------- postgres drills
+
+function firstReplica(state: SandboxState): ProcessRecord {
+  const r = state.postgres?.replicas[0];
+  if (!r) throw new Error("the sandbox has no Postgres replica (postgres.replicas is 0)");
+  return proc(state, r.name);
+}
+
+async function tryQuery(label: string, fn: () => Promise<string>): Promise<string> {
+  const t0 = performance.now();
+  try {
+    return `${label}: ok in ${ms(t0)} ms (${await fn()})`;
+  } catch (e) {
+    return `${label}: fails after ${ms(t0)} ms (${(e as Error).message})`;
+  }
+}
+
+async function postgresReplicaDown(dir: string, log: Log): Promise<DrillResult> {
+  const state = requireState(dir, "postgres");
+  const replica = firstReplica(state);
+  const slot = state.postgres!.replicas[0].slot;
+  if (!recordAlive(replica)) throw new Error(`${replica.name} is already down: run \`npm run sandbox -- up\` first`);
+  const primary = proc(state, PRIMARY_NAME);
+  log(`stopping ${replica.name} (pid ${replica.pid}) by pid`);
+  const stop = await stopProcess(replica);
+  log(`${replica.name} ${stop.outcome} in ${stop.ms} ms`);
+  const t0 = performance.now();
+  let slotInactiveMs: number | null = null;
+  while (performance.now() - t0 < 10_000) {
+    const active = await withPg(superuserTarget(state, primary), async (c) => (await c.query("select active from pg_replication_slots where slot_name = $1", [slot])).rows[0]?.active, 2000);
+    if (active === false) {
+      slotInactiveMs = ms(t0);
+      break;
+    }
+    await sleep(50);
+  }
+  log(`primary sees slot ${slot} inactive after ${slotInactiveMs ?? "more than 10000"} ms`);
+  const measured: DrillResult["measured"] = { replica: replica.name, stopMs: stop.ms, slotInactiveMs };
+  if (state.parts.includes("pgbouncer")) {
+    const pb = proc(state, PGBOUNCER_NAME);
+    const db = state.settings.postgres.databaseName;
+    const viaPool = (pool: string) => () =>
+      withPg({ host: pb.host, port: pb.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: pool }, async (c) => `in recovery: ${(await c.query("select pg_is_in_recovery() as r")).rows[0].r}`, 4000);
+    const ro = await tryQuery(`read-only pool "${readOnlyDatabaseName(db)}"`, viaPool(readOnlyDatabaseName(db)));
+    const rw = await tryQuery(`read-write pool "${readWriteDatabaseName(db)}"`, viaPool(readWriteDatabaseName(db)));
+    log(ro);
+    log(rw);
+    measured.readOnlyPool = ro;
+    measured.readWritePool = rw;
+  }
+  log("restore: npm run sandbox -- up (starts the replica again; it catches up from its slot)");
+  return { name: "postgres-replica-down", ok: stop.outcome !== "not-running", measured };
+}
+
+async function pgbouncerDown(dir: string, log: Log): Promise<DrillResult> {
+  const state = requireState(dir, "pgbouncer");
+  const pb = proc(state, PGBOUNCER_NAME);
+  if (!recordAlive(pb)) throw new Error("pgbouncer is already down: run `npm run sandbox -- up` first");
+  log(`stopping pgbouncer (pid ${pb.pid}) by pid`);
+  const stop = await stopProcess(pb);
+  log(`pgbouncer ${stop.outcome} in ${stop.ms} ms`);
+  const refused = !(await portAnswers(pb.host, pb.port, 1000));
+  log(`port ${pb.host}:${pb.port} ${refused ? "refuses connections: clients of the pools fail at once" : "still answers (unexpected)"}`);
+  const primary = proc(state, PRIMARY_NAME);
+  const direct = await tryQuery("the primary, direct", () => withPg(superuserTarget(state, primary), async (c) => `in recovery: ${(await c.query("select pg_is_in_recovery() as r")).rows[0].r}`, 3000));
+  log(direct);
+  log("restore: npm run sandbox -- up");
+  return { name: "pgbouncer-down", ok: stop.outcome !== "not-running" && refused, measured: { stopMs: stop.ms, portRefused: refused, primaryDirect: direct } };
+}
+
+async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
+  const state = requireState(dir, "postgres");
+  const replica = firstReplica(state);
+  const primary = proc(state, PRIMARY_NAME);
+  const critical = resolveThresholds(state.settings.alarms.thresholds).replicaLag.critical;
+  const boundMs = critical * 1000 + 30_000;
+  const rep = superuserTarget(state, replica, state.settings.postgres.databaseName);
+  const pri = superuserTarget(state, primary, state.settings.postgres.databaseName);
+  const writeHeartbeat = (c: import("pg").Client) =>
+    c.query("INSERT INTO datatier_smoke.heartbeat (id, token, written_at) VALUES ('sandbox-lag-drill', md5(random()::text), clock_timestamp()) ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, written_at = EXCLUDED.written_at");
+  // A fresh write first, so the replay timestamp is "now" when the pause starts.
+  await withPg(pri, writeHeartbeat);
+  await sleep(200);
+  await withPg(rep, (c) => c.query("select pg_wal_replay_pause()"));
+  log(`paused WAL replay on ${replica.name} (${replica.host}:${replica.port}); writing to the primary until its lag passes the critical replica-lag threshold (${critical} s), at most ${boundMs / 1000} s`);
+  const t0 = performance.now();
+  let lag = 0;
+  let bytes = 0;
+  let lastReport = 0;
+  await withPg(pri, async (pc) => {
+    await withPg(rep, async (rc) => {
+      while (performance.now() - t0 < boundMs) {
+        await writeHeartbeat(pc);
+        lag = Number((await rc.query("select coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 as lag")).rows[0].lag);
+        bytes = Number((await pc.query("select coalesce(max(pg_wal_lsn_diff(sent_lsn, replay_lsn)), 0)::bigint as b from pg_stat_replication")).rows[0].b);
+        if (performance.now() - lastReport > 5000) {
+          log(`  lag ${lag.toFixed(1)} s, ${bytes} bytes of WAL sent but not replayed`);
+          lastReport = performance.now();
+        }
+        if (lag > critical) break;
+        await sleep(250);
+      }
+    }, boundMs + 5000);
+  }, boundMs + 10_000);
+  const reached = lag > critical;
+  log(`${reached ? "passed" : "did NOT pass"} the critical threshold: lag ${lag.toFixed(1)} s after ${(ms(t0) / 1000).toFixed(1)} s (${bytes} bytes behind)`);
+  log(`replay stays paused. Resume with \`npm run sandbox -- up\`, or on ${replica.name}: SELECT pg_wal_replay_resume();`);
+  return { name: "postgres-replica-lag", ok: reached, measured: { replica: replica.name, criticalSeconds: critical, lagSeconds: Number(lag.toFixed(2)), bytesBehind: bytes, tookMs: ms(t0) } };
+}
+
+export const DRILLS = {
+  "redis-failover": { summary: "kill -9 the Redis master under acknowledged writes; measure Sentinel failover and lost writes", run: redisFailover },
+  "postgres-replica-down": { summary: "stop one Postgres replica by pid", run: postgresReplicaDown },
+  "pgbouncer-down": { summary: "stop PgBouncer", run: pgbouncerDown },
+  "postgres-replica-lag": { summary: "pause WAL replay on a replica and write until its lag passes the critical threshold", run: postgresReplicaLag },
+} as const;
+
+export type DrillName = keyof typeof DRILLS;
+
+/** Runs a drill on the sandbox in `dir`, holding its lock so no `up` runs meanwhile. */
+export async function runDrill(name: DrillName, dir: string, log: Log = () => undefined): Promise<DrillResult> {
+  if (!existsSync(dir)) throw new Error(`no sandbox in ${dir}: start one with \`npm run sandbox -- up\``);
+  const release = acquireLock(dir, `drill ${name}`);
+  try {
+    log(`drill ${name}: ${DRILLS[name].summary}`);
+    const result = await DRILLS[name].run(dir, log);
+    log(`drill ${name}: ${result.ok ? "done" : "FAILED"}`);
+    return result;
+  } finally {
+    release();
+  }
+}

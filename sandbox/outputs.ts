@@ -1,0 +1,85 @@
+/**
+ * The sandbox's stack outputs, in the contract's shape (components/contract/outputs.ts),
+ * built from its state and validated before <dir>/outputs.json (mode 0600) is written.
+ */
+import { parseStackOutputs, thresholdsForOutputs, type StackOutputs } from "../components/contract/outputs";
+import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbouncer/render";
+import { resolveThresholds } from "../components/thresholds/thresholds";
+import { PGBOUNCER_NAME } from "./pgbouncer";
+import { PRIMARY_NAME } from "./postgres";
+import { SANDBOX_ROLES } from "./schema";
+import { outputsFile, PARTS, writePrivateFile, type SandboxState } from "./state";
+
+const ep = (p: { host: string; port: number }) => ({ host: p.host, port: p.port });
+
+/** Outputs of a sandbox with every part; null when a part was left out (the contract needs all). */
+export function buildOutputs(state: SandboxState): StackOutputs | null {
+  if (!PARTS.every((p) => state.parts.includes(p))) return null;
+  const s = state.settings;
+  const byName = (n: string) => {
+    const p = state.processes.find((x) => x.name === n);
+    if (!p) throw new Error(`sandbox state has no process "${n}"`);
+    return p;
+  };
+  const nodes = state.processes.filter((p) => p.kind === "redis");
+  const master = byName(state.redis!.master);
+  const pb = byName(PGBOUNCER_NAME);
+  const outputs: StackOutputs = {
+    contractVersion: 1,
+    environment: s.environment,
+    production: s.production,
+    platform: "sandbox",
+    region: null,
+    thresholds: thresholdsForOutputs(resolveThresholds(s.alarms.thresholds)),
+    redis: {
+      primary: ep(master),
+      readers: nodes.filter((n) => n.name !== master.name).map(ep),
+      nodes: nodes.map((n) => ({ name: n.name, ...ep(n) })),
+      sentinels: state.processes.filter((p) => p.kind === "sentinel").map(ep),
+      sentinelMasterName: s.redis.sentinel.masterName,
+      expectedReplicas: s.redis.replicas,
+      // Loopback processes: no TLS material of their own.
+      tls: false,
+      authRequired: true,
+      aws: null,
+    },
+    postgres: {
+      primary: ep(byName(PRIMARY_NAME)),
+      replicas: (state.postgres?.replicas ?? []).map((r) => ({ id: r.id, ...ep(byName(r.name)) })),
+      database: s.postgres.databaseName,
+      monitoringUser: SANDBOX_ROLES.monitoring,
+      tls: false,
+      partitionPairs: s.postgres.partitionPairs.map((p) => ({ legacy: p.legacy, partitioned: p.partitioned, timestampColumn: p.timestampColumn })),
+      aws: null,
+    },
+    pgbouncer: {
+      endpoint: ep(pb),
+      readWriteDatabase: readWriteDatabaseName(s.postgres.databaseName),
+      readOnlyDatabase: readOnlyDatabaseName(s.postgres.databaseName),
+      adminUser: s.pgbouncer.adminUser,
+      statsUser: s.pgbouncer.statsUser,
+      poolMode: s.pgbouncer.poolMode,
+      maxClientConn: s.pgbouncer.maxClientConn,
+      defaultPoolSize: s.pgbouncer.defaultPoolSize,
+      maxWaitingClients: s.pgbouncer.maxWaitingClients,
+      aws: null,
+    },
+    alarms: { customMetricNamespace: s.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },
+    credentials: {
+      redisPassword: state.secrets.redisPassword,
+      postgresMonitoringPassword: state.secrets.monitoring,
+      pgbouncerAdminPassword: state.secrets.pgbouncerAdmin,
+      pgbouncerStatsPassword: state.secrets.pgbouncerStats,
+    },
+  };
+  return parseStackOutputs(outputs, "the sandbox's outputs");
+}
+
+/** Writes <dir>/outputs.json (0600); returns its path, or null for a partial sandbox. */
+export function writeOutputs(state: SandboxState): string | null {
+  const outputs = buildOutputs(state);
+  if (!outputs) return null;
+  const path = outputsFile(state.dir);
+  writePrivateFile(path, `${JSON.stringify(outputs, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,121 @@
+/**
+ * The sandbox's PgBouncer: rendered pgbouncer.ini (read-write pool to the primary,
+ * read-only pool over the replicas) and a userlist of SCRAM verifiers copied from
+ * pg_authid, run as the `postgres` OS user with the open-file limit raised inside its
+ * own command (runuser-style starts reset it to 1024; 1000 clients need more).
+ */
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pgbouncerFileLimit, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
+import { withPg } from "./pgClient";
+import { PRIMARY_NAME, superuserTarget } from "./postgres";
+import { postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
+import { SANDBOX_ROLES } from "./schema";
+import { putProcess, type SandboxState } from "./state";
+
+export const PGBOUNCER_BIN = "/usr/sbin/pgbouncer";
+export const PGBOUNCER_NAME = "pgbouncer";
+export const PGBOUNCER_HOST = "127.0.0.1";
+
+const bouncerDir = (dir: string) => join(dir, "pgbouncer");
+
+function spec(state: SandboxState, port: number) {
+  const d = bouncerDir(state.dir);
+  const limit = pgbouncerFileLimit(state.settings.pgbouncer);
+  return {
+    name: PGBOUNCER_NAME,
+    kind: "pgbouncer" as const,
+    host: PGBOUNCER_HOST,
+    port,
+    // `exec` keeps the pid: the recorded pid is PgBouncer's own.
+    command: "/bin/sh",
+    args: ["-c", `ulimit -n ${limit} && exec ${PGBOUNCER_BIN} "$0"`, join(d, "pgbouncer.ini")],
+    user: "postgres" as const,
+    cwd: d,
+    logFile: join(state.dir, "logs", "pgbouncer.log"),
+  };
+}
+
+/** Users PgBouncer admits: the application roles, the monitoring role, its console users. */
+export function pgbouncerUsers(state: SandboxState): string[] {
+  const pb = state.settings.pgbouncer;
+  return [SANDBOX_ROLES.app, SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring, pb.adminUser, pb.statsUser];
+}
+
+export async function startPgBouncer(state: SandboxState, port: number, timeoutMs: number): Promise<void> {
+  const { uid, gid } = postgresUser();
+  const d = bouncerDir(state.dir);
+  mkdirSync(d, { recursive: true, mode: 0o700 });
+  chownSync(d, uid, gid);
+  const primary = state.processes.find((p) => p.name === PRIMARY_NAME);
+  if (!primary) throw new Error("pgbouncer needs the postgres part");
+  const replicas = (state.postgres?.replicas ?? []).map((r) => state.processes.find((p) => p.name === r.name)!);
+  const users = pgbouncerUsers(state);
+  const verifiers = await withPg(superuserTarget(state, primary), async (c) => {
+    const r = await c.query<{ rolname: string; rolpassword: string | null }>("select rolname, rolpassword from pg_authid where rolname = any($1)", [users]);
+    return r.rows;
+  });
+  const missing = users.filter((u) => !verifiers.find((v) => v.rolname === u && v.rolpassword));
+  if (missing.length) throw new Error(`pgbouncer: no SCRAM verifier in pg_authid for ${missing.join(", ")}`);
+  const authFile = join(d, "userlist.txt");
+  const ini = join(d, "pgbouncer.ini");
+  const write = (path: string, text: string) => {
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
+    chownSync(path, uid, gid);
+  };
+  write(authFile, renderUserlist(users.map((u) => ({ name: u, secret: verifiers.find((v) => v.rolname === u)!.rolpassword! }))));
+  write(
+    ini,
+    renderPgBouncerIni(state.settings.pgbouncer, {
+      listenAddr: PGBOUNCER_HOST,
+      listenPort: port,
+      primary: { host: primary.host, port: primary.port },
+      replicas: replicas.map((r) => ({ host: r.host, port: r.port })),
+      database: state.settings.postgres.databaseName,
+      authFile,
+    }),
+  );
+  putProcess(state, await startProcess(spec(state, port)));
+  await waitPgBouncerHealthy(state, timeoutMs);
+}
+
+export async function pgbouncerProblems(state: SandboxState): Promise<string[]> {
+  const p = state.processes.find((x) => x.name === PGBOUNCER_NAME);
+  if (!p) return ["no pgbouncer recorded"];
+  const db = state.settings.postgres.databaseName;
+  const problems: string[] = [];
+  try {
+    await withPg({ host: p.host, port: p.port, user: state.settings.pgbouncer.statsUser, password: state.secrets.pgbouncerStats, database: "pgbouncer" }, (c) => c.query({ text: "SHOW VERSION", rowMode: "array" }), 2000);
+  } catch (e) {
+    problems.push(`pgbouncer console (${p.host}:${p.port}) does not answer: ${(e as Error).message}`);
+    return problems;
+  }
+  for (const pool of [readWriteDatabaseName(db), readOnlyDatabaseName(db)]) {
+    try {
+      await withPg({ host: p.host, port: p.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: pool }, (c) => c.query("select 1"), 3000);
+    } catch (e) {
+      problems.push(`pool ${pool} through pgbouncer fails: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+export async function waitPgBouncerHealthy(state: SandboxState, timeoutMs: number): Promise<void> {
+  let last: string[] = [];
+  const p = state.processes.find((x) => x.name === PGBOUNCER_NAME)!;
+  try {
+    await waitFor("PgBouncer: console and both pools answering", async () => {
+      if (!recordAlive(p)) throw new Error("pgbouncer exited");
+      last = await pgbouncerProblems(state);
+      return last.length === 0;
+    }, timeoutMs, 150);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nstill wrong: ${last.join("; ")}${processLogs(p)}`);
+  }
+}
+
+export async function restartPgBouncer(state: SandboxState, p: ProcessRecord): Promise<void> {
+  putProcess(state, await startProcess(spec(state, p.port)));
+  await waitPgBouncerHealthy(state, 15_000);
+}

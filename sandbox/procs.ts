@@ -1,0 +1,238 @@
+/**
+ * The process supervisor: starts daemons detached (so they outlive the CLI that
+ * started them) with their output in a log file, records who they are (pid plus the
+ * kernel's start time, so a recycled pid is never mistaken for ours), and stops them by
+ * pid only. Exited daemons can linger as zombies here for a while: liveness is read
+ * from /proc/<pid>/stat, not from `kill -0`.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { connect } from "node:net";
+
+/** One process the sandbox started. */
+export interface ProcessRecord {
+  /** Unique name, e.g. "redis-0", "sentinel-1", "postgres-primary", "pgbouncer". */
+  name: string;
+  kind: "redis" | "sentinel" | "postgres" | "pgbouncer";
+  host: string;
+  port: number;
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat at start: with the pid, identifies this very process. */
+  startTicks: number;
+  /** What was run, to start it again (arguments hold no secret). */
+  command: string;
+  args: string[];
+  /** OS user it runs as. */
+  user: "root" | "postgres";
+  /** stdout/stderr of the process. */
+  logFile: string;
+  /** Further log files worth showing on failure (Redis' logfile, Postgres' log dir). */
+  extraLogs?: string[];
+}
+
+export interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+let postgresIds: OsUser | undefined;
+
+/** uid/gid of the `postgres` OS user, which Postgres and PgBouncer need (they refuse root). */
+export function postgresUser(): OsUser {
+  if (postgresIds) return postgresIds;
+  try {
+    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", timeout: 5000 }).trim());
+    postgresIds = { uid: id("-u"), gid: id("-g") };
+  } catch {
+    throw new Error('the "postgres" OS user does not exist: install PostgreSQL 15 (`npm run predemo` or scripts/install-system-packages.sh)');
+  }
+  return postgresIds;
+}
+
+export function userIds(user: ProcessRecord["user"]): OsUser | undefined {
+  return user === "postgres" ? postgresUser() : undefined;
+}
+
+/** Parses /proc/<pid>/stat: state letter and start time (the comm field may hold spaces). */
+export function parseProcStat(text: string): { state: string; startTicks: number } {
+  const close = text.lastIndexOf(")");
+  if (close < 0) throw new Error("unexpected /proc/<pid>/stat format");
+  const fields = text.slice(close + 2).trim().split(/\s+/);
+  // fields[0] is field 3 (state); starttime is field 22.
+  return { state: fields[0], startTicks: Number(fields[19]) };
+}
+
+function readStat(pid: number): { state: string; startTicks: number } | null {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** True when this exact process (pid and start time) runs and is not a zombie. */
+export function isAlive(pid: number, startTicks?: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const st = readStat(pid);
+  if (!st || st.state === "Z" || st.state === "X") return false;
+  return startTicks === undefined || st.startTicks === startTicks;
+}
+
+export function recordAlive(p: Pick<ProcessRecord, "pid" | "startTicks">): boolean {
+  return isAlive(p.pid, p.startTicks);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface StartSpec {
+  name: string;
+  kind: ProcessRecord["kind"];
+  host: string;
+  port: number;
+  command: string;
+  args: string[];
+  user: ProcessRecord["user"];
+  cwd: string;
+  logFile: string;
+  extraLogs?: string[];
+  env?: Record<string, string>;
+}
+
+/** Starts a daemon detached, output appended to its log file; returns its record. */
+export async function startProcess(spec: StartSpec): Promise<ProcessRecord> {
+  const fd = openSync(spec.logFile, "a", 0o600);
+  try {
+    const ids = userIds(spec.user);
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      ...(ids ?? {}),
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", HOME: spec.cwd, ...spec.env },
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once("error", (e) => reject(new Error(`${spec.name}: cannot start ${spec.command}: ${e.message}`)));
+      child.once("spawn", () => resolve(child.pid as number));
+    });
+    // Node reaps it if it exits while we live; after that it belongs to init.
+    child.unref();
+    let st = readStat(pid);
+    for (let i = 0; !st && i < 20; i++) {
+      await sleep(5);
+      st = readStat(pid);
+    }
+    if (!st) throw new Error(`${spec.name} (${spec.command}) exited at once${logTail(spec.logFile)}`);
+    return { name: spec.name, kind: spec.kind, host: spec.host, port: spec.port, pid, startTicks: st.startTicks, command: spec.command, args: spec.args, user: spec.user, logFile: spec.logFile, extraLogs: spec.extraLogs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The signal that stops a kind cleanly and promptly. */
+export function stopSignal(kind: ProcessRecord["kind"]): NodeJS.Signals {
+  // Postgres' SIGTERM is a "smart" shutdown that waits for every session to end, and
+  // PgBouncer holds server connections for minutes: SIGINT is its fast shutdown.
+  return kind === "postgres" ? "SIGINT" : "SIGTERM";
+}
+
+export interface StopResult {
+  name: string;
+  pid: number;
+  /** "stopped" by the clean signal, "killed" after the bound, "not-running" when it was already gone. */
+  outcome: "stopped" | "killed" | "not-running";
+  ms: number;
+}
+
+/** Stops one recorded process by pid: clean signal, then SIGKILL after `graceMs`. */
+export async function stopProcess(p: ProcessRecord, graceMs = 10_000): Promise<StopResult> {
+  const t0 = performance.now();
+  const done = (outcome: StopResult["outcome"]): StopResult => ({ name: p.name, pid: p.pid, outcome, ms: Math.round(performance.now() - t0) });
+  if (!recordAlive(p)) return done("not-running");
+  try {
+    process.kill(p.pid, stopSignal(p.kind));
+  } catch {
+    return done("not-running");
+  }
+  const end = Date.now() + graceMs;
+  while (Date.now() < end) {
+    if (!recordAlive(p)) return done("stopped");
+    await sleep(25);
+  }
+  try {
+    process.kill(p.pid, "SIGKILL");
+  } catch {
+    /* exited between the check and the kill */
+  }
+  const hardEnd = Date.now() + 5000;
+  while (Date.now() < hardEnd && recordAlive(p)) await sleep(25);
+  if (recordAlive(p)) throw new Error(`${p.name} (pid ${p.pid}) survived SIGKILL for 5 s`);
+  return done("killed");
+}
+
+/** kill -9, for drills; waits until the process is gone (or a zombie). */
+export async function killHard(p: ProcessRecord, ms = 5000): Promise<void> {
+  if (!recordAlive(p)) return;
+  process.kill(p.pid, "SIGKILL");
+  const end = Date.now() + ms;
+  while (Date.now() < end && recordAlive(p)) await sleep(10);
+}
+
+/** Whether something accepts TCP connections on host:port within `ms`. */
+export function portAnswers(host: string, port: number, ms = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const finish = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(ms, () => finish(false));
+    s.once("connect", () => finish(true));
+    s.once("error", () => finish(false));
+  });
+}
+
+/** The last lines of a log file (or of the newest file in a log folder), for error messages. */
+export function logTail(path: string, chars = 1500): string {
+  try {
+    let file = path;
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      const newest = readdirSync(path)
+        .map((f) => join(path, f))
+        .filter((f) => statSync(f).isFile())
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+      if (!newest) return "";
+      file = newest;
+    }
+    const text = readFileSync(file, "utf8").trimEnd();
+    if (!text) return "";
+    return `\n--- last lines of ${file} ---\n${text.slice(-chars)}`;
+  } catch {
+    return "";
+  }
+}
+
+/** Tails of every log of a process. */
+export function processLogs(p: Pick<ProcessRecord, "logFile" | "extraLogs">): string {
+  return [p.logFile, ...(p.extraLogs ?? [])].map((f) => logTail(f)).join("");
+}
+
+/** Polls `probe` until it returns a truthy value or `ms` passes; the error names `what` and the last failure. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | false | null | undefined>, ms: number, everyMs = 100): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() >= end) break;
+    await sleep(everyMs);
+  }
+  const why = last instanceof Error ? `: ${last.message}` : last !== undefined ? `: ${String(last)}` : "";
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${why}`);
+}
+
+export { sleep };

@@ -1,0 +1,170 @@
+/**
+ * The sandbox's Redis part: a master, `redis.replicas` replicas and
+ * `redis.sentinel.count` Sentinels on 127.0.0.1, each from the rendered config
+ * (components/redis/render.ts) in a writable file of its own (Sentinel rewrites them).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
+import type { Settings } from "../components/settings/schema";
+import { processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
+import { currentMaster, parseInfo, withRedis, type RedisTarget } from "./redisClient";
+import { putProcess, type SandboxState } from "./state";
+
+export const REDIS_HOST = "127.0.0.1";
+export const REDIS_SERVER_BIN = "/usr/bin/redis-server";
+export const REDIS_SENTINEL_BIN = "/usr/bin/redis-sentinel";
+
+export const redisNodeNames = (s: Settings) => Array.from({ length: s.redis.replicas + 1 }, (_, i) => `redis-${i}`);
+export const sentinelNames = (s: Settings) => Array.from({ length: s.redis.sentinel.count }, (_, i) => `sentinel-${i}`);
+
+export function redisNodes(state: SandboxState): ProcessRecord[] {
+  return state.processes.filter((p) => p.kind === "redis");
+}
+export function sentinels(state: SandboxState): ProcessRecord[] {
+  return state.processes.filter((p) => p.kind === "sentinel");
+}
+export const sentinelTargets = (state: SandboxState): RedisTarget[] => sentinels(state).map((p) => ({ host: p.host, port: p.port }));
+
+function nodeDir(dir: string, name: string): string {
+  const d = join(dir, "redis", name);
+  mkdirSync(d, { recursive: true, mode: 0o700 });
+  return d;
+}
+
+function nodeSpec(dir: string, name: string, port: number, extraArgs: string[] = []) {
+  const d = nodeDir(dir, name);
+  return {
+    name,
+    kind: "redis" as const,
+    host: REDIS_HOST,
+    port,
+    command: REDIS_SERVER_BIN,
+    args: [join(d, "redis.conf"), ...extraArgs],
+    user: "root" as const,
+    cwd: d,
+    logFile: join(dir, "logs", `${name}.log`),
+  };
+}
+
+function sentinelSpec(dir: string, name: string, port: number) {
+  const d = nodeDir(dir, name);
+  return { name, kind: "sentinel" as const, host: REDIS_HOST, port, command: REDIS_SENTINEL_BIN, args: [join(d, "sentinel.conf")], user: "root" as const, cwd: d, logFile: join(dir, "logs", `${name}.log`) };
+}
+
+/** Starts every Redis process for a new sandbox; records them in `state` as they start. */
+export async function startRedis(state: SandboxState, ports: { nodes: number[]; sentinels: number[] }, timeoutMs: number): Promise<void> {
+  const s = state.settings;
+  const password = state.secrets.redisPassword;
+  const names = redisNodeNames(s);
+  const masterPort = ports.nodes[0];
+  for (const [i, name] of names.entries()) {
+    const d = nodeDir(state.dir, name);
+    const conf = renderRedisConf(s.redis, {
+      bind: REDIS_HOST,
+      port: ports.nodes[i],
+      dir: d,
+      password,
+      replicaOf: i === 0 ? undefined : { host: REDIS_HOST, port: masterPort },
+    });
+    writeFileSync(join(d, "redis.conf"), conf, { mode: 0o600 });
+    putProcess(state, await startProcess(nodeSpec(state.dir, name, ports.nodes[i])));
+  }
+  for (const [i, name] of sentinelNames(s).entries()) {
+    const d = nodeDir(state.dir, name);
+    // A fresh file per Sentinel: each one rewrites its own with what it learns.
+    const conf = renderSentinelConf(s.redis, { bind: REDIS_HOST, port: ports.sentinels[i], dir: d, masterHost: REDIS_HOST, masterPort, password });
+    writeFileSync(join(d, "sentinel.conf"), conf, { mode: 0o600 });
+    putProcess(state, await startProcess(sentinelSpec(state.dir, name, ports.sentinels[i])));
+  }
+  state.redis = { masterName: s.redis.sentinel.masterName, master: names[0] };
+  await waitRedisHealthy(state, timeoutMs);
+}
+
+/** Health of the Redis part, as a list of problems (empty when healthy). */
+export async function redisProblems(state: SandboxState): Promise<string[]> {
+  const s = state.settings;
+  const password = state.secrets.redisPassword;
+  const problems: string[] = [];
+  const master = state.processes.find((p) => p.name === state.redis?.master);
+  if (!master) return ["no master recorded"];
+  const expected = s.redis.replicas;
+  try {
+    const info = parseInfo(await withRedis({ host: master.host, port: master.port, password }, (c) => c.info("replication")));
+    if (info.role !== "master") problems.push(`${master.name} is not a master (role ${info.role})`);
+    const online = Object.entries(info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length;
+    if (online < expected) problems.push(`${master.name} has ${online}/${expected} replicas online`);
+  } catch (e) {
+    problems.push(`${master.name} (${master.host}:${master.port}) does not answer: ${(e as Error).message}`);
+  }
+  for (const r of redisNodes(state).filter((p) => p.name !== master.name)) {
+    try {
+      const info = parseInfo(await withRedis({ host: r.host, port: r.port, password }, (c) => c.info("replication")));
+      if (info.role !== "slave" || info.master_link_status !== "up") problems.push(`${r.name} is not a linked replica (role ${info.role}, link ${info.master_link_status ?? "-"})`);
+    } catch (e) {
+      problems.push(`${r.name} (${r.host}:${r.port}) does not answer: ${(e as Error).message}`);
+    }
+  }
+  const name = s.redis.sentinel.masterName;
+  for (const sp of sentinels(state)) {
+    try {
+      await withRedis({ host: sp.host, port: sp.port }, async (c) => {
+        const quorum = String(await c.call("SENTINEL", "CKQUORUM", name));
+        const peers = (await c.call("SENTINEL", "SENTINELS", name)) as unknown[];
+        const replicas = (await c.call("SENTINEL", "REPLICAS", name)) as unknown[];
+        if (!quorum.startsWith("OK")) problems.push(`${sp.name}: CKQUORUM says ${quorum}`);
+        if (peers.length < s.redis.sentinel.count - 1) problems.push(`${sp.name} sees ${peers.length}/${s.redis.sentinel.count - 1} other Sentinels`);
+        if (replicas.length < expected) problems.push(`${sp.name} knows ${replicas.length}/${expected} replicas`);
+      });
+    } catch (e) {
+      problems.push(`${sp.name} (${sp.host}:${sp.port}) does not answer: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+export async function waitRedisHealthy(state: SandboxState, timeoutMs: number): Promise<void> {
+  let last: string[] = [];
+  try {
+    await waitFor(
+      "Redis: replicas linked and every Sentinel seeing the others (SENTINEL CKQUORUM)",
+      async () => {
+        last = await redisProblems(state);
+        return last.length === 0;
+      },
+      timeoutMs,
+      200,
+    );
+  } catch (e) {
+    const dead = [...redisNodes(state), ...sentinels(state)].filter((p) => !recordAlive(p));
+    const logs = (dead.length ? dead : [...redisNodes(state), ...sentinels(state)].slice(0, 1)).map((p) => `\n${p.name}${recordAlive(p) ? "" : " (exited)"}:${processLogs(p)}`).join("");
+    throw new Error(`${(e as Error).message}\nstill wrong: ${last.join("; ")}${logs}`);
+  }
+}
+
+/**
+ * Starts a Redis process that is down again. A data node comes back as a replica of
+ * the master the Sentinels name (a returning old master would otherwise serve stale
+ * data as a second master for a moment); Sentinels come back from their rewritten files.
+ */
+export async function restartRedisProcess(state: SandboxState, p: ProcessRecord): Promise<void> {
+  if (p.kind === "sentinel") {
+    putProcess(state, await startProcess(sentinelSpec(state.dir, p.name, p.port)));
+    return;
+  }
+  const master = await currentMaster(sentinelTargets(state), state.settings.redis.sentinel.masterName);
+  const recordedMaster = state.processes.find((x) => x.name === state.redis?.master);
+  const masterAddr = master ?? (recordedMaster ? { host: recordedMaster.host, port: recordedMaster.port } : null);
+  const isMaster = masterAddr !== null && masterAddr.host === p.host && masterAddr.port === p.port;
+  const extra = isMaster || !masterAddr ? [] : ["--replicaof", masterAddr.host, String(masterAddr.port)];
+  putProcess(state, await startProcess(nodeSpec(state.dir, p.name, p.port, extra)));
+}
+
+/** Points state.redis.master at the node the Sentinels name. */
+export async function syncRedisMaster(state: SandboxState): Promise<ProcessRecord | null> {
+  const m = await currentMaster(sentinelTargets(state), state.settings.redis.sentinel.masterName);
+  if (!m || !state.redis) return null;
+  const node = redisNodes(state).find((p) => p.host === m.host && p.port === m.port);
+  if (node) state.redis.master = node.name;
+  return node ?? null;
+}

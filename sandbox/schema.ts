@@ -1,0 +1,135 @@
+/**
+ * SQL the sandbox runs on its primary, as pure functions: the roles, and a demo schema
+ * in which each `postgres.partitionPairs` pair exists for real (a legacy table and its
+ * partitioned-by-month twin, kept in step by dual-write triggers on the legacy table),
+ * with rows spread over recent months so the partition checks judge real data.
+ */
+import { escapeIdentifier, escapeLiteral } from "pg";
+import type { Settings } from "../components/settings/schema";
+
+/**
+ * Role names, as in components/postgres/roles.ts DEFAULT_ROLE_NAMES (a unit test holds
+ * them equal; importing that module would load the Pulumi SDK into every CLI call).
+ */
+export const SANDBOX_ROLES = {
+  app: "app",
+  readonly: "app_readonly",
+  monitoring: "datatier_monitor",
+  replication: "replicator",
+} as const;
+
+export interface RolePasswords {
+  replication: string;
+  app: string;
+  readonly: string;
+  monitoring: string;
+  pgbouncerAdmin: string;
+  pgbouncerStats: string;
+}
+
+const MAX_IDENT = 63;
+
+function ident(name: string, what: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`${what}: "${name}" is not a lower-case SQL identifier`);
+  if (name.length > MAX_IDENT) throw new Error(`${what}: "${name}" is longer than PostgreSQL's ${MAX_IDENT} characters`);
+  return escapeIdentifier(name);
+}
+
+/**
+ * Roles and the database. Run as the superuser on the `postgres` database with
+ * statement logging off in that session (the statements carry passwords).
+ */
+export function rolesSql(s: Settings, pw: RolePasswords): string[] {
+  const r = SANDBOX_ROLES;
+  const db = ident(s.postgres.databaseName, "postgres.databaseName");
+  const role = (name: string, password: string, extra: string) => `CREATE ROLE ${ident(name, "role")} ${extra} PASSWORD ${escapeLiteral(password)}`;
+  return [
+    role(r.replication, pw.replication, "LOGIN REPLICATION"),
+    role(r.app, pw.app, "LOGIN"),
+    role(r.readonly, pw.readonly, "LOGIN"),
+    // pg_monitor for the pg_stat_* views; the read-only role for the partition row counts.
+    role(r.monitoring, pw.monitoring, `LOGIN IN ROLE pg_monitor, ${ident(r.readonly, "role")}`),
+    // PgBouncer's console users exist in Postgres only to hold the SCRAM verifier its userlist copies.
+    role(s.pgbouncer.adminUser, pw.pgbouncerAdmin, "NOLOGIN"),
+    role(s.pgbouncer.statsUser, pw.pgbouncerStats, "NOLOGIN"),
+    `CREATE DATABASE ${db} OWNER ${ident(r.app, "role")}`,
+  ];
+}
+
+/** First day (UTC) of the month `offset` months from `now`'s month. */
+export function monthStart(now: Date, offset: number): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Monthly partitions from `back` months ago to `ahead` months ahead, inclusive. */
+export function monthlyPartitions(partitioned: string, now: Date, back = 6, ahead = 2): { name: string; from: string; to: string }[] {
+  const out = [];
+  for (let m = -back; m <= ahead; m++) {
+    const from = monthStart(now, m);
+    const to = monthStart(now, m + 1);
+    const name = `${partitioned}_y${from.getUTCFullYear()}m${String(from.getUTCMonth() + 1).padStart(2, "0")}`;
+    out.push({ name, from: day(from), to: day(to) });
+  }
+  return out;
+}
+
+export interface DemoSchemaOptions {
+  /** Reference time for the partitions and the seed rows. */
+  now: Date;
+  /** Rows per pair, spread over the last months. @default 600 */
+  rows?: number;
+}
+
+/**
+ * The demo schema, run on the application database as the application role (so it
+ * owns the tables), then the read-only grants.
+ */
+export function demoSchemaSql(s: Settings, o: DemoSchemaOptions): string[] {
+  const rows = o.rows ?? 600;
+  const out: string[] = [];
+  for (const pair of s.postgres.partitionPairs) {
+    const legacy = ident(pair.legacy, "postgres.partitionPairs.legacy");
+    const part = ident(pair.partitioned, "postgres.partitionPairs.partitioned");
+    const ts = ident(pair.timestampColumn, "postgres.partitionPairs.timestampColumn");
+    const fn = ident(`${pair.legacy}_dual_write`, "dual-write function name");
+    const columns = `organization_id bigint NOT NULL, amount_cents bigint NOT NULL, currency char(3) NOT NULL DEFAULT 'USD', description text, ${ts} timestamptz NOT NULL DEFAULT now()`;
+    out.push(`CREATE TABLE ${legacy} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ${columns})`);
+    out.push(`CREATE INDEX ON ${legacy} (${ts})`);
+    // The partition key must be part of the primary key of a partitioned table.
+    out.push(`CREATE TABLE ${part} (id bigint NOT NULL, ${columns}, PRIMARY KEY (id, ${ts})) PARTITION BY RANGE (${ts})`);
+    for (const p of monthlyPartitions(pair.partitioned, o.now)) {
+      out.push(`CREATE TABLE ${ident(p.name, "partition name")} PARTITION OF ${part} FOR VALUES FROM (${escapeLiteral(p.from)}) TO (${escapeLiteral(p.to)})`);
+    }
+    out.push(`CREATE TABLE ${ident(`${pair.partitioned}_default`, "partition name")} PARTITION OF ${part} DEFAULT`);
+    // Dual write: every change to the legacy table is mirrored in the same transaction.
+    out.push(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${part} (id, organization_id, amount_cents, currency, description, ${ts})
+    VALUES (NEW.id, NEW.organization_id, NEW.amount_cents, NEW.currency, NEW.description, NEW.${ts});
+  ELSIF TG_OP = 'UPDATE' THEN
+    UPDATE ${part} SET id = NEW.id, organization_id = NEW.organization_id, amount_cents = NEW.amount_cents,
+      currency = NEW.currency, description = NEW.description, ${ts} = NEW.${ts}
+    WHERE id = OLD.id AND ${ts} = OLD.${ts};
+  ELSE
+    DELETE FROM ${part} WHERE id = OLD.id AND ${ts} = OLD.${ts};
+  END IF;
+  RETURN NULL;
+END
+$fn$`);
+    out.push(`CREATE TRIGGER ${fn} AFTER INSERT OR UPDATE OR DELETE ON ${legacy} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    // Rows over the last ~5 months, the newest a few seconds old, so "recent writes" has data.
+    out.push(
+      `INSERT INTO ${legacy} (organization_id, amount_cents, currency, description, ${ts}) ` +
+        `SELECT 1 + (i % 50), 100 + (i * 37) % 100000, (ARRAY['USD','EUR','GBP'])[1 + i % 3], 'demo row ' || i, ` +
+        `now() - make_interval(secs => i * ${Math.max(1, Math.floor((150 * 86_400) / rows))}) FROM generate_series(0, ${rows - 1}) AS i`,
+    );
+  }
+  const ro = ident(SANDBOX_ROLES.readonly, "role");
+  out.push(`GRANT USAGE ON SCHEMA public TO ${ro}`);
+  out.push(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`);
+  out.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`);
+  return out;
+}
