@@ -6,13 +6,15 @@
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../components/contract/outputs";
 import { describeThreshold, errorText, judged, percentile, round, sleep, thresholdOf } from "./lib/measure";
-import { addr, askSentinel, dataNodeOptions, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
+import { addr, askSentinel, countedGet, dataNodeOptions, selfLookupsAt, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
 import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 /** GETs in the latency sample. */
 export const GET_SAMPLE_SIZE = 200;
-/** Below this many lookups (hits + misses) since the nodes started, the hit rate is not judged. */
-export const MIN_LOOKUPS_FOR_HIT_RATE = 1_000;
+/** The hit rate is measured over this window (INFO stats before and after). */
+export const HIT_RATE_WINDOW_MS = 1_000;
+/** Below this many application lookups (hits + misses) in the window, the hit rate is not judged. */
+export const MIN_LOOKUPS_FOR_HIT_RATE = 50;
 
 const group = "cache" as const;
 
@@ -101,7 +103,7 @@ function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["no
             const acked = Number(await master.call("WAIT", String(Math.max(1, outputs.redis.expectedReplicas)), String(Math.min(1_000, Math.max(1, ctx.timeoutMs / 4)))));
             ctx.step?.(`waiting for the key on ${node.name} (${addr(node)})`);
             const limitMs = Math.max(0, ctx.timeoutMs - 1_000);
-            while ((await replica.get(key)) !== token) {
+            while ((await countedGet(replica, node, key)) !== token) {
               if (performance.now() - written > limitMs) return { status: "FAIL", message: `a key written to the master was not readable on ${node.name} after ${Math.round(performance.now() - written)} ms (WAIT acknowledged by ${acked} replica(s))`, threshold: describeThreshold(lag) };
               await sleep(10, ctx.signal);
             }
@@ -198,20 +200,35 @@ function hitRateCheck(outputs: StackOutputs): Check {
   return {
     id: "redis.hit-rate",
     group,
-    title: "Cache hit rate (INFO stats, all nodes)",
+    title: `Cache hit rate over ${HIT_RATE_WINDOW_MS} ms (INFO stats, all nodes)`,
     async run(ctx): Promise<CheckOutcome> {
       const nodes: Address[] = outputs.redis.nodes.length > 0 ? outputs.redis.nodes : [outputs.redis.primary];
-      const stats = await Promise.allSettled(nodes.map((n) => withRedis(ctx, n, dataNodeOptions(outputs, "Redis node"), (c) => info(c, "stats"))));
-      const got = stats.filter((s): s is PromiseFulfilledResult<Record<string, string>> => s.status === "fulfilled").map((s) => s.value);
-      if (got.length === 0) return { status: "FAIL", message: `no node answered INFO stats: ${errorText((stats[0] as PromiseRejectedResult).reason)}` };
-      const hits = got.reduce((s, i) => s + Number(i.keyspace_hits ?? 0), 0);
-      const misses = got.reduce((s, i) => s + Number(i.keyspace_misses ?? 0), 0);
-      const lookups = hits + misses;
+      const window = Math.min(HIT_RATE_WINDOW_MS, Math.max(0, ctx.timeoutMs / 3));
+      // Current traffic, not lifetime counters: a window between two INFO snapshots, minus
+      // the lookups this suite sent meanwhile (its GET-latency sample would read as hits).
+      const perNode = await Promise.allSettled(
+        nodes.map((n) =>
+          withRedis(ctx, n, dataNodeOptions(outputs, "Redis node"), async (c) => {
+            const a = await info(c, "stats");
+            const selfA = selfLookupsAt(n);
+            ctx.step?.(`sampling INFO stats over ${window} ms`);
+            await sleep(window, ctx.signal);
+            const b = await info(c, "stats");
+            const selfB = selfLookupsAt(n);
+            const delta = (k: string) => Number(b[k] ?? 0) - Number(a[k] ?? 0);
+            return { hits: Math.max(0, delta("keyspace_hits") - (selfB.hits - selfA.hits)), misses: Math.max(0, delta("keyspace_misses") - (selfB.misses - selfA.misses)) };
+          }),
+        ),
+      );
+      const got = perNode.filter((s): s is PromiseFulfilledResult<{ hits: number; misses: number }> => s.status === "fulfilled").map((s) => s.value);
+      if (got.length === 0) return { status: "FAIL", message: `no node answered INFO stats: ${errorText((perNode[0] as PromiseRejectedResult).reason)}` };
+      const hits = got.reduce((s, x) => s + x.hits, 0);
+      const lookups = hits + got.reduce((s, x) => s + x.misses, 0);
       if (lookups < MIN_LOOKUPS_FOR_HIT_RATE) {
-        return { status: "SKIP", threshold: describeThreshold(def), message: `only ${lookups} lookup(s) since the nodes started (fewer than ${MIN_LOOKUPS_FOR_HIT_RATE}): too little traffic to judge the hit rate` };
+        return { status: "SKIP", threshold: describeThreshold(def), message: `${lookups} application lookup(s) in ${window} ms on ${got.length} node(s) (fewer than ${MIN_LOOKUPS_FOR_HIT_RATE}): no traffic to judge the hit rate by` };
       }
       const rate = round((100 * hits) / lookups, 2);
-      return judged(def, rate, `hit rate ${rate}% over ${lookups} lookups on ${got.length} node(s) since they started`);
+      return judged(def, rate, `hit rate ${rate}% over ${lookups} application lookups in ${window} ms on ${got.length} node(s)`);
     },
   };
 }
@@ -232,7 +249,7 @@ function getLatencyCheck(outputs: StackOutputs): Check {
           ctx.step?.(`timing ${GET_SAMPLE_SIZE} GETs on ${addr(m.at)}`);
           for (let i = 0; i < GET_SAMPLE_SIZE; i++) {
             const t0 = performance.now();
-            await c.get(key);
+            await countedGet(c, m.at, key);
             sample.push(performance.now() - t0);
           }
           const p99 = round(percentile(sample, 99), 3);

@@ -4,7 +4,7 @@
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { sleep } from "./lib/measure";
-import { withPg, type PgTarget } from "./lib/postgres";
+import { APPLICATION_NAME, withPg, type PgTarget } from "./lib/postgres";
 import type { Check, CheckFactory } from "./types";
 
 const group = "pgbouncer" as const;
@@ -37,6 +37,7 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
     async run(ctx) {
       return withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c) => {
         const t0 = performance.now();
+        ctx.step?.(`waiting for an answer through pool "${database}" (PgBouncer queues clients while it cannot reach the server behind the pool)`);
         const r = await c.query<{ recovery: boolean }>("SELECT pg_is_in_recovery() AS recovery");
         const ms = Math.round((performance.now() - t0) * 10) / 10;
         const recovery = r.rows[0].recovery;
@@ -90,8 +91,11 @@ function poolsCheck(outputs: StackOutputs): Check {
         for (let i = 0; i < POOL_SAMPLES; i++) {
           if (i > 0) await sleep(POOL_SAMPLE_GAP_MS, ctx.signal);
           const r = await c.query<{ database: string; user: string; cl_waiting: string; maxwait: string }>("SHOW POOLS");
+          const clients = await c.query<{ state: string; application_name?: string }>("SHOW CLIENTS");
+          // This suite's own clients (e.g. its read-only query, queued while the replica is down) are not load.
+          const ours = clients.rows.filter((x) => x.state === "waiting" && x.application_name === APPLICATION_NAME).length;
           const pools = r.rows.filter((p) => p.database !== "pgbouncer");
-          const waiting = pools.reduce((s, p) => s + Number(p.cl_waiting), 0);
+          const waiting = Math.max(0, pools.reduce((s, p) => s + Number(p.cl_waiting), 0) - ours);
           const worst = pools.reduce((w, p) => (Number(p.maxwait) > Number(w?.maxwait ?? -1) ? p : w), undefined as (typeof pools)[number] | undefined);
           if (!least || waiting < least.waiting) least = { waiting, pools: pools.length, worst };
         }

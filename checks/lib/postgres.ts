@@ -25,6 +25,9 @@ export interface PgTarget extends Address {
 
 const END_TIMEOUT_MS = 1_000;
 
+/** How the suite's sessions are named (pg_stat_activity, PgBouncer SHOW CLIENTS). */
+export const APPLICATION_NAME = "datatier-smoke";
+
 /** Opens a connection, runs `fn`, always closes it. */
 export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>): Promise<T> {
   const where = `${t.label} at ${t.host}:${t.port}/${t.database}`;
@@ -41,7 +44,7 @@ export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Cli
     connectionTimeoutMillis: connectTimeout,
     query_timeout: queryTimeout,
     ...(t.viaPgBouncer ? {} : { statement_timeout: queryTimeout, lock_timeout: Math.min(queryTimeout, 2_000) }),
-    application_name: "datatier-smoke",
+    application_name: APPLICATION_NAME,
   });
   client.on("error", () => undefined);
   const close = () => Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, END_TIMEOUT_MS).unref())]);

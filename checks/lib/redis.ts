@@ -142,6 +142,26 @@ export async function locateMaster(ctx: CheckContext, outputs: StackOutputs): Pr
   }
 }
 
+/**
+ * Lookups (GETs) this process sent, per node: the hit-rate check subtracts them so the
+ * suite's own GETs never count as application traffic.
+ */
+const selfLookups = new Map<string, { hits: number; misses: number }>();
+
+export function selfLookupsAt(at: Address): { hits: number; misses: number } {
+  return { ...(selfLookups.get(addr(at)) ?? { hits: 0, misses: 0 }) };
+}
+
+/** GET that records itself as the suite's own lookup. */
+export async function countedGet(client: Redis, at: Address, key: string): Promise<string | null> {
+  const v = await client.get(key);
+  const n = selfLookups.get(addr(at)) ?? { hits: 0, misses: 0 };
+  if (v === null) n.misses += 1;
+  else n.hits += 1;
+  selfLookups.set(addr(at), n);
+  return v;
+}
+
 /** A key only this run uses. */
 export function smokeKey(purpose: string): string {
   return `datatier:smoke:${purpose}:${randomBytes(6).toString("hex")}`;
