@@ -69,7 +69,7 @@ export function checkPlainOutputs(outputs: Record<string, unknown>, secretOutput
 }
 
 /** Values a run marked secret: resources' secret inputs and generated passwords. Never printed. */
-export function knownSecretValues(resources: readonly { type: string; inputs: Record<string, unknown>; secretInputs: string[]; state: Record<string, unknown> }[]): string[] {
+export function knownSecretValues(resources: readonly { type: string; inputs: Record<string, unknown>; secretInputs?: string[]; state: Record<string, unknown> }[]): string[] {
   const values = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v === "string") values.add(v);
@@ -77,7 +77,7 @@ export function knownSecretValues(resources: readonly { type: string; inputs: Re
     else if (v && typeof v === "object") Object.values(v).forEach(add);
   };
   for (const r of resources) {
-    for (const k of r.secretInputs) add(r.inputs[k]);
+    for (const k of r.secretInputs ?? []) add(r.inputs[k]);
     if (r.type === "random:index/randomPassword:RandomPassword") add(r.state.result);
   }
   return [...values].filter((v) => v.length >= MIN_SECRET_LENGTH);

@@ -22,7 +22,10 @@ interface Extra {
   deps?: Record<string, string[]>;
 }
 
-function res(type: string, name: string, inputs: Props, extra: Extra = {}): PolicyInputResource {
+/** A recorded resource as the harness returns it (secretInputs included). */
+export type FixtureResource = PolicyInputResource & { secretInputs: string[] };
+
+function res(type: string, name: string, inputs: Props, extra: Extra = {}): FixtureResource {
   // Dependencies name resources defined earlier in goodStack().
   const propertyDependencies = Object.fromEntries(
     Object.entries(extra.deps ?? {}).map(([k, names]) => [
@@ -42,6 +45,7 @@ function res(type: string, name: string, inputs: Props, extra: Extra = {}): Poli
     inputs,
     state: { ...inputs, ...(extra.state ?? {}) },
     id: `${name}-id`,
+    secretInputs: ["authToken", "secretString", "password"].filter((k) => k in inputs),
     protect: extra.protect ?? false,
     ignoreChanges: [],
     additionalSecretOutputs: [],
@@ -82,7 +86,7 @@ export const CONTAINERS_OK = JSON.stringify([
 
 const MEMBERS = ["data-tier-prod-redis-001", "data-tier-prod-redis-002"];
 
-function lagAlarm(name: string, severity: "warning" | "critical", threshold: number, source: Props): PolicyInputResource {
+function lagAlarm(name: string, severity: "warning" | "critical", threshold: number, source: Props): FixtureResource {
   return res(T.alarm, name, {
     name,
     comparisonOperator: "GreaterThanThreshold",
@@ -105,7 +109,7 @@ const redisLag = {
 };
 
 /** Every resource of the good stack, passing every policy under policies/config/prod.json. */
-export function goodStack(): PolicyInputResource[] {
+export function goodStack(): FixtureResource[] {
   return [
     res(T.sg, "redis-sg", { vpcId: "vpc-1", description: "Redis", tags: { ...TAGS, DataTier: "redis" } }),
     res(T.sg, "postgres-sg", {
@@ -203,12 +207,12 @@ export const DELETE = Symbol("delete");
  * changes the option. A literal replacing a value drops that input's dependency, as it
  * would in a program.
  */
-export function mutate(stack: PolicyInputResource[], name: string, path: string, value: unknown): PolicyInputResource[] {
+export function mutate(stack: FixtureResource[], name: string, path: string, value: unknown): FixtureResource[] {
   const found = stack.some((r) => r.name === name);
   if (!found) throw new Error(`fixture: no resource named ${name}`);
   return stack.map((r) => {
     if (r.name !== name) return r;
-    const copy: PolicyInputResource = structuredClone(r);
+    const copy: FixtureResource = structuredClone(r);
     if (path === "opts.protect") return { ...copy, protect: value as boolean };
     const keys = path.split(".");
     for (const bag of [copy.inputs, copy.state]) {

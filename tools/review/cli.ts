@@ -12,11 +12,12 @@ import { SettingsError, parseSettings } from "../../components/settings";
 import { StackFileError, readStackFile } from "../../components/settings/stackFile";
 import { postgresReviewSection } from "../../components/postgres/review";
 import { redisReviewSection } from "../../components/redis/review";
+import { alarmsReviewSection } from "./alarms";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
 
 /** Sections printed after the plan, in order (alarm catalogue, policy violations). */
-export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection];
+export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
 
 export const EXIT = { ok: 0, failed: 1, invalidSettings: 2, internal: 4 } as const;
 
