@@ -156,6 +156,19 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return { stack: opts.stack, resources, outputs, secretOutputs };
 }
 
+/**
+ * The run seen from one component: `resources` holds only that component's
+ * descendants (so `single(view, type)` is about this component, however many other
+ * slices register the same type), `all` keeps the whole run.
+ */
+export function within(run: ProgramRun, componentType: string): ProgramRun & { all: RecordedResource[] } {
+  const roots = run.resources.filter((r) => r.type === componentType).map((r) => r.urn);
+  if (roots.length === 0) throw new Error(`no ${componentType} in the run`);
+  const inside = new Set(roots);
+  for (const r of run.resources) if (r.parent && inside.has(r.parent)) inside.add(r.urn);
+  return { ...run, resources: run.resources.filter((r) => inside.has(r.urn)), all: run.resources };
+}
+
 /** Resources of one type, in registration order. */
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
   return run.resources.filter((r) => r.type === type);

@@ -1,6 +1,6 @@
 /** The prod stack's Redis, resource by resource, under Pulumi mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
+import { ofType, runProgram, single, within, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { redisOutputs } from "../contract/outputs";
 import { replicationGroupId } from "../settings/rules";
 import { loadStackSettings } from "../settings/stackFile";
@@ -24,10 +24,10 @@ function passwordOf(run: ProgramRun): string {
 }
 
 describe("prod: ElastiCache replication group", () => {
-  let run: ProgramRun;
+  let run: ProgramRun & { all?: ProgramRun["resources"] };
   let group: RecordedResource;
   beforeAll(async () => {
-    run = await runProgram({ stack: "prod" });
+    run = within(await runProgram({ stack: "prod" }), "datatier:redis:RedisCluster");
     group = single(run, RG);
   });
 
@@ -79,10 +79,10 @@ describe("prod: ElastiCache replication group", () => {
     expect(subnets.inputs.subnetIds).toEqual(settings.network.privateSubnets.map((s) => s.id));
     expect(subnets.inputs.subnetIds).toHaveLength(3);
     expect(group.inputs.subnetGroupName).toBe(subnets.state.name);
-    const redisSg = ofType(run, "aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "data-tier-prod-redis")!;
+    const redisSg = ofType({ ...run, resources: run.all! }, "aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "data-tier-prod-redis")!;
     expect(group.inputs.securityGroupIds).toEqual([`${redisSg.name}-id`]);
     // The group admits exactly the app and admin groups on the Redis port.
-    const admitted = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === `${redisSg.name}-id`);
+    const admitted = ofType({ ...run, resources: run.all! }, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === `${redisSg.name}-id`);
     expect(admitted.map((r) => r.inputs.referencedSecurityGroupId).sort()).toEqual([...settings.network.appSecurityGroupIds, ...settings.network.adminSecurityGroupIds].sort());
     expect(admitted.every((r) => r.inputs.fromPort === settings.redis.port && !r.inputs.cidrIpv4)).toBe(true);
   });
@@ -143,14 +143,14 @@ describe("prod: ElastiCache replication group", () => {
 
 describe("aws overrides", () => {
   it("follows the replica count", async () => {
-    const run = await runProgram({ stack: "prod", overrides: { redis: { replicas: 4 } } });
+    const run = within(await runProgram({ stack: "prod", overrides: { redis: { replicas: 4 } } }), "datatier:redis:RedisCluster");
     const g = single(run, RG);
     expect(g.inputs.replicasPerNodeGroup).toBe(4);
     expect(redisOutputs.parse(run.outputs.redis).nodes).toHaveLength(5);
   });
 
   it("runs cluster mode with shards and the configuration endpoint", async () => {
-    const run = await runProgram({ stack: "prod", overrides: { redis: { clusterMode: { enabled: true, shards: 3 } } } });
+    const run = within(await runProgram({ stack: "prod", overrides: { redis: { clusterMode: { enabled: true, shards: 3 } } } }), "datatier:redis:RedisCluster");
     const g = single(run, RG);
     expect(g.inputs).toMatchObject({ clusterMode: "enabled", numNodeGroups: 3, replicasPerNodeGroup: 2 });
     expect(single(run, "aws:elasticache/parameterGroup:ParameterGroup").inputs.parameters).toContainEqual({ name: "cluster-enabled", value: "yes" });
@@ -161,7 +161,7 @@ describe("aws overrides", () => {
   });
 
   it("does not protect or keep a final snapshot outside production", async () => {
-    const run = await runProgram({ stack: "prod", overrides: { production: false, environment: "staging", postgres: { maxConnections: 1000 } } });
+    const run = within(await runProgram({ stack: "prod", overrides: { production: false, environment: "staging", postgres: { maxConnections: 1000 } } }), "datatier:redis:RedisCluster");
     const g = single(run, RG);
     expect(g.inputs.replicationGroupId).toBe("data-tier-staging-redis");
     expect(g.inputs.finalSnapshotIdentifier).toBeUndefined();
@@ -172,7 +172,7 @@ describe("aws overrides", () => {
 
   it("passes a customer KMS key to the group and the secret", async () => {
     const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    const run = await runProgram({ stack: "prod", overrides: { redis: { kmsKeyArn: key } } });
+    const run = within(await runProgram({ stack: "prod", overrides: { redis: { kmsKeyArn: key } } }), "datatier:redis:RedisCluster");
     expect(single(run, RG).inputs.kmsKeyId).toBe(key);
     expect(single(run, "aws:secretsmanager/secret:Secret").inputs.kmsKeyId).toBe(key);
   });

@@ -1,6 +1,6 @@
 /** The dev stack's Redis as containers, resource by resource, under Pulumi mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
+import { ofType, runProgram, single, within, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { redisOutputs } from "../contract/outputs";
 import { loadStackSettings } from "../settings/stackFile";
 import { DEFAULT_REDIS_IMAGE, REDIS_CONF_PATH, SENTINEL_CONF_PATH } from "./docker";
@@ -18,9 +18,9 @@ const upload = (c: RecordedResource) => {
 };
 
 describe("dev: master, replicas and Sentinels as containers", () => {
-  let run: ProgramRun;
+  let run: ProgramRun & { all?: ProgramRun["resources"] };
   beforeAll(async () => {
-    run = await runProgram({ stack: "dev" });
+    run = within(await runProgram({ stack: "dev" }), "datatier:redis:RedisCluster");
   });
 
   it("has one master, two replicas and three Sentinels from the pinned image", () => {
@@ -109,7 +109,7 @@ describe("dev: master, replicas and Sentinels as containers", () => {
 
 describe("docker overrides", () => {
   it("follows replica and Sentinel counts", async () => {
-    const run = await runProgram({ stack: "dev", overrides: { redis: { replicas: 3, sentinel: { count: 5, quorum: 3 } } } });
+    const run = within(await runProgram({ stack: "dev", overrides: { redis: { replicas: 3, sentinel: { count: 5, quorum: 3 } } } }), "datatier:redis:RedisCluster");
     expect(containers(run, "redis-replica")).toHaveLength(3);
     expect(containers(run, "redis-sentinel")).toHaveLength(5);
     for (const s of containers(run, "redis-sentinel")) expect(upload(s).content).toMatch(/sentinel monitor datatier data-tier-dev-redis-master 6379 3\n/);
