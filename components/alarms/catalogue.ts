@@ -454,7 +454,8 @@ export function alarmPlan<V = string>(input: AlarmPlanInput<V>): AlarmSpec<V>[] 
       severity: d.severity,
       namespace: d.namespace,
       metric: d.metric ?? null,
-      metricQueries: d.metricQueries ?? [],
+      // The watched query carries the catalogue's label, so the console and the review agree.
+      metricQueries: (d.metricQueries ?? []).map((q) => (q.returnData ? { ...q, label: d.metricLabel } : q)),
       metricLabel: d.metricLabel,
       statistic: d.statistic,
       period: s.periodSeconds,

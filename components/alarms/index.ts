@@ -107,7 +107,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
           actionsEnabled: true,
           alarmActions: [topicArn],
           okActions: [topicArn],
-          tags: { ...a.tags, Severity: s.severity, AlarmKind: s.kind, RunbookAnchor: s.runbookAnchor },
+          tags: { ...a.tags, Severity: s.severity, AlarmKind: s.kind, Unit: s.unit, RunbookAnchor: s.runbookAnchor },
         },
         child,
       );
