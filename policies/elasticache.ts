@@ -30,8 +30,9 @@ export const elasticacheAuthRequired: ResourceValidationPolicy = {
   description: "ElastiCache replication groups require authentication: an AUTH token or an RBAC user group.",
   severity: "critical",
   validateResource: validateResourceOfType(aws.elasticache.ReplicationGroup, (rg, _args, reportViolation) => {
-    // `in` and length checks only: the token is a secret, often unknown during preview, and never read.
-    const hasToken = "authToken" in rg && rg.authToken !== undefined && rg.authToken !== "";
+    // The token is a secret, often unknown during preview: look at its descriptor (no proxy read), never at its value.
+    const token = Reflect.getOwnPropertyDescriptor(rg, "authToken")?.value;
+    const hasToken = token !== undefined && token !== null && token !== "";
     const hasUserGroup = "userGroupIds" in rg && Array.isArray(rg.userGroupIds) && rg.userGroupIds.length > 0;
     if (!hasToken && !hasUserGroup) reportViolation("Set authToken (the component's generated AUTH token) or userGroupIds (an RBAC user group) on the ElastiCache replication group.");
   }),
