@@ -1,0 +1,100 @@
+/**
+ * The whole suite against the sandbox (sandbox/index.ts: the dev topology as real
+ * processes): healthy first; then a killed Redis replica, a killed Sentinel, a stopped
+ * Postgres replica and a killed PgBouncer each turn exactly the expected checks to
+ * FAIL or WARN, with clear messages, within the deadline.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
+import { killHard, stopProcess } from "../sandbox/procs";
+import type { StackOutputs } from "../components/contract/outputs";
+import { formatConsoleReport } from "./report/console";
+import { runSuite, type SuiteReport } from "./suite";
+
+const DEADLINE_MS = 15_000;
+const dir = mkdtempSync(join(tmpdir(), "checks-sandbox-"));
+let sandbox: SandboxInfo;
+let outputs: StackOutputs;
+let previous = new Map<string, string>();
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ dir });
+  if (!sandbox.outputs) throw new Error("the sandbox returned no outputs");
+  outputs = sandbox.outputs;
+}, 90_000);
+afterAll(async () => {
+  await stopSandbox(dir, { purge: true }).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+const proc = (name: string) => {
+  const p = sandbox.state.processes.find((x) => x.name === name);
+  if (!p) throw new Error(`no sandbox process ${name}: ${sandbox.state.processes.map((x) => x.name).join(", ")}`);
+  return p;
+};
+
+async function suite(): Promise<SuiteReport> {
+  const t0 = Date.now();
+  // 3 s per check: the read-only pool check waits that long when PgBouncer queues it.
+  const r = await runSuite(outputs, { deadlineMs: DEADLINE_MS, timeoutMs: 3_000, hooks: [] });
+  expect(Date.now() - t0).toBeLessThan(DEADLINE_MS);
+  console.log(formatConsoleReport(r, false));
+  return r;
+}
+
+function changed(r: SuiteReport): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const x of r.results) if (previous.get(x.id) !== x.status) out[x.id] = x.status;
+  previous = new Map(r.results.map((x) => [x.id, x.status]));
+  return out;
+}
+
+const msg = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.message ?? "";
+
+describe("the smoke suite against the sandbox", () => {
+  it("is healthy: every check PASS or SKIP, checks follow the topology", async () => {
+    const r = await suite();
+    expect(r.results.filter((x) => x.status !== "PASS").map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${outputs.redis.nodes[0].name}=SKIP`, "redis.hit-rate=SKIP"]);
+    expect(r.results.filter((x) => x.id.startsWith("redis.node.")).length).toBe(outputs.redis.nodes.length);
+    expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(4 * outputs.postgres.partitionPairs.length);
+    expect(r.exitCode).toBe(0);
+    console.log(`healthy sandbox run: ${r.results.length} checks, wall ${r.wallTimeMs} ms, sum of check times ${r.sumCheckMs} ms`);
+    previous = new Map(r.results.map((x) => [x.id, x.status]));
+  });
+
+  it("a killed Redis replica: its node and replica-read FAIL, the replica count WARNs", async () => {
+    const victim = outputs.redis.nodes[outputs.redis.nodes.length - 1].name;
+    await killHard(proc(victim));
+    const r = await suite();
+    expect(changed(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN" });
+    expect(msg(r, `redis.node.${victim}`)).toMatch(new RegExp(`^cannot connect to Redis node ${victim} at 127\\.0\\.0\\.1:\\d+: connection refused`));
+    expect(msg(r, "redis.replicas-connected")).toBe(`only ${outputs.redis.expectedReplicas - 1} of ${outputs.redis.expectedReplicas} expected replica(s) online on the master`);
+  });
+
+  it("a killed Sentinel: only the agreement check WARNs", async () => {
+    await killHard(proc("sentinel-2"));
+    const r = await suite();
+    expect(changed(r)).toEqual({ "redis.sentinel-agreement": "WARN" });
+    expect(msg(r, "redis.sentinel-agreement")).toMatch(/^2 of 3 Sentinels name 127\.0\.0\.1:\d+; not answering: 127\.0\.0\.1:\d+ \(cannot connect to Sentinel/);
+  });
+
+  it("a stopped Postgres replica: its checks, streaming and the read-only pool FAIL", async () => {
+    const replica = outputs.postgres.replicas[0].id;
+    await stopProcess(proc(replica));
+    const r = await suite();
+    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL" });
+    expect(msg(r, `postgres.replica-lag.${replica}`)).toMatch(/connection refused/);
+    expect(msg(r, "pgbouncer.read-only")).toContain("PgBouncer queues clients while it cannot reach the server behind the pool");
+  });
+
+  it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
+    await killHard(proc("pgbouncer"));
+    const r = await suite();
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
+    expect(r.exitCode).toBe(2);
+  });
+});
