@@ -4,13 +4,16 @@
  * during preview give an advisory "can't run" result, notApplicable is recorded,
  * schema defaults apply without a config, and stack props carry state and links.
  */
-import { unknownStringValue } from "@pulumi/policy/proxy";
+import * as proxy from "@pulumi/policy/proxy";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { rdsBackupRetention } from "./rds";
 import { elasticacheAuthRequired } from "./elasticache";
 import { resourceArgs, runPolicies, stackResources } from "./runner";
 import { goodStack, mutate } from "./testing/fixtures";
+
+/** The sentinel the engine hands policies for a string unknown during preview (internal to @pulumi/policy). */
+const unknownStringValue = (proxy as unknown as { unknownStringValue: unknown }).unknownStringValue;
 
 const stack = goodStack();
 const find = (name: string) => stack.find((r) => r.name === name)!;
