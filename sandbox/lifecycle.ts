@@ -54,6 +54,8 @@ export interface SandboxInfo {
   resumed: string[];
   /** Wall time of this call, ms. */
   ms: number;
+  /** Time each part took to become healthy on a fresh start, ms (parts start concurrently). */
+  timings: Partial<Record<Part, number>>;
   state: SandboxState;
 }
 
@@ -105,7 +107,7 @@ async function checkPostgresCanReach(dir: string): Promise<void> {
   }
 }
 
-async function freshStart(dir: string, stack: string, settings: Settings, parts: Part[], timeoutMs: number): Promise<SandboxState> {
+async function freshStart(dir: string, stack: string, settings: Settings, parts: Part[], timeoutMs: number, timings: Partial<Record<Part, number>>): Promise<SandboxState> {
   // 0711: the postgres user must reach its folders below; state and outputs stay 0600.
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o711);
@@ -134,6 +136,11 @@ async function freshStart(dir: string, stack: string, settings: Settings, parts:
   };
   writeState(state);
   const take = (n: number) => ports.splice(0, n);
+  const timed = async (part: Part, fn: () => Promise<void>) => {
+    const t = performance.now();
+    await fn();
+    timings[part] = Math.round(performance.now() - t);
+  };
   const redisPorts = take(redisCount);
   const [pgPort] = take(pgCount);
   const [bouncerPort] = take(bouncerCount);
@@ -141,14 +148,14 @@ async function freshStart(dir: string, stack: string, settings: Settings, parts:
     const tasks: Promise<void>[] = [];
     if (parts.includes("redis")) {
       const nodes = settings.redis.replicas + 1;
-      tasks.push(startRedis(state, { nodes: redisPorts.slice(0, nodes), sentinels: redisPorts.slice(nodes) }, timeoutMs).then(() => writeState(state)));
+      tasks.push(timed("redis", () => startRedis(state, { nodes: redisPorts.slice(0, nodes), sentinels: redisPorts.slice(nodes) }, timeoutMs)).then(() => writeState(state)));
     }
     if (parts.includes("postgres")) {
       tasks.push(
         (async () => {
-          await startPostgres(state, { primary: pgPort, replicas: replicaPort }, timeoutMs);
+          await timed("postgres", () => startPostgres(state, { primary: pgPort, replicas: replicaPort }, timeoutMs));
           writeState(state);
-          if (parts.includes("pgbouncer")) await startPgBouncer(state, bouncerPort, timeoutMs);
+          if (parts.includes("pgbouncer")) await timed("pgbouncer", () => startPgBouncer(state, bouncerPort, timeoutMs));
         })(),
       );
     }
@@ -212,6 +219,7 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
     let reused = false;
     let started: string[] = [];
     let resumed: string[] = [];
+    const timings: Partial<Record<Part, number>> = {};
     if (state && !state.complete) {
       // A bring-up that never finished: stop what it recorded and build afresh.
       await stopAll(state);
@@ -225,7 +233,7 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
       reused = true;
       ({ started, resumed } = await heal(state, timeoutMs));
     } else {
-      state = await freshStart(dir, stack, settings, parts, timeoutMs);
+      state = await freshStart(dir, stack, settings, parts, timeoutMs, timings);
       started = state.processes.map((p) => p.name);
     }
     const ms = Math.round(performance.now() - t0);
@@ -234,7 +242,7 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
       writeState(state);
     }
     const outputsPath = writeOutputs(state);
-    return { dir, stateFile: stateFile(dir), outputsFile: outputsPath, outputs: buildOutputs(state), reused, started, resumed, ms, state };
+    return { dir, stateFile: stateFile(dir), outputsFile: outputsPath, outputs: buildOutputs(state), reused, started, resumed, ms, timings, state };
   } finally {
     release();
   }
@@ -266,12 +274,13 @@ export async function stopSandbox(dir: string, o: { purge?: boolean } = {}): Pro
   } finally {
     release();
   }
+  const ms = Math.round(performance.now() - t0);
   let purged = false;
   if (o.purge && found) {
     rmSync(abs, { recursive: true, force: true });
     purged = true;
   }
-  return { dir: abs, found, results, purged, ms: Math.round(performance.now() - t0) };
+  return { dir: abs, found, results, purged, ms };
 }
 
 export interface ProcessStatus {

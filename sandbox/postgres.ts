@@ -61,6 +61,13 @@ export function superuserTarget(state: SandboxState, p: Pick<ProcessRecord, "hos
   return { host: p.host, port: p.port, user: "postgres", password: state.secrets.postgresSuperuser, database };
 }
 
+/**
+ * Sandbox-only override on the command line, not in the rendered file: without fsync a
+ * process crash (the drills' kind of failure) still loses nothing, only a machine
+ * crash would; bring-up and shutdown checkpoints no longer wait on a shared disk.
+ */
+export const SANDBOX_POSTGRES_ARGS = ["-c", "fsync=off"];
+
 function postgresSpec(dir: string, name: string, dataDir: string, host: string, port: number) {
   return {
     name,
@@ -68,7 +75,7 @@ function postgresSpec(dir: string, name: string, dataDir: string, host: string, 
     host,
     port,
     command: join(PG_BIN, "postgres"),
-    args: ["-D", dataDir],
+    args: ["-D", dataDir, ...SANDBOX_POSTGRES_ARGS],
     user: "postgres" as const,
     cwd: dataDir,
     logFile: join(dir, "logs", `${name}.log`),

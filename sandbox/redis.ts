@@ -32,6 +32,13 @@ function nodeDir(dir: string, name: string): string {
   return d;
 }
 
+/**
+ * Sandbox-only override on the command line, not in the rendered file: Redis 7 waits
+ * 5 s (repl-diskless-sync-delay) before a full sync so more replicas can share it;
+ * here it only delays the bring-up.
+ */
+export const SANDBOX_REDIS_ARGS = ["--repl-diskless-sync-delay", "0"];
+
 function nodeSpec(dir: string, name: string, port: number, extraArgs: string[] = []) {
   const d = nodeDir(dir, name);
   return {
@@ -40,7 +47,7 @@ function nodeSpec(dir: string, name: string, port: number, extraArgs: string[] =
     host: REDIS_HOST,
     port,
     command: REDIS_SERVER_BIN,
-    args: [join(d, "redis.conf"), ...extraArgs],
+    args: [join(d, "redis.conf"), ...SANDBOX_REDIS_ARGS, ...extraArgs],
     user: "root" as const,
     cwd: d,
     logFile: join(dir, "logs", `${name}.log`),
@@ -70,6 +77,19 @@ export async function startRedis(state: SandboxState, ports: { nodes: number[]; 
     writeFileSync(join(d, "redis.conf"), conf, { mode: 0o600 });
     putProcess(state, await startProcess(nodeSpec(state.dir, name, ports.nodes[i])));
   }
+  // Sentinels learn the replicas from the master's INFO, polled every 10 s: start them
+  // once the replicas are linked so the first INFO already lists every one.
+  await waitFor(
+    `Redis: ${s.redis.replicas} replica(s) linked to ${names[0]}`,
+    async () => {
+      const info = parseInfo(await withRedis({ host: REDIS_HOST, port: masterPort, password }, (c) => c.info("replication")));
+      return Object.entries(info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length >= s.redis.replicas;
+    },
+    timeoutMs,
+    100,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}${redisNodes(state).map((p) => `\n${p.name}:${processLogs(p)}`).join("")}`);
+  });
   for (const [i, name] of sentinelNames(s).entries()) {
     const d = nodeDir(state.dir, name);
     // A fresh file per Sentinel: each one rewrites its own with what it learns.
@@ -109,7 +129,8 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
   for (const sp of sentinels(state)) {
     try {
       await withRedis({ host: sp.host, port: sp.port }, async (c) => {
-        const quorum = String(await c.call("SENTINEL", "CKQUORUM", name));
+        // NOQUORUM comes back as an error reply.
+        const quorum = String(await c.call("SENTINEL", "CKQUORUM", name).catch((e: Error) => e.message));
         const peers = (await c.call("SENTINEL", "SENTINELS", name)) as unknown[];
         const replicas = (await c.call("SENTINEL", "REPLICAS", name)) as unknown[];
         if (!quorum.startsWith("OK")) problems.push(`${sp.name}: CKQUORUM says ${quorum}`);
