@@ -1,0 +1,70 @@
+/**
+ * The workflow cannot run here: check that it parses and names the commands it must run,
+ * with the cloud steps gated on configured credentials and prod gated on dev's smoke suite.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+interface Step {
+  run?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+}
+interface Job {
+  if?: string;
+  needs?: string[];
+  steps: Step[];
+  strategy?: { matrix?: { stack?: string[] } };
+  environment?: string;
+}
+
+const text = readFileSync(join(__dirname, "data-tier.yml"), "utf8");
+const wf = parse(text) as { on: Record<string, unknown>; jobs: Record<string, Job> };
+const runs = (job: string) => wf.jobs[job].steps.map((s) => s.run ?? "").join("\n");
+const uses = (job: string, action: string) => wf.jobs[job].steps.filter((s) => s.uses === action);
+
+describe(".github/workflows/data-tier.yml", () => {
+  it("runs on pull requests and on pushes to main", () => {
+    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);
+    expect(wf.on.push).toEqual({ branches: ["main"] });
+  });
+
+  it("pull requests: npm ci, npm test, and the offline review of every stack", () => {
+    expect(runs("test")).toMatch(/^npm ci\nnpm test$/m);
+    expect(wf.jobs.review.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    expect(runs("review")).toContain("npm ci");
+    expect(runs("review")).toContain("npm run --silent review -- --stack ${{ matrix.stack }} --json");
+    expect(runs("review")).toContain("set -o pipefail");
+  });
+
+  it("previews with the policy pack and the stack's policy config, only with credentials", () => {
+    const [step] = uses("preview", "pulumi/actions@v7");
+    expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
+    expect(wf.jobs.preview.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    expect(wf.jobs.preview.if).toContain("needs.credentials.outputs.configured == 'true'");
+    expect(wf.jobs.preview.if).toContain("github.event_name == 'pull_request'");
+    expect(text).toMatch(/PULUMI_ACCESS_TOKEN: \$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}/);
+  });
+
+  it("main: pulumi up dev, smoke dev, then pulumi up prod, smoke prod", () => {
+    for (const [job, stack] of [["deploy-dev", "dev"], ["deploy-prod", "prod"]] as const) {
+      const [up] = uses(job, "pulumi/actions@v7");
+      expect(up.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policies", policyPackConfigs: `policies/config/${stack}.json` });
+      expect(runs(job)).toContain(`npm run check -- --stack ${stack}`);
+      const steps = wf.jobs[job].steps;
+      expect(steps.findIndex((s) => s.run?.startsWith("npm run check"))).toBeGreaterThan(steps.indexOf(up));
+      expect(wf.jobs[job].if).toContain("github.ref == 'refs/heads/main'");
+      expect(wf.jobs[job].if).toContain("needs.credentials.outputs.configured == 'true'");
+      expect(wf.jobs[job].environment).toBe(stack);
+    }
+    expect(wf.jobs["deploy-prod"].needs).toContain("deploy-dev");
+    expect(wf.jobs["deploy-dev"].needs).toEqual(expect.arrayContaining(["test", "review"]));
+  });
+
+  it("never puts a secret value in the file", () => {
+    expect(text).not.toMatch(/(AKIA[0-9A-Z]{16}|pul-[0-9a-f]{40})/);
+  });
+});
