@@ -81,7 +81,8 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
     const sec = new aws.secretsmanager.Secret(
       `${name}-${role}`,
       { name: `${name}/${role}`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
-      child,
+      // Secrets are stateful in the policy pack's sense: prod keeps them from accidental replacement.
+      { ...child, protect: a.production },
     );
     new aws.secretsmanager.SecretVersion(`${name}-${role}`, { secretId: sec.id, secretString: pulumi.secret(value) }, child);
     return sec;
