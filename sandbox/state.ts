@@ -152,7 +152,7 @@ export function acquireLock(dir: string, what: string): () => void {
       } catch {
         /* unreadable: treat as stale */
       }
-      if (holder.pid && holder.pid !== process.pid && isAlive(holder.pid)) {
+      if (holder.pid && isAlive(holder.pid)) {
         throw new StateError(`${dir} is busy: process ${holder.pid} is running "${holder.what ?? "?"}" on this sandbox; wait for it to finish`);
       }
       unlinkSync(path);
