@@ -25,7 +25,7 @@ export async function main(): Promise<Record<string, unknown>> {
   };
   const secrets: Record<string, pulumi.Input<string>> = {};
 
-  // Slices (each in its own stacks/<slice>.ts) add their outputs and secrets here.
+  // One slice per concern (stacks/<slice>.ts); each adds its part of the contract.
   const redis = realizeRedis(ctx);
   outputs.redis = redis.contract;
   secrets.redisPassword = redis.password;
@@ -38,6 +38,7 @@ export async function main(): Promise<Record<string, unknown>> {
   secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
   outputs.alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer }).contract;
 
-  if (Object.keys(secrets).length > 0) outputs.credentials = pulumi.secret(pulumi.output(secrets));
+  // The only secret output: every password the smoke suite needs, in one place.
+  outputs.credentials = pulumi.secret(pulumi.output(secrets));
   return outputs;
 }
