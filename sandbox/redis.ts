@@ -108,6 +108,7 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
   const problems: string[] = [];
   const master = state.processes.find((p) => p.name === state.redis?.master);
   if (!master) return ["no master recorded"];
+  for (const p of [...redisNodes(state), ...sentinels(state)]) if (!recordAlive(p)) problems.push(`${p.name} (pid ${p.pid}) is not running`);
   const expected = s.redis.replicas;
   try {
     const info = parseInfo(await withRedis({ host: master.host, port: master.port, password }, (c) => c.info("replication")));
@@ -126,6 +127,7 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
     }
   }
   const name = s.redis.sentinel.masterName;
+  const named = new Set<string>();
   for (const sp of sentinels(state)) {
     try {
       await withRedis({ host: sp.host, port: sp.port }, async (c) => {
@@ -133,14 +135,20 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
         const quorum = String(await c.call("SENTINEL", "CKQUORUM", name).catch((e: Error) => e.message));
         const peers = (await c.call("SENTINEL", "SENTINELS", name)) as unknown[];
         const replicas = (await c.call("SENTINEL", "REPLICAS", name)) as unknown[];
+        const fields = (await c.call("SENTINEL", "MASTER", name)) as string[];
+        const view = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : []))) as Record<string, string>;
+        named.add(`${view.ip}:${view.port}`);
         if (!quorum.startsWith("OK")) problems.push(`${sp.name}: CKQUORUM says ${quorum}`);
         if (peers.length < s.redis.sentinel.count - 1) problems.push(`${sp.name} sees ${peers.length}/${s.redis.sentinel.count - 1} other Sentinels`);
         if (replicas.length < expected) problems.push(`${sp.name} knows ${replicas.length}/${expected} replicas`);
+        if (String(view.flags).includes("failover_in_progress")) problems.push(`${sp.name}: a failover is in progress`);
+        if (view.ip !== master.host || Number(view.port) !== master.port) problems.push(`${sp.name} names ${view.ip}:${view.port} as the master, not ${master.name}`);
       });
     } catch (e) {
       problems.push(`${sp.name} (${sp.host}:${sp.port}) does not answer: ${(e as Error).message}`);
     }
   }
+  if (named.size > 1) problems.push(`the Sentinels disagree on the master (${[...named].join(", ")})`);
   return problems;
 }
 
@@ -150,6 +158,8 @@ export async function waitRedisHealthy(state: SandboxState, timeoutMs: number): 
     await waitFor(
       "Redis: replicas linked and every Sentinel seeing the others (SENTINEL CKQUORUM)",
       async () => {
+        // Sentinel may still move the master while we wait: follow it.
+        await syncRedisMaster(state);
         last = await redisProblems(state);
         return last.length === 0;
       },

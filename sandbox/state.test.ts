@@ -52,11 +52,13 @@ describe("state file", () => {
     expect(() => readState(dir)).toThrow(/not valid JSON/);
   });
 
-  it("putProcess replaces a record by name and appends a new one", () => {
-    const s = sample("/x");
+  it("putProcess replaces a record by name, appends a new one, and saves at once", () => {
+    const dir = tmp();
+    const s = sample(dir);
     putProcess(s, { ...s.processes[0], pid: 5000 });
     putProcess(s, { ...s.processes[0], name: "redis-1", pid: 5001 });
     expect(s.processes.map((p) => [p.name, p.pid])).toEqual([["redis-0", 5000], ["redis-1", 5001]]);
+    expect(readState(dir)!.processes.map((p) => p.pid)).toEqual([5000, 5001]);
   });
 });
 

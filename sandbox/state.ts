@@ -112,11 +112,15 @@ export function writeState(state: SandboxState): void {
   writePrivateFile(stateFile(state.dir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** Replaces (or adds) a process record by name. */
+/**
+ * Replaces (or adds) a process record by name and saves the state at once: a pid is
+ * on disk from the moment the process exists, so a later failure never orphans it.
+ */
 export function putProcess(state: SandboxState, rec: ProcessRecord): void {
   const i = state.processes.findIndex((p) => p.name === rec.name);
   if (i >= 0) state.processes[i] = rec;
   else state.processes.push(rec);
+  writeState(state);
 }
 
 export function processByName(state: SandboxState, name: string): ProcessRecord {

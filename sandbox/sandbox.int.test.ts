@@ -1,0 +1,101 @@
+/**
+ * The sandbox for real: up from an empty folder through the CLI, status, outputs,
+ * reuse, restart of a dead process, and down stopping exactly the recorded pids.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseStackOutputs } from "../components/contract/outputs";
+import { main } from "./cli";
+import { sandboxStatus, startSandbox, stopSandbox } from "./lifecycle";
+import { isAlive } from "./procs";
+import { readState, type SandboxState } from "./state";
+
+// An empty temp folder (mode 0700): up opens it to the postgres user (0711).
+const dir = mkdtempSync(join(tmpdir(), "sandbox-int-"));
+const capture = () => {
+  let text = "";
+  return { io: { stdout: { write: (s: string) => (text += s) }, stderr: { write: (s: string) => (text += s) } }, text: () => text };
+};
+let state: SandboxState;
+let upOutput = "";
+
+beforeAll(async () => {
+  const out = capture();
+  const code = await main(["up", "--dir", dir], out.io);
+  upOutput = out.text();
+  expect(code, upOutput).toBe(0);
+  state = readState(dir)!;
+}, 60_000);
+
+afterAll(async () => {
+  await stopSandbox(dir, { purge: true }).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("sandbox up from an empty folder", () => {
+  it("starts every process of the dev topology and reports healthy", async () => {
+    expect(state.processes.map((p) => p.name).sort()).toEqual(
+      ["pgbouncer", "postgres-primary", "postgres-replica-1", "redis-0", "redis-1", "redis-2", "sentinel-0", "sentinel-1", "sentinel-2"].sort(),
+    );
+    const s = await sandboxStatus(dir);
+    expect(s.problems).toEqual([]);
+    expect(s.healthy).toBe(true);
+    for (const p of s.processes) expect(p, p.name).toMatchObject({ alive: true, answering: true });
+    expect(s.processes.find((p) => p.name === "redis-0")?.role).toMatch(/^master \(2 replicas\)/);
+    expect(s.processes.find((p) => p.name === "postgres-replica-1")?.role).toBe("replica");
+    expect(s.processes.every((p) => p.port !== 6379 && p.port !== 5432 && p.port !== 6432 && p.port !== 26379)).toBe(true);
+  });
+
+  it("writes outputs.json (0600) that the contract accepts, and a 0600 state file", () => {
+    const path = join(dir, "outputs.json");
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "state.json")).mode & 0o777).toBe(0o600);
+    const o = parseStackOutputs(JSON.parse(readFileSync(path, "utf8")), path);
+    expect(o.platform).toBe("sandbox");
+    expect(o.redis.primary.port).toBe(state.processes.find((p) => p.name === "redis-0")!.port);
+    expect(o.credentials.redisPassword).toBe(state.secrets.redisPassword);
+  });
+
+  it("prints endpoints and the outputs path but never a password", () => {
+    expect(upOutput).toContain(join(dir, "outputs.json"));
+    expect(upOutput).toMatch(/sandbox up in \d+\.\d+ s/);
+    for (const [key, secret] of Object.entries(state.secrets)) expect(upOutput.includes(secret), key).toBe(false);
+  });
+
+  it("keeps passwords out of the replica's postgresql.auto.conf", () => {
+    const auto = readFileSync(join(dir, "postgres", "postgres-replica-1", "postgresql.auto.conf"), "utf8");
+    expect(auto).toContain("passfile=");
+    expect(auto.includes(state.secrets.replication)).toBe(false);
+  });
+
+  it("reuses a healthy sandbox, and starts again only what is down", async () => {
+    const again = await startSandbox({ dir });
+    expect(again).toMatchObject({ reused: true, started: [] });
+    expect(readState(dir)!.processes.map((p) => p.pid)).toEqual(state.processes.map((p) => p.pid));
+
+    const victim = state.processes.find((p) => p.name === "redis-2")!;
+    process.kill(victim.pid, "SIGKILL");
+    const healed = await startSandbox({ dir });
+    expect(healed.reused).toBe(true);
+    expect(healed.started).toEqual(["redis-2"]);
+    expect((await sandboxStatus(dir)).healthy).toBe(true);
+    state = readState(dir)!;
+  }, 60_000);
+
+  it("down stops exactly the recorded pids, and status then exits non-zero", async () => {
+    const bystander = spawn("/bin/sleep", ["30"], { stdio: "ignore" });
+    const recorded = state.processes.map((p) => ({ name: p.name, pid: p.pid, startTicks: p.startTicks }));
+    const r = await stopSandbox(dir);
+    expect(r.results.map((x) => [x.name, x.pid]).sort()).toEqual(recorded.map((p) => [p.name, p.pid]).sort());
+    expect(r.results.every((x) => x.outcome === "stopped")).toBe(true);
+    for (const p of recorded) expect(isAlive(p.pid, p.startTicks), p.name).toBe(false);
+    expect(isAlive(bystander.pid!)).toBe(true);
+    bystander.kill("SIGKILL");
+    const out = capture();
+    expect(await main(["status", "--dir", dir], out.io)).toBe(1);
+    expect(out.text()).toMatch(/NOT healthy/);
+  }, 30_000);
+});
