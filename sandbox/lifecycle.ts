@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { isDeepStrictEqual } from "node:util";
 import type { StackOutputs } from "../components/contract/outputs";
@@ -107,9 +107,18 @@ async function checkPostgresCanReach(dir: string): Promise<void> {
   }
 }
 
-async function freshStart(dir: string, stack: string, settings: Settings, parts: Part[], timeoutMs: number, timings: Partial<Record<Part, number>>): Promise<SandboxState> {
-  // 0711: the postgres user must reach its folders below; state and outputs stay 0600.
+/**
+ * Creates the data folder with mode 0711, also on the parents it creates (whatever the
+ * umask): the postgres user must reach its folders below; state and outputs stay 0600.
+ */
+function prepareDir(dir: string): void {
+  const created: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) created.push(d);
   mkdirSync(dir, { recursive: true });
+  for (const d of created) chmodSync(d, 0o711);
+}
+
+async function freshStart(dir: string, stack: string, settings: Settings, parts: Part[], timeoutMs: number, timings: Partial<Record<Part, number>>): Promise<SandboxState> {
   chmodSync(dir, 0o711);
   mkdirSync(join(dir, "logs"), { recursive: true, mode: 0o700 });
   if (parts.includes("postgres")) await checkPostgresCanReach(dir);
@@ -213,6 +222,7 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
   const timeoutMs = o.timeoutMs ?? 60_000;
   checkSettings(settings);
   postgresUser();
+  prepareDir(dir);
   const release = acquireLock(dir, "up");
   try {
     let state = readState(dir);
