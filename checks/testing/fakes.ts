@@ -3,17 +3,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
 import type { StackOutputs } from "../../components/contract/outputs";
 import type { Check, CheckOutcome } from "../types";
+import { freePort } from "../../testing/local";
+export { freePort };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TCP server that accepts connections and never answers: a hung endpoint. */
 export async function hangingServer(): Promise<{ port: number; close(): Promise<void> }> {

@@ -17,6 +17,7 @@ import { DOCUMENTED_THRESHOLDS } from "../../components/thresholds/thresholds";
 import { thresholdsForOutputs, type StackOutputs } from "../../components/contract/outputs";
 import { heartbeatDdl } from "../lib/heartbeat";
 import { freePort } from "./fakes";
+import { until } from "../../testing/local";
 
 const run = promisify(execFile);
 const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -33,19 +34,6 @@ export interface LocalTopology {
   stop(): Promise<void>;
 }
 
-async function until(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await probe()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 function alive(pid: number): boolean {
   try {
@@ -122,7 +110,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
       writeFileSync(conf, redisConf(port, extra));
       procs.push(spawn("redis-server", [conf], { stdio: "ignore" }));
     }
-    await until("the Redis replica to sync", async () => String(await redisCmd(replica, pw.redis, "INFO", "replication")).includes("master_link_status:up"));
+    await until("the Redis replica to sync", async () => String(await redisCmd(replica, pw.redis, "INFO", "replication")).includes("master_link_status:up"), 20_000);
     for (const port of sentinels) {
       const conf = join(dir, `sentinel-${port}.conf`);
       writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor datatier 127.0.0.1 ${master} 2\nsentinel auth-pass datatier ${pw.redis}\nsentinel down-after-milliseconds datatier 1000\nsentinel failover-timeout datatier 5000\n`);
@@ -170,7 +158,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     await asPostgres("/usr/sbin/pgbouncer", ["-d", join(pgDir, "pgbouncer.ini")]);
     await until("PgBouncer to write its pid file", async () => Number(readFileSync(join(pgDir, "pgbouncer.pid"), "utf8")) > 0, 10_000);
 
-    await until("the Sentinels to reach a quorum", async () => String(await redisCmd(s1, undefined, "SENTINEL", "CKQUORUM", "datatier")).startsWith("OK 3"));
+    await until("the Sentinels to reach a quorum", async () => String(await redisCmd(s1, undefined, "SENTINEL", "CKQUORUM", "datatier")).startsWith("OK 3"), 20_000);
   } catch (e) {
     await stop();
     throw e;

@@ -9,46 +9,23 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import type { PgBouncerSettings } from "../settings/schema";
 import { pgbouncerFileLimit, renderPgBouncerIni, renderUserlist } from "./render";
+import { freePort, until } from "../../testing/local";
+export { freePort, until };
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 export const PGBOUNCER_BIN = "/usr/sbin/pgbouncer";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function postgresIds(): { uid: number; gid: number } {
   const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", timeout: 5000 }).trim());
   return { uid: id("-u"), gid: id("-g") };
 }
 
-/** Retries `probe` until it returns true or the deadline passes. */
-export async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await probe()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message ?? String(last)}` : ""}`);
-}
 
 export interface LocalPgBouncerOptions {
   settings: PgBouncerSettings;

@@ -5,7 +5,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { Settings } from "../settings/schema";
 import { renderPgHba, renderPostgresConf, walSenders } from "./render";
+import { freePort } from "../../testing/local";
 
 const BIN = "/usr/lib/postgresql/15/bin";
 const PASSWORD = `it${Math.random().toString(36).slice(2)}PW`;
@@ -33,16 +33,6 @@ const clients: Client[] = [];
 let primaryPort = 0;
 let replicaPort = 0;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a command as the postgres OS user, with a hard timeout. */
 function asPostgres(cmd: string, args: string[], env: Record<string, string> = {}): string {

@@ -4,7 +4,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
@@ -13,6 +12,7 @@ import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
 import { redisHealthCommand } from "./docker";
 import { renderRedisConf, renderSentinelConf } from "./render";
+import { freePort, until } from "../../testing/local";
 
 const PASSWORD = `it-${Math.random().toString(36).slice(2)}-pw`;
 const base = loadStackSettings("dev").redis;
@@ -25,16 +25,6 @@ let masterPort = 0;
 let replicaPort = 0;
 const sentinelPorts: number[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function start(bin: string, conf: string, log: string): void {
   const p = spawn(bin, [conf], { stdio: ["ignore", "ignore", "pipe"] });
@@ -50,20 +40,6 @@ function client(port: number, password?: string): Redis {
   return c;
 }
 
-/** Retries `probe` until it returns true or the deadline passes; every call has a timeout. */
-async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await probe()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 async function ping(port: number, password?: string): Promise<boolean> {
   const c = client(port, password);
