@@ -52,4 +52,28 @@ describe("drill redis-failover", () => {
     expect(s.processes.find((p) => p.name === oldMaster.name)?.role).toBe("replica (link up)");
     expect(lines.join("\n")).not.toContain(before.secrets.redisPassword);
   }, 60_000);
+
+  it("postgres-replica-down and pgbouncer-down stop what they say, and up brings it all back", async () => {
+    const before = readState(dir)!;
+    const replica = before.processes.find((p) => p.name === "postgres-replica-1")!;
+    const pb = before.processes.find((p) => p.name === "pgbouncer")!;
+    const down = await runDrill("postgres-replica-down", dir);
+    expect(down.ok).toBe(true);
+    expect(Number(down.measured.slotInactiveMs)).toBeLessThan(10_000);
+    expect(String(down.measured.readWritePool)).toMatch(/ok in/);
+    const bouncer = await runDrill("pgbouncer-down", dir);
+    expect(bouncer.measured.portRefused).toBe(true);
+    let s = await sandboxStatus(dir);
+    expect(s.healthy).toBe(false);
+    expect(s.processes.filter((p) => !p.alive).map((p) => p.name).sort()).toEqual(["pgbouncer", "postgres-replica-1"]);
+
+    const healed = await startSandbox({ dir });
+    expect(healed.started.sort()).toEqual(["pgbouncer", "postgres-replica-1"]);
+    s = await sandboxStatus(dir);
+    expect(s.problems).toEqual([]);
+    expect(s.healthy).toBe(true);
+    const after = readState(dir)!;
+    expect(after.processes.find((p) => p.name === replica.name)!.pid).not.toBe(replica.pid);
+    expect(after.processes.find((p) => p.name === pb.name)!.port).toBe(pb.port);
+  }, 60_000);
 });

@@ -14,7 +14,7 @@ import type { StackOutputs } from "../components/contract/outputs";
 import type { Settings } from "../components/settings/schema";
 import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFile";
 import { buildOutputs, writeOutputs } from "./outputs";
-import { PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer } from "./pgbouncer";
+import { PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer, waitPgBouncerHealthy } from "./pgbouncer";
 import { withPg } from "./pgClient";
 import { pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
@@ -208,6 +208,8 @@ async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: 
     resumed = await resumePausedReplay(state);
     await waitPostgresHealthy(state, timeoutMs);
   }
+  // PgBouncer refuses a pool for server_login_retry (15 s) after its server was down.
+  if (state.parts.includes("pgbouncer")) await waitPgBouncerHealthy(state, timeoutMs);
   writeState(state);
   return { started, resumed };
 }
