@@ -39,7 +39,7 @@ export const BASE_PROFILE: Profile = {
     snapshotWindow: "03:00-04:00",
     maintenanceWindow: "sun:05:00-sun:06:00",
     logRetentionDays: 30,
-    sentinel: { count: 3, quorum: 2, masterName: "datatier", downAfterMs: 1000, failoverTimeoutMs: 5000, port: 26379 },
+    sentinel: { count: 3, quorum: 2, masterName: "datatier", downAfterMs: 2000, failoverTimeoutMs: 5000, port: 26379 },
   },
   postgres: {
     engineVersion: "15",
