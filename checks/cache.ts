@@ -100,7 +100,7 @@ function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["no
             ctx.step?.(`writing a key to the master at ${addr(m.at)}`);
             await master.set(key, token, "PX", 60_000);
             const written = performance.now();
-            const acked = Number(await master.call("WAIT", String(Math.max(1, outputs.redis.expectedReplicas)), String(Math.min(1_000, Math.max(1, ctx.timeoutMs / 4)))));
+            const acked = Number(await master.call("WAIT", String(Math.max(1, outputs.redis.expectedReplicas)), String(Math.min(1_000, Math.max(1, Math.floor(ctx.timeoutMs / 4))))));
             ctx.step?.(`waiting for the key on ${node.name} (${addr(node)})`);
             const limitMs = Math.max(0, ctx.timeoutMs - 1_000);
             while ((await countedGet(replica, node, key)) !== token) {
