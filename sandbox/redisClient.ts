@@ -39,15 +39,8 @@ export async function withRedis<T>(t: RedisTarget, fn: (c: Redis) => Promise<T>,
   }
 }
 
-/** INFO <section> as key/value pairs. */
-export function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0 && !line.startsWith("#")) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
-}
+/** INFO <section> as key/value pairs: the smoke suite's parser, one for both. */
+export { parseInfo } from "../checks/lib/redis";
 
 /** What one Sentinel says the master is, or null when it cannot be asked. */
 export async function sentinelMaster(t: RedisTarget, masterName: string, timeoutMs = 800): Promise<{ host: string; port: number } | null> {
