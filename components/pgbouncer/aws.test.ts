@@ -144,6 +144,12 @@ describe("prod: configuration through Secrets Manager", () => {
     expect(mine(T.task).inputs.taskRoleArn).toBeUndefined();
   });
 
+  it("attaches the ECS task execution managed policy in the stack's partition", () => {
+    const attachment = mine("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "-execution-managed");
+    expect(attachment.inputs.policyArn).toBe("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    expect(attachment.inputs.role).toBe(mine(T.role, "-execution").state.name);
+  });
+
   it("renders the read-write pool to the RDS primary and the read-only pool over both replicas, with TLS both ways", () => {
     const ini = secretValue("ini").inputs.secretString as string;
     const rds = ofType(run, "aws:rds/instance:Instance").map((r) => r.state.address as string);

@@ -99,7 +99,13 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
     },
     child,
   );
-  new aws.iam.RolePolicyAttachment(`${name}-execution-managed`, { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }, child);
+  // The partition, not a literal "aws": the managed policy's ARN differs in GovCloud and China.
+  const partition = aws.getPartitionOutput({}, child);
+  new aws.iam.RolePolicyAttachment(
+    `${name}-execution-managed`,
+    { role: executionRole.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` },
+    child,
+  );
   new aws.iam.RolePolicy(
     `${name}-execution-secrets`,
     {
