@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import process from "node:process";
 
 const root = join(import.meta.dirname, "..");
 rmSync(join(root, "dist"), { recursive: true, force: true });
