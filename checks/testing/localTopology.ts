@@ -166,7 +166,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     throw e;
   }
 
-  const base: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+  const base: Omit<StackOutputs, "application" | "applicationCredentials" | "checks"> = {
     contractVersion: CONTRACT_VERSION,
     environment: "it",
     production: false,
@@ -212,7 +212,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
   const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
-  const outputs: StackOutputs = { ...base, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
+  const outputs: StackOutputs = { ...base, checks: { aws: null }, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
 
   const childPid = (i: number) => procs[i].pid as number;
   return {

@@ -113,6 +113,14 @@ export const BASE_PROFILE: Profile = {
     },
     dashboard: true,
   },
+  checks: {
+    baseImage: "node:22.12.0-bookworm-slim",
+    scheduleEnabled: true,
+    scheduleMinutes: 5,
+    cpu: 512,
+    memoryMb: 1024,
+    logRetentionDays: 30,
+  },
   tags: {},
 };
 
