@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
     .addOption(stackOption())
     .action(async (o: { dir?: string; stack: string }) => {
       const info = await startSandbox({ dir: dirOf(o), stack: o.stack });
-      const healed = [info.started.length ? `started again: ${info.started.join(", ")}` : "", info.resumed.length ? `WAL replay resumed on ${info.resumed.join(", ")}` : ""].filter(Boolean).join("; ");
+      const healed = [info.started.length ? `started again: ${info.started.join(", ")}` : "", info.resumed.length ? `WAL replay resumed on ${info.resumed.join(", ")}` : "", info.rewritten.length ? `rewrote from the settings: ${info.rewritten.join(", ")}` : ""].filter(Boolean).join("; ");
       const parts = Object.entries(info.timings).map(([k, v]) => `${k} ${secs(v)}`).join(", ");
       const what = info.reused ? `reused, ${healed || "already healthy"}` : `started ${info.started.length} processes; ${parts}`;
       io.stdout.write(`sandbox up in ${secs(info.ms)} (${what})\n${formatEndpoints(info)}\nstop it with: npm run sandbox -- down${o.dir ? ` --dir ${o.dir}` : ""}\n`);
