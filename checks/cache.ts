@@ -18,6 +18,15 @@ export const MIN_LOOKUPS_FOR_HIT_RATE = 50;
 
 const group = "cache" as const;
 
+/** A replica ACKs every second: one silent for longer than this is not replicating (three missed ACKs). */
+export const STALE_ACK_SECONDS = 3;
+
+/** One `slaveN:ip=...,port=...,state=online,offset=...,lag=N` line of INFO replication. */
+export function replicaLine(v: string): { at: string; online: boolean; lag: number } {
+  const f = Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string]));
+  return { at: `${f.ip}:${f.port}`, online: f.state === "online", lag: Number(f.lag ?? 0) };
+}
+
 /** Replica checks wait for data up to the replica-lag critical level (+ margin). */
 function lagTimeoutMs(outputs: StackOutputs): number {
   return Math.ceil(thresholdOf(outputs, "replicaLag").critical * 1000) + 2_000;
@@ -49,11 +58,16 @@ function replicasConnectedCheck(outputs: StackOutputs): Check {
       const m = await locateMaster(ctx, outputs);
       const rep = await withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), (c) => info(c, "replication"));
       const connected = Number(rep.connected_slaves ?? 0);
-      const online = Object.entries(rep).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length;
-      const base = { measured: { value: online, unit: "count" }, threshold: `>= ${expected} expected replicas` };
-      if (online >= expected) return { ...base, status: "PASS", message: `${online} replica(s) online on the master (${connected} connected; ${expected} expected)` };
+      const replicas = Object.entries(rep).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaLine(v));
+      // A frozen or cut-off replica stays "online" on the master until repl-timeout (60 s):
+      // the seconds since its last ACK (sent every second) tell it apart.
+      const stale = replicas.filter((r) => r.online && r.lag > STALE_ACK_SECONDS);
+      const online = replicas.filter((r) => r.online && r.lag <= STALE_ACK_SECONDS).length;
+      const base = { measured: { value: online, unit: "count" }, threshold: `>= ${expected} expected replicas online, each acknowledging within ${STALE_ACK_SECONDS} s` };
+      const staleNote = stale.length ? `; ${stale.map((r) => `${r.at} online but last acknowledged ${r.lag} s ago (frozen or cut off?)`).join(", ")}` : "";
+      if (online >= expected) return { ...base, status: "PASS", message: `${online} replica(s) online on the master (${connected} connected; ${expected} expected)${staleNote}` };
       // Some redundancy left: warn; none left while replicas are expected: no failover possible.
-      return { ...base, status: online === 0 ? "FAIL" : "WARN", message: `only ${online} of ${expected} expected replica(s) online on the master${online === 0 ? ": no replica can take over" : ""}` };
+      return { ...base, status: online === 0 ? "FAIL" : "WARN", message: `only ${online} of ${expected} expected replica(s) online on the master${online === 0 ? ": no replica can take over" : ""}${staleNote}` };
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../components/contract/outputs";
-import { judgeQuorum } from "./cache";
+import { judgeQuorum, replicaLine, STALE_ACK_SECONDS } from "./cache";
 import { describePoolWait, type PoolRow } from "./pgbouncer";
 import { runChecks } from "./runner";
 import { runSuite } from "./suite";
@@ -164,5 +164,14 @@ describe("pgbouncer.pools says what it measured", () => {
   });
   it("every server connection busy is saturation", () => {
     expect(describePoolWait(row({ database: "app", user: "app", sv_active: "100", cl_waiting: "40" }), 100)).toBe("app/app: 40 waiting (longest 4 s), 100 of 100 server connections active: the pool is saturated (every server connection busy)");
+  });
+});
+
+describe("redis.replicas-connected reads each replica's last ACK", () => {
+  it("parses INFO replication's slave line; a replica silent past three ACKs is stale", () => {
+    expect(replicaLine("ip=127.0.0.1,port=6380,state=online,offset=123,lag=0")).toEqual({ at: "127.0.0.1:6380", online: true, lag: 0 });
+    const frozen = replicaLine("ip=127.0.0.1,port=6381,state=online,offset=99,lag=6");
+    expect(frozen.lag > STALE_ACK_SECONDS).toBe(true);
+    expect(replicaLine("ip=127.0.0.1,port=6382,state=wait_bgsave,offset=0,lag=0").online).toBe(false);
   });
 });

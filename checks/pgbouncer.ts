@@ -52,6 +52,38 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
   };
 }
 
+/**
+ * What the application sees: a login through PgBouncer as the application role, with the
+ * very credentials the application is given (applicationCredentials, an RDS-style secret),
+ * and a real query. The checks above log in as the monitoring role, which a damaged
+ * application verifier in PgBouncer's userlist does not touch.
+ */
+function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"): Check {
+  const secret = mode === "read-write" ? outputs.applicationCredentials.readWrite : outputs.applicationCredentials.readOnly;
+  const conn = mode === "read-write" ? outputs.application.readWrite : outputs.application.readOnly;
+  return {
+    id: `pgbouncer.app-login.${mode}`,
+    group,
+    title: `The application's ${mode} role logs in through pool "${secret.dbname}" and queries`,
+    async run(ctx) {
+      const target: PgTarget = { host: secret.host, port: secret.port, database: secret.dbname, user: secret.username, password: secret.password, tls: conn.tls, label: `PgBouncer ${mode} pool as the application role ${secret.username}`, viaPgBouncer: true };
+      return withPg(ctx, target, async (c) => {
+        const t0 = performance.now();
+        ctx.step?.(`waiting for an answer through pool "${secret.dbname}" as ${secret.username}`);
+        const r = await c.query<{ who: string; recovery: boolean; tables: number }>(
+          "SELECT current_user AS who, pg_is_in_recovery() AS recovery, (SELECT count(*)::int FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')) AS tables",
+        );
+        const ms = Math.round((performance.now() - t0) * 10) / 10;
+        const { who, recovery, tables } = r.rows[0];
+        if (who !== secret.username) return { status: "FAIL", message: `logged in to pool "${secret.dbname}" as ${secret.username} but the server says current_user is ${who}: PgBouncer maps the role to another one` };
+        if (mode === "read-write" && recovery) return { status: "FAIL", message: `the application's read-write role reaches a server in recovery through pool "${secret.dbname}": its writes would fail` };
+        const server = recovery ? "a replica" : "the primary";
+        return { status: "PASS", message: `${secret.username} logged in through pool "${secret.dbname}" and queried ${server} in ${ms} ms (${tables} table(s) visible)` };
+      });
+    },
+  };
+}
+
 function configCheck(outputs: StackOutputs): Check {
   const b = outputs.pgbouncer;
   const expected: Record<string, string> = { pool_mode: b.poolMode, max_client_conn: String(b.maxClientConn), default_pool_size: String(b.defaultPoolSize) };
@@ -139,4 +171,11 @@ function poolsCheck(outputs: StackOutputs): Check {
   };
 }
 
-export const pgbouncerChecks: CheckFactory = (outputs) => [poolQueryCheck(outputs, "read-write"), poolQueryCheck(outputs, "read-only"), configCheck(outputs), poolsCheck(outputs)];
+export const pgbouncerChecks: CheckFactory = (outputs) => [
+  poolQueryCheck(outputs, "read-write"),
+  poolQueryCheck(outputs, "read-only"),
+  appLoginCheck(outputs, "read-write"),
+  appLoginCheck(outputs, "read-only"),
+  configCheck(outputs),
+  poolsCheck(outputs),
+];

@@ -17,7 +17,7 @@ import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy
 import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
-import { redisMasterFreeze, type FreezeOptions } from "./freezeDrill";
+import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
 import { acquireLock, writeState, type SandboxState } from "./state";
 
 export type { DrillResult, Log } from "./drillKit";
@@ -293,6 +293,7 @@ export const DRILLS = {
   "pgbouncer-down": { summary: "stop PgBouncer", run: pgbouncerDown },
   "postgres-replica-lag": { summary: "pause WAL replay on a replica and write until its lag passes the critical threshold", run: postgresReplicaLag },
   "redis-master-freeze": { summary: "SIGSTOP the Redis master past down-after under WAIT-acknowledged writes (direct and via Sentinel), SIGCONT; measure writes lost and the window with two masters", run: redisMasterFreeze },
+  "redis-master-partition": { summary: "cut the Redis master off from Sentinels and replicas (iptables rules of our own on lo, by port) past down-after while a client on its side keeps writing, heal; measure writes lost and the window with two masters", run: redisMasterPartition },
 } as const;
 
 export type DrillName = keyof typeof DRILLS;

@@ -15,7 +15,9 @@
  * accepted-then-lost writes; `withoutMinReplicas` turns it off for the run to show the
  * difference.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import type Redis from "ioredis";
 import { redisWriteSafety } from "../components/settings/defaults";
 import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
@@ -37,10 +39,12 @@ type Phase = "before" | "frozen" | "resumed";
 interface Writer {
   accepted: string[];
   acked: string[];
-  /** Accepted (SET OK) by the old master after SIGCONT. */
+  /** Accepted (SET OK) by the old master once it was isolated (frozen or cut off). */
   acceptedByOldAfterResume: number;
-  /** Acknowledged (WAIT >= 1) by the old master after SIGCONT. */
+  /** Acknowledged (WAIT >= 1) by the old master once it was isolated. */
   ackedByOldAfterResume: number;
+  /** Local ports of its connections (the partition lets the direct client's through). */
+  localPorts: number[];
   /** Errors by reply kind (NOREPLICAS, READONLY, timeout, connection, ...). */
   errors: Record<string, number>;
   stop(): Promise<void>;
@@ -55,7 +59,7 @@ function errorKind(e: unknown): string {
 }
 
 function startWriter(o: { first: RedisTarget; old: RedisTarget; follow: RedisTarget[] | null; masterName: string; prefix: string; phase: () => Phase; commandTimeoutMs: number }): Writer {
-  const w: Writer = { accepted: [], acked: [], acceptedByOldAfterResume: 0, ackedByOldAfterResume: 0, errors: {}, stop: async () => undefined };
+  const w: Writer = { accepted: [], acked: [], acceptedByOldAfterResume: 0, ackedByOldAfterResume: 0, localPorts: [], errors: {}, stop: async () => undefined };
   let stop = false;
   const done = (async () => {
     let target = o.first;
@@ -66,11 +70,12 @@ function startWriter(o: { first: RedisTarget; old: RedisTarget; follow: RedisTar
         if (!client) {
           client = redisClient(target, o.commandTimeoutMs);
           await client.connect();
+          w.localPorts.push(localPort(client));
         }
         const key = `${o.prefix}${i++}`;
         const onOld = target.host === o.old.host && target.port === o.old.port;
         await client.set(key, "1");
-        const afterResume = onOld && o.phase() === "resumed";
+        const afterResume = onOld && o.phase() !== "before";
         w.accepted.push(key);
         if (afterResume) w.acceptedByOldAfterResume++;
         if (Number(await client.call("WAIT", "1", "500")) >= 1) {
@@ -106,6 +111,31 @@ function startWriter(o: { first: RedisTarget; old: RedisTarget; follow: RedisTar
   return w;
 }
 
+function localPort(c: Redis): number {
+  return (c as unknown as { stream?: { localPort?: number } }).stream?.localPort ?? 0;
+}
+
+/**
+ * A partition of our own on loopback: iptables rules that drop every packet to and from
+ * the master's port except on the given connections (clients on the master's side).
+ * Matched by port on `lo` only; each rule carries a comment naming the drill and port.
+ */
+export function partitionRules(port: number, keep: number[]): string[][] {
+  const comment = ["-m", "comment", "--comment", `datatier-drill-partition-${port}`];
+  const except = keep.length ? ["-m", "multiport", "!", "--sports", keep.join(",")] : [];
+  const exceptDst = keep.length ? ["-m", "multiport", "!", "--dports", keep.join(",")] : [];
+  return [
+    ["INPUT", "-i", "lo", "-p", "tcp", "--dport", String(port), ...except, ...comment, "-j", "DROP"],
+    ["INPUT", "-i", "lo", "-p", "tcp", "--sport", String(port), ...exceptDst, ...comment, "-j", "DROP"],
+  ];
+}
+
+const IPTABLES = "/usr/sbin/iptables";
+
+function iptables(action: "-I" | "-D", rule: string[]): void {
+  execFileSync(existsSync(IPTABLES) ? IPTABLES : "/sbin/iptables", [action, ...rule], { stdio: "pipe", timeout: 5000 });
+}
+
 /** How many of `keys` the node at `at` holds. */
 async function countPresent(at: RedisTarget, keys: string[]): Promise<number> {
   const c = redisClient(at, 5000);
@@ -136,6 +166,15 @@ async function setMinReplicas(nodes: ProcessRecord[], password: string, value: n
 }
 
 export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions = {}): Promise<DrillResult> {
+  return isolateMaster(dir, log, o, "freeze");
+}
+
+/** Drill `redis-master-partition`: the master cut off from Sentinels and replicas (iptables on lo), a client on its side keeps writing. */
+export async function redisMasterPartition(dir: string, log: Log, o: FreezeOptions = {}): Promise<DrillResult> {
+  return isolateMaster(dir, log, o, "partition");
+}
+
+async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "freeze" | "partition"): Promise<DrillResult> {
   const state = requireState(dir, "redis");
   const s = state.settings.redis;
   const masterName = s.sentinel.masterName;
@@ -168,8 +207,8 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
   let resumedAt = 0;
   const common = { old: oldAt, masterName, phase: () => phase };
   // The direct client waits out the freeze on its open connection, as an application's would.
-  const direct = startWriter({ ...common, first: oldAt, follow: null, prefix: `sandbox:drill:freeze:${tag}:direct:`, commandTimeoutMs: freezeMs + 10_000 });
-  const viaSentinel = startWriter({ ...common, first: oldAt, follow: sentinels, prefix: `sandbox:drill:freeze:${tag}:sentinel:`, commandTimeoutMs: 1000 });
+  const direct = startWriter({ ...common, first: oldAt, follow: null, prefix: `sandbox:drill:${mode}:${tag}:direct:`, commandTimeoutMs: freezeMs + 10_000 });
+  const viaSentinel = startWriter({ ...common, first: oldAt, follow: sentinels, prefix: `sandbox:drill:${mode}:${tag}:sentinel:`, commandTimeoutMs: 1000 });
   let watcher = redisClient(oldAt, freezeMs + 10_000);
   const sentinelWatch = sentinels.map((t) => redisClient(t, 400));
   let firstSentinelMs: number | null = null;
@@ -177,15 +216,31 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
   let promoted: { host: string; port: number } | null = null;
   let twoMastersMs: number | null = null;
   let oldAnsweredAfterResumeMs: number | null = null;
+  let convertedAfterMs: number | null = null;
   try {
     await watcher.connect();
     await Promise.all(sentinelWatch.map((w) => w.connect().catch(() => undefined)));
     await sleep(1000);
     log(`before the freeze: ${direct.acked.length} direct and ${viaSentinel.acked.length} via-Sentinel writes acknowledged on ${old.name} (${old.host}:${old.port})`);
     if (!recordAlive(old)) throw new Error(`${old.name} is not running`);
-    log(`SIGSTOP ${old.name} (pid ${old.pid}) for at least ${freezeMs} ms (down-after ${s.sentinel.downAfterMs} ms)`);
     const t0 = performance.now();
-    process.kill(old.pid, "SIGSTOP");
+    const rules = partitionRules(old.port, [...direct.localPorts, localPort(watcher)].filter((x) => x > 0));
+    if (mode === "freeze") {
+      log(`SIGSTOP ${old.name} (pid ${old.pid}) for at least ${freezeMs} ms (down-after ${s.sentinel.downAfterMs} ms)`);
+      process.kill(old.pid, "SIGSTOP");
+    } else {
+      log(`cutting ${old.name} (port ${old.port}) off from Sentinels and replicas on lo for at least ${freezeMs} ms; the direct client (ports ${direct.localPorts.join(", ")}) stays on its side`);
+      const added: string[][] = [];
+      try {
+        for (const r of rules) {
+          iptables("-I", r);
+          added.push(r);
+        }
+      } catch (e) {
+        for (const r of added) iptables("-D", r);
+        throw new Error(`cannot add the partition's iptables rules (needs root and iptables): ${(e as Error).message}`);
+      }
+    }
     phase = "frozen";
     try {
       const seen = new Map<number, number>();
@@ -204,11 +259,14 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
       firstSentinelMs = seen.size ? Math.min(...seen.values()) : null;
       allSentinelsMs = seen.size === sentinels.length ? Math.max(...seen.values()) : null;
     } finally {
-      process.kill(old.pid, "SIGCONT");
+      if (mode === "freeze") process.kill(old.pid, "SIGCONT");
+      else for (const r of rules) iptables("-D", r);
       resumedAt = performance.now();
       phase = "resumed";
     }
-    log(`SIGCONT ${old.name} after ${ms(t0)} ms; first Sentinel named a new master after ${firstSentinelMs ?? "-"} ms, all ${sentinels.length} after ${allSentinelsMs ?? "-"} ms`);
+    log(`${mode === "freeze" ? "SIGCONT" : "partition healed"} ${old.name} after ${ms(t0)} ms; first Sentinel named a new master after ${firstSentinelMs ?? "-"} ms, all ${sentinels.length} after ${allSentinelsMs ?? "-"} ms`);
+    // Partitioned, the old master answered its side all along: two masters from the promotion on.
+    const twoMastersFrom = mode === "freeze" || firstSentinelMs === null ? resumedAt : t0 + firstSentinelMs;
     // The window with two masters: until the old master reports role:slave.
     const bound = 30_000;
     while (performance.now() - resumedAt < bound) {
@@ -224,12 +282,13 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
       );
       if (oldAnsweredAfterResumeMs === null && role !== "unknown") oldAnsweredAfterResumeMs = ms(resumedAt);
       if (role === "slave") {
-        twoMastersMs = ms(resumedAt);
+        twoMastersMs = ms(twoMastersFrom);
+        convertedAfterMs = ms(resumedAt);
         break;
       }
       await sleep(25);
     }
-    log(`${old.name} answered ${oldAnsweredAfterResumeMs ?? "-"} ms after SIGCONT and reported role:slave after ${twoMastersMs ?? `more than ${bound}`} ms: the window with two masters`);
+    log(`${old.name} answered ${oldAnsweredAfterResumeMs ?? "-"} ms after ${mode === "freeze" ? "SIGCONT" : "the heal"} and reported role:slave ${convertedAfterMs ?? `more than ${bound}`} ms after it; the window with two masters: ${twoMastersMs ?? "-"} ms`);
     await sleep(1000);
   } finally {
     await Promise.all([direct.stop(), viaSentinel.stop()]);
@@ -247,7 +306,7 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
   const d = await figures(direct);
   const v = await figures(viaSentinel);
   const errs = (w: Writer) => Object.entries(w.errors).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
-  log(`direct to ${old.name}: ${d.accepted} accepted, ${d.acked} acknowledged by WAIT 1; lost: ${d.ackedLost} acknowledged, ${d.acceptedLost} accepted; accepted by ${old.name} after SIGCONT: ${direct.acceptedByOldAfterResume}; refused: ${errs(direct)}`);
+  log(`direct to ${old.name}: ${d.accepted} accepted, ${d.acked} acknowledged by WAIT 1; lost: ${d.ackedLost} acknowledged, ${d.acceptedLost} accepted; accepted by ${old.name} once isolated: ${direct.acceptedByOldAfterResume}; refused: ${errs(direct)}`);
   log(`via Sentinel: ${v.accepted} accepted, ${v.acked} acknowledged by WAIT 1; lost: ${v.ackedLost} acknowledged, ${v.acceptedLost} accepted; refused: ${errs(viaSentinel)}`);
 
   if (o.withoutMinReplicas) {
@@ -262,7 +321,7 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
   log(`healthy again: ${state.redis!.master} is the master; ${old.name} a replica${outputs ? `; ${outputs} rewritten` : ""}`);
   const promotedName = promoted ? (nodes.find((n) => n.host === promoted!.host && n.port === promoted!.port)?.name ?? `${promoted!.host}:${promoted!.port}`) : null;
   return {
-    name: "redis-master-freeze",
+    name: mode === "freeze" ? "redis-master-freeze" : "redis-master-partition",
     ok: d.ackedLost === 0 && v.ackedLost === 0 && allSentinelsMs !== null && twoMastersMs !== null,
     measured: {
       oldMaster: old.name,
@@ -273,6 +332,7 @@ export async function redisMasterFreeze(dir: string, log: Log, o: FreezeOptions 
       firstSentinelMs,
       allSentinelsMs,
       twoMastersMs,
+      convertedAfterMs,
       directAccepted: d.accepted,
       directAcked: d.acked,
       directAckedLost: d.ackedLost,
