@@ -59,6 +59,7 @@ const ALLOWED_CATEGORIES = [
   "Write-Ahead Log / Recovery",
   "Write-Ahead Log / Settings",
   "Write-Ahead Log / Archiving",
+  "RDS",
 ];
 
 /** Parameters the project sets from a validated setting: overriding them verbatim would bypass its rules. */
