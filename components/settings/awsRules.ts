@@ -141,6 +141,7 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   }
   const [major, minor] = r.engineVersion.split(".").map(Number);
   if (r.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey starts at 7.2`);
+  if (r.engine === "valkey" && major > 8) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey offers 7.2 to 8.x (parameter group families valkey7, valkey8)`);
   if (r.engine === "redis" && (major < 4 || major > 7 || (major === 7 && minor > 1))) {
     ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Redis OSS offers 4.0 to 7.1 (later versions are Valkey)`);
   }

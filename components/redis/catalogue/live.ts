@@ -1,0 +1,35 @@
+/**
+ * Reads CONFIG GET * off a real Redis: a throw-away redis-server from the Debian package,
+ * on a Unix socket only (no TCP port), in a 0700 folder of its own. Used by generate.ts
+ * and by the test that fails when the committed catalogue and the server disagree.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Redis from "ioredis";
+import { until } from "../../../testing/local";
+
+export async function readLiveRedisCatalogue(): Promise<{ serverVersion: string; names: string[] }> {
+  const root = mkdtempSync(join(tmpdir(), "redis-catalogue-"));
+  const socket = join(root, "redis.sock");
+  const proc = spawn("redis-server", ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", root, "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: "ignore" });
+  const client = new Redis({ path: socket, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on("error", () => undefined);
+  try {
+    await until("redis-server on its socket", async () => {
+      if (client.status !== "ready") await client.connect().catch(() => undefined);
+      return client.status === "ready" && (await client.ping()) === "PONG";
+    }, 15_000);
+    const info = await client.info("server");
+    const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? "unknown";
+    const flat = (await client.call("CONFIG", "GET", "*")) as string[];
+    const names = flat.filter((_, i) => i % 2 === 0).sort();
+    return { serverVersion: version, names };
+  } finally {
+    client.disconnect();
+    proc.kill("SIGKILL");
+    await new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once("exit", r)));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
