@@ -57,6 +57,18 @@ describe("registered inputs hold no stringified value", () => {
     expect([...named].sort()).toEqual([...ids].sort());
   });
 
+  it("prod: one max_connections in the parameter group, the pool rule's input and the connections alarm", async () => {
+    const run = await (prodRun ??= runProgram({ stack: "prod" }));
+    const { loadStackSettings } = await import("../components/settings/stackFile");
+    const s = loadStackSettings("prod");
+    const group = run.resources.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup");
+    const param = (group?.inputs.parameters as { name: string; value: string; applyMethod: string }[]).find((x) => x.name === "max_connections");
+    expect(param).toEqual({ name: "max_connections", value: String(s.postgres.maxConnections), applyMethod: "pending-reboot" });
+    const alarms = run.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && /-pg-connections-warning$|connections-warning$/.test(String(r.inputs.name)) && r.inputs.metricName === "DatabaseConnections");
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) expect(a.inputs.threshold).toBeCloseTo((s.alarms.baseline.rdsConnectionsPercentOfMax / 100) * s.postgres.maxConnections, 6);
+  });
+
   it("the scan finds what it is for", () => {
     expect(badValues({ a: "Calling [toJSON] on an [Output<T>] is not supported." }, "x")).toHaveLength(1);
     expect(badValues({ b: ["[object Object]"], c: JSON.stringify({ d: "undefined" }), e: Number.NaN }, "x")).toHaveLength(3);
