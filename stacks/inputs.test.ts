@@ -69,6 +69,14 @@ describe("registered inputs hold no stringified value", () => {
     for (const a of alarms) expect(a.inputs.threshold).toBeCloseTo((s.alarms.baseline.rdsConnectionsPercentOfMax / 100) * s.postgres.maxConnections, 6);
   });
 
+  it("prod: the derived physical names the rules bound are names the program registers", async () => {
+    const run = await (prodRun ??= runProgram({ stack: "prod" }));
+    const { derivedPhysicalNames } = await import("../components/settings/awsRules");
+    const { loadStackSettings } = await import("../components/settings/stackFile");
+    const registered = new Set(run.resources.flatMap((r) => Object.values(r.inputs).filter((v): v is string => typeof v === "string")));
+    for (const d of derivedPhysicalNames(loadStackSettings("prod"))) expect(registered.has(d.name), `${d.what} ${d.name}`).toBe(true);
+  });
+
   it("the scan finds what it is for", () => {
     expect(badValues({ a: "Calling [toJSON] on an [Output<T>] is not supported." }, "x")).toHaveLength(1);
     expect(badValues({ b: ["[object Object]"], c: JSON.stringify({ d: "undefined" }), e: Number.NaN }, "x")).toHaveLength(3);

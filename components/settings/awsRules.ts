@@ -64,7 +64,7 @@ export function derivedPhysicalNames(s: Pick<Settings, "project" | "environment"
     { key: "environment", name: `${prefix}-pgbouncer/userlist`, limit: 512, what: "Secrets Manager secret name" },
     { key: "environment", name: `${prefix}-pg-final`, limit: 255, what: "RDS final snapshot identifier" },
     { key: "environment", name: `${prefix}-alarms-warning`, limit: 256, what: "SNS topic name" },
-    { key: "environment", name: `${prefix}-alarms-data-tier`, limit: 255, what: "CloudWatch dashboard name" },
+    { key: "environment", name: `${prefix}-data-tier`, limit: 255, what: "CloudWatch dashboard name" },
   ];
 }
 
@@ -159,7 +159,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     ctx.issue(["alarms", "evaluationPeriods"], `is ${a.evaluationPeriods} with alarms.periodSeconds ${a.periodSeconds} (${lookback} s); CloudWatch allows Period x EvaluationPeriods up to ${limit} s (${limit === 86_400 ? "one day below a one-hour period" : "seven days"})`);
   }
   const longestTable = p.partitionPairs.reduce((m, x) => Math.max(m, x.legacy.length), 0);
-  const longestAlarm = `${s.project}-${s.environment}-alarms-partition-row-delta-${"x".repeat(longestTable)}-critical`.length;
+  // The alarm id is `partition-row-delta-<table, hyphenated>-<severity>` (alarms/catalogue.ts).
+  const longestAlarm = `${s.project}-${s.environment}-partition-row-delta-${"x".repeat(longestTable)}-critical`.length;
   if (longestTable > 0 && longestAlarm > 255) {
     ctx.issue(["postgres", "partitionPairs"], `give alarm names of ${longestAlarm} characters; a CloudWatch alarm name is at most 255`);
   }
