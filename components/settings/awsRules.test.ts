@@ -86,6 +86,7 @@ const REFUSED: Case[] = [
   { name: "more than 20 subnets", stack: "prod", over: { network: { privateSubnets: Array.from({ length: 21 }, (_, i) => ({ id: `subnet-${String(i).padStart(17, "0")}`, availabilityZone: i % 2 ? "us-east-1a" : "us-east-1b" })) } }, key: "data-tier:network.privateSubnets", reason: /at most 20 subnets/ },
   { name: "51 notification e-mails", stack: "prod", over: { alarms: { notifications: { warningEmails: Array.from({ length: 51 }, (_, i) => `o${i}@example.com`) } } }, key: "data-tier:alarms.notifications.warningEmails", reason: /<=50|50/ },
   { name: "Sentinel down-after of ten hours", stack: "dev", over: { redis: { sentinel: { downAfterMs: 36_000_000 } } }, key: "data-tier:redis.sentinel.downAfterMs", reason: /at most 3600000 ms/ },
+  { name: "Fargate 8 vCPU with 18 GiB (4 GiB steps)", stack: "prod", over: { pgbouncer: { cpu: 8192, memoryMb: 18432 } }, key: "data-tier:pgbouncer.memoryMb", reason: /16384 to 61440 in steps of 4096 MiB/ },
   { name: "Fargate 1 vCPU with 1 GiB", stack: "prod", over: { pgbouncer: { cpu: 1024, memoryMb: 1024 } }, key: "data-tier:pgbouncer.memoryMb", reason: /2048 to 8192 in steps of 1024 MiB/ },
   { name: "PgBouncer verifying the server with no CA bundle", stack: "prod", over: { pgbouncer: { tls: { server: "verify-full" } } }, key: "data-tier:pgbouncer.tls.server", reason: /no CA bundle/ },
   { name: "table name longer than Postgres takes", stack: "dev", over: { postgres: { partitionPairs: [{ legacy: "t".repeat(64), partitioned: "p" }] } }, key: "data-tier:postgres.partitionPairs[0].legacy", reason: /at most 63 characters/ },
@@ -124,6 +125,7 @@ describe("settings AWS accepts stay accepted", () => {
     { name: "an RDS-only parameter on aws", stack: "prod", over: { postgres: { parameters: { "rds.log_retention_period": "4320" } } } },
     { name: "a KMS key ARN of the stack's region", stack: "prod", over: { redis: { kmsKeyArn: KEY_ARN }, postgres: { kmsKeyArn: KEY_ARN } } },
     { name: "Fargate 2 vCPU with 16 GiB", stack: "prod", over: { pgbouncer: { cpu: 2048, memoryMb: 16384 } } },
+    { name: "Fargate 16 vCPU with 120 GiB", stack: "prod", over: { pgbouncer: { cpu: 16384, memoryMb: 122880 } } },
     { name: "43 extra tags (50 on an alarm with the derived and per-resource ones)", stack: "prod", over: { tags: manyTags(42) } },
   ];
   it.each(ACCEPTED)("$name", ({ stack, over }) => {

@@ -217,8 +217,8 @@ export const pgbouncer = z.strictObject({
   desiredCount: z.int().min(1).max(1000),
   minCount: z.int().min(1).max(1000),
   maxCount: z.int().min(1).max(1000, { message: "expected at most 1000 tasks" }),
-  cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
-  memoryMb: z.int().min(512).max(30720, { message: "expected at most 30720 MiB (Fargate with 4 vCPU)" }),
+  cpu: z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048, 4096, 8192 or 16384" }),
+  memoryMb: z.int().min(512).max(122_880, { message: "expected at most 122880 MiB (Fargate with 16 vCPU)" }),
   cpuTargetPercent: z.int().min(10).max(95),
   logRetentionDays,
 });
