@@ -141,11 +141,18 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Keys that are JavaScript object machinery, never settings. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** Deep merge where arrays and scalars from `over` replace, objects merge. */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    // `__proto__` and friends would rewrite the prototype instead of adding a key; load.ts reports them.
+    if (UNSAFE_KEYS.has(k)) continue;
+    out[k] = Object.prototype.hasOwnProperty.call(out, k) ? deepMerge(out[k], v) : v;
+  }
   return out as T;
 }
 
