@@ -14,6 +14,7 @@ import { redactorForOutputs } from "./redact";
 import { POST_RUN_HOOKS } from "./registry";
 import { formatConsoleReport, useColour } from "./report/console";
 import { formatJsonReport } from "./report/json";
+import { printable } from "./report/escape";
 import { formatJunitReport } from "./report/junit";
 import { EXIT } from "./runner";
 import { runSuite, type SuiteOptions } from "./suite";
@@ -71,6 +72,9 @@ async function writeReport(path: string, text: string, what: string): Promise<vo
   }
 }
 
+/** Our messages' own lines stay lines; anything else unprintable in them is shown escaped. */
+const printLines = (text: string) => text.split("\n").map(printable).join("\n");
+
 /** Runs the command line; resolves to the exit code (never calls process.exit). */
 export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POST_RUN_HOOKS, suiteOverrides: Partial<SuiteOptions> = {}): Promise<number> {
   const cmd = program(io, hooks);
@@ -104,10 +108,10 @@ export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POS
     return report.exitCode;
   } catch (e) {
     if (e instanceof ContractError || e instanceof UsageError) {
-      io.stderr.write(`error: ${redact(e.message)}\n`);
+      io.stderr.write(`error: ${printLines(redact(e.message))}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`internal error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+    io.stderr.write(`internal error: ${printLines(redact(e instanceof Error ? (e.stack ?? e.message) : String(e)))}\n`);
     return EXIT.internal;
   }
 }
