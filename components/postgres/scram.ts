@@ -26,7 +26,6 @@ export function isScramVerifier(s: string): boolean {
  * identity, so the server and any client derive the same keys.
  */
 export function scramVerifier(password: string, salt?: string, iterations = SCRAM_ITERATIONS): string {
-  // eslint-disable-next-line no-control-regex
   if (password.length === 0 || /[^\x20-\x7e]/.test(password)) throw new Error("scram verifier: the password must be non-empty printable ASCII");
   const saltBytes = salt === undefined ? randomBytes(SCRAM_SALT_BYTES) : Buffer.from(salt, "base64");
   if (saltBytes.length < SCRAM_SALT_BYTES) throw new Error(`scram verifier: the salt must be base64 of at least ${SCRAM_SALT_BYTES} bytes`);
