@@ -92,10 +92,10 @@ describe("host names are host names (contract)", () => {
 
   it("refuses a credential too short to be redacted safely, without echoing it", async () => {
     const o = sampleOutputs();
-    o.credentials.redisPassword = "the";
+    o.credentials.postgresMonitoringPassword = "the";
     const r = await check(o);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/credentials\.redisPassword: is shorter than 8 characters/);
+    expect(r.err).toMatch(/credentials\.postgresMonitoringPassword: is shorter than 8 characters/);
     expect(r.err).not.toMatch(/\bthe\b.*\bthe\b/);
   });
 });

@@ -58,7 +58,7 @@ export function hostileValueProblems(doc: unknown, source: string): void {
         problems.push({ field: fieldOf([...path, k]), message: `is a field name longer than ${L.keyChars} characters or with a control character; expected the contract's field names` });
         continue;
       }
-      walk((v as Record<string, unknown>)[k], [...path, k], inCredentials || (path.length === 0 && k === "credentials"));
+      walk((v as Record<string, unknown>)[k], [...path, k], inCredentials || (path.length === 0 && (k === "credentials" || k === "applicationCredentials")));
     }
   };
   walk(doc, [], false);

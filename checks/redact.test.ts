@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sampleOutputs } from "../testing/fixtures/outputs";
 import { MIN_REDACTED_LENGTH, REDACTED, redactorFor, redactorForOutputs, redactUrlCredentials } from "./redact";
 
 describe("redaction bounds (issue 9: a short common word redacted ordinary text)", () => {
@@ -22,8 +23,9 @@ describe("redaction bounds (issue 9: a short common word redacted ordinary text)
     expect(r('cannot reach "rediss://admin:Tr0ub4dor@cache.internal:6379"')).not.toContain("Tr0ub4dor");
   });
 
-  it("covers nested credential values too", () => {
-    const r = redactorForOutputs({ credentials: { a: "first-secret-1234", nested: { b: "second-secret-5678" } } } as never);
-    expect(r("first-secret-1234 second-secret-5678")).toBe(`${REDACTED} ${REDACTED}`);
+  it("covers every secret of the outputs, the application's too", () => {
+    const o = sampleOutputs();
+    const r = redactorForOutputs(o);
+    expect(r(`${o.credentials.postgresMonitoringPassword} ${o.applicationCredentials.readWrite.password}`)).toBe(`${REDACTED} ${REDACTED}`);
   });
 });

@@ -10,7 +10,7 @@
  * and protect nothing. The outputs document is refused when a credential is that short
  * (checks/outputsValues.ts), so no real secret falls below the bound.
  */
-import type { StackOutputs } from "../components/contract/outputs";
+import { secretValues, type StackOutputs } from "../components/contract/outputs";
 
 export const REDACTED = "[redacted]";
 
@@ -42,14 +42,7 @@ export function redactorFor(secrets: Iterable<unknown>): (text: string) => strin
   };
 }
 
-/** Every string inside a value (the credentials block may nest). */
-function stringsIn(v: unknown, out: string[] = []): string[] {
-  if (typeof v === "string") out.push(v);
-  else if (v && typeof v === "object") for (const x of Object.values(v)) stringsIn(x, out);
-  return out;
-}
-
-/** The redactor for a stack: every value in `credentials`. */
-export function redactorForOutputs(outputs: Pick<StackOutputs, "credentials">): (text: string) => string {
-  return redactorFor(stringsIn(outputs.credentials));
+/** The redactor for a stack: every password in `credentials` and `applicationCredentials`. */
+export function redactorForOutputs(outputs: Pick<StackOutputs, "credentials" | "applicationCredentials">): (text: string) => string {
+  return redactorFor(secretValues(outputs));
 }
