@@ -70,11 +70,13 @@ describe("the smoke suite against the sandbox", () => {
     previous = new Map(r.results.map((x) => [x.id, x.status]));
   });
 
-  it("a killed Redis replica: its node and replica-read FAIL, the replica count WARNs", async () => {
+  it("a killed Redis replica: its node and replica-read FAIL, the replica count and the readers WARN", async () => {
     const victim = outputs.redis.nodes[outputs.redis.nodes.length - 1].name;
     await killHard(proc(victim));
     const r = await suite();
-    expect(changed(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN" });
+    // The sandbox exports each replica as a reader: one of them is dead, the other answers.
+    expect(changed(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN", "redis.readers": "WARN" });
+    expect(msg(r, "redis.readers")).toMatch(new RegExp(`^1 of ${outputs.redis.readers.length} reader\\(s\\) do not answer: 127\\.0\\.0\\.1:${proc(victim).port} \\(`));
     expect(msg(r, `redis.node.${victim}`)).toMatch(new RegExp(`^cannot connect to Redis node ${victim} at 127\\.0\\.0\\.1:\\d+: connection refused`));
     expect(msg(r, "redis.replicas-connected")).toBe(`only ${outputs.redis.expectedReplicas - 1} of ${outputs.redis.expectedReplicas} expected replica(s) online on the master`);
   });

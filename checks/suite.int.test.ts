@@ -85,7 +85,8 @@ describe("the smoke suite against a real topology", () => {
   it("a killed Redis replica fails its node, its replica read and the replica count", async () => {
     await topo.killRedisReplica();
     const r = await suite();
-    expect(changed(r)).toEqual({ "redis.node.redis-replica-1": "FAIL", "redis.replica-read.redis-replica-1": "FAIL", "redis.replicas-connected": "FAIL" });
+    // The replica is the only reader too.
+    expect(changed(r)).toEqual({ "redis.node.redis-replica-1": "FAIL", "redis.replica-read.redis-replica-1": "FAIL", "redis.replicas-connected": "FAIL", "redis.readers": "FAIL" });
     expect(msg(r, "redis.node.redis-replica-1")).toMatch(/^cannot connect to Redis node redis-replica-1 at 127\.0\.0\.1:\d+: connection refused/);
     expect(msg(r, "redis.replicas-connected")).toBe("only 0 of 1 expected replica(s) online on the master: no replica can take over");
     expect(msg(r, "redis.auth-enforced")).toContain("redis-replica-1 unreachable");

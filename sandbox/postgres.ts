@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
 import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
+import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "./pgClient";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { demoSchemaSql, rolesSql, SANDBOX_ROLES } from "./schema";
@@ -131,7 +132,8 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
   const root = pgRoot(state.dir);
   const dataDir = ownedDir(join(root, "primary"));
   const pwfile = join(root, ".initdb-pw");
-  ownedFile(pwfile, `${state.secrets.postgresSuperuser}\n`);
+  // The verifier, not the password: initdb stores a SCRAM verifier as it is, and the plain text never touches the disk.
+  ownedFile(pwfile, `${scramVerifier(state.secrets.postgresSuperuser)}\n`);
   try {
     await asPostgres(join(PG_BIN, "initdb"), ["-D", dataDir, "-U", "postgres", `--pwfile=${pwfile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"]);
   } finally {
