@@ -139,6 +139,8 @@ $fn$`);
         `SELECT 1 + (i % 50), 100 + (i * 37) % 100000, (ARRAY['USD','EUR','GBP'])[1 + i % 3], 'demo row ' || i, ` +
         `now() - make_interval(secs => i * ${Math.max(1, Math.floor((150 * 86_400) / rows))}) FROM generate_series(0, ${rows - 1}) AS i`,
     );
+    // Planner statistics from the start: partition.size-estimate.* judges reltuples.
+    out.push(`ANALYZE ${legacy}`, `ANALYZE ${part}`);
   }
   const ro = ident(SANDBOX_ROLES.readonly, "role");
   out.push(`GRANT USAGE ON SCHEMA public TO ${ro}`);

@@ -143,6 +143,8 @@ export async function startLocalTopology(): Promise<LocalTopology> {
         "CREATE FUNCTION revenue_dual_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO revenue_transactions_partitioned VALUES (NEW.id, NEW.org_id, NEW.amount, NEW.created_at); RETURN NEW; END $$",
         "CREATE TRIGGER revenue_transactions_dual_write AFTER INSERT ON revenue_transactions FOR EACH ROW EXECUTE FUNCTION revenue_dual_write()",
         "INSERT INTO revenue_transactions (org_id, amount) SELECT g % 7, g FROM generate_series(1, 50) g",
+        "ANALYZE revenue_transactions",
+        "ANALYZE revenue_transactions_partitioned",
         "GRANT SELECT ON revenue_transactions, revenue_transactions_partitioned TO datatier_monitor",
       ].join(";\n"),
     );
