@@ -82,7 +82,7 @@ interface PartitionOpts {
 
 program
   .command("partition")
-  .description("grows the sandbox's first partition pair to each size (own sandbox, primary only), runs the partition checks several times per size and a reconcile once; prints rows / median per check / ratio to the smallest size")
+  .description("one partition pair per size in its own sandbox (primary only), each loaded to its row count; runs the partition checks several times, sizes interleaved, and a reconcile per pair; prints rows / median per check / ratio to the smallest size")
   .option("--rows <list>", "table sizes, comma-separated", rowList, [1_000_000, 10_000_000, 30_000_000])
   .option("--runs <n>", "timed runs per check and size (after one warm-up)", positiveInt("--runs", 1, 50), 7)
   .option("--rate <n>", "constant write rate of the model, rows per second (the history grows, the window does not)", positiveInt("--rate", 1, 10_000), 2)

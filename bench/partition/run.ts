@@ -1,13 +1,14 @@
 /**
- * `npm run bench -- partition`: grows the sandbox's first partition pair to each size
- * in turn (its own sandbox, Postgres primary only, in <repo>/.sandbox/bench-partition),
- * runs each partition check of that pair several times per size and a reconciliation
- * once, and prints rows / per-check median / ratio to the smallest size. States its disk
- * need before loading and refuses when the disk lacks room; removes its sandbox after.
+ * `npm run bench -- partition`: its own sandbox (Postgres primary only, in
+ * <repo>/.sandbox/bench-partition) whose partition pairs are one per size, each loaded
+ * to its row count; runs each partition check of every pair several times, the sizes
+ * interleaved within each run so a busy shared machine weighs on all sizes alike, and a
+ * reconciliation once per pair; prints rows / per-check median / ratio to the smallest
+ * size. States its disk need before loading and refuses when the disk lacks room;
+ * removes its sandbox after.
  */
-import { statfsSync } from "node:fs";
+import { mkdirSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import type { StackOutputs } from "../../components/contract/outputs";
 import { loadStackSettings } from "../../components/settings/stackFile";
 import { percentile } from "../../checks/lib/measure";
 import { monitorTarget } from "../../checks/lib/postgres";
@@ -80,77 +81,93 @@ async function superuserSql(state: SandboxState, statements: string[], timeoutMs
 async function relationBytes(state: SandboxState, tables: string[]): Promise<number> {
   const primary = state.processes.find((p) => p.name === "postgres-primary")!;
   return withPg(superuserTarget(state, primary, state.settings.postgres.databaseName), async (c) => {
-    const r = await c.query<{ b: string }>(
-      "SELECT sum(pg_total_relation_size(t.relid))::bigint AS b FROM unnest($1::text[]) AS n, LATERAL pg_partition_tree(n::regclass) AS t",
-      [tables],
-    );
-    return Number(r.rows[0].b);
+    let bytes = 0;
+    for (const t of tables) {
+      const r = await c.query<{ b: string }>("SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS b FROM pg_partition_tree($1::regclass)", [t]);
+      bytes += Number(r.rows[0].b);
+    }
+    return bytes;
   });
 }
 
+/** One pair per size, so every size is measured side by side, interleaved, under the same machine load. */
+export function benchPairs(sizes: number[]): { legacy: string; partitioned: string; timestampColumn: string }[] {
+  return sizes.map((n) => ({ legacy: `bench_rows_${n}`, partitioned: `bench_rows_${n}_partitioned`, timestampColumn: "created_at" }));
+}
+
 export async function runPartitionBench(o: PartitionBenchOptions): Promise<PartitionBenchReport> {
-  const sizes = [...o.rows].sort((a, b) => a - b);
-  const largest = sizes[sizes.length - 1];
+  const sizes = [...new Set(o.rows)].sort((a, b) => a - b);
+  const total = sizes.reduce((a, b) => a + b, 0);
   const settings = loadStackSettings("dev");
   // Primary only: the bench measures the checks, and a replica would double disk and load time.
   settings.postgres.replicas = 0;
-  const pair = settings.postgres.partitionPairs[0];
-  if (!pair) throw new Error("bench partition: the dev stack has no postgres.partitionPairs");
-  const { mkdirSync } = await import("node:fs");
+  const pairs = benchPairs(sizes);
+  settings.postgres.partitionPairs = pairs;
   mkdirSync(o.dir, { recursive: true });
-  const room = assertDiskRoom(o.dir, largest);
-  o.log(`bench partition: up to ${largest} rows per table needs about ${gb(room.need)} (${gb(room.free)} free on ${o.dir})`);
+  const room = assertDiskRoom(o.dir, total);
+  o.log(`bench partition: ${sizes.join(" + ")} rows (one pair per size) need about ${gb(room.need)} (${gb(room.free)} free on ${o.dir})`);
   const info = await startSandbox({ dir: o.dir, settings, timeoutMs: 60_000 });
   const report: PartitionBenchReport = { ratePerSecond: o.ratePerSecond, runs: o.runs, diskNeedBytes: room.need, diskFreeBytes: room.free, sizes: [], problems: [] };
   try {
     if (!info.outputs) throw new Error("bench partition: the sandbox wrote no outputs");
-    const outputs: StackOutputs = { ...info.outputs, postgres: { ...info.outputs.postgres, partitionPairs: [pair] } };
+    const outputs = info.outputs;
     const anchor = new Date();
     const loadTimeout = 3 * 3_600_000;
-    await superuserSql(info.state, partitionsForSpan(pair, anchor, largest / o.ratePerSecond), 60_000);
-    let loaded = 0;
-    for (const rows of sizes) {
+    for (const [i, rows] of sizes.entries()) {
+      const pair = pairs[i];
       const t0 = performance.now();
-      o.log(`loading ${pair.legacy} and ${pair.partitioned} to ${rows} rows (${rows - loaded} more, triggers off, then indexes and VACUUM ANALYZE)...`);
-      await superuserSql(info.state, bulkLoadSql(pair, { from: loaded, to: rows, anchor, ratePerSecond: o.ratePerSecond }), loadTimeout, o.log);
-      loaded = rows;
+      o.log(`loading ${pair.legacy} and ${pair.partitioned} to ${rows} rows (generate_series, triggers off, then indexes and VACUUM ANALYZE)...`);
+      await superuserSql(info.state, partitionsForSpan(pair, anchor, rows / o.ratePerSecond), 60_000);
+      await superuserSql(info.state, bulkLoadSql(pair, { from: 0, to: rows, anchor, ratePerSecond: o.ratePerSecond }), loadTimeout, o.log);
       const loadSeconds = (performance.now() - t0) / 1000;
-      await superuserSql(info.state, [topUpSql(pair, { ratePerSecond: o.ratePerSecond, maxSeconds: 86_400 }), `ANALYZE ${pair.legacy}`, `ANALYZE ${pair.partitioned}`], 600_000);
       const bytesOnDisk = await relationBytes(info.state, [pair.legacy, pair.partitioned]);
-      o.log(`  loaded in ${loadSeconds.toFixed(1)} s; ${gb(bytesOnDisk)} on disk (${Math.round(bytesOnDisk / rows)} B per row, both tables and indexes)`);
-      // The full verdict the gate reads: measured once per size, off the gate.
+      o.log(`  loaded in ${loadSeconds.toFixed(1)} s; ${gb(bytesOnDisk)} on disk`);
+      report.sizes.push({ rows, loadSeconds, bytesOnDisk, reconcileMs: 0, reconcileExit: -1, checks: {} });
+    }
+    // The same recent rows in every pair's window, written through the trigger, however long the loads took.
+    await superuserSql(info.state, pairs.flatMap((pair) => [topUpSql(pair, { ratePerSecond: o.ratePerSecond, maxSeconds: 86_400 }), `VACUUM ANALYZE ${pair.legacy}`, `VACUUM ANALYZE ${pair.partitioned}`]), loadTimeout);
+    const primary = monitorTarget(outputs, outputs.postgres.primary, "primary");
+    for (const [i, pair] of pairs.entries()) {
+      // The full verdict the gate reads: once per size, off the gate.
       const r0 = performance.now();
-      const primary = monitorTarget(outputs, outputs.postgres.primary, "primary");
       const rec = await reconcile({ outputs, pairs: [pair], read: primary, write: primary, statementTimeoutMs: 600_000, pauseMs: 0, keyColumn: "id", statePath: join(o.dir, "reconcile-state.json"), fresh: true });
-      const reconcileMs = performance.now() - r0;
-      o.log(`  reconcile: ${Math.round(reconcileMs)} ms, exit ${rec.exitCode}`);
-      const size: SizeResult = { rows, loadSeconds, bytesOnDisk, reconcileMs, reconcileExit: rec.exitCode, checks: {} };
-      for (const check of partitionChecks(outputs)) {
-        const key = check.id.replace(/\.[^.]+$/, "");
-        const times: number[] = [];
-        const statuses: Status[] = [];
-        let message = "";
-        for (let i = 0; i <= o.runs; i++) {
+      report.sizes[i].reconcileMs = performance.now() - r0;
+      report.sizes[i].reconcileExit = rec.exitCode;
+      o.log(`  reconcile ${pair.legacy}: ${Math.round(report.sizes[i].reconcileMs)} ms, exit ${rec.exitCode}`);
+    }
+    const checksBySize = pairs.map((pair) => partitionChecks({ ...outputs, postgres: { ...outputs.postgres, partitionPairs: [pair] } }));
+    const kinds = checksBySize[0].length;
+    for (let k = 0; k < kinds; k++) {
+      const key = checksBySize[0][k].id.replace(new RegExp(`\\.${pairs[0].legacy}$|\\.${pairs[0].partitioned}$`), "");
+      const samples = sizes.map(() => ({ times: [] as number[], statuses: [] as Status[], message: "" }));
+      // Run 0 warms the connection path and the caches; it is not counted. Sizes alternate within each run.
+      for (let run = 0; run <= o.runs; run++) {
+        for (const [i, checks] of checksBySize.entries()) {
+          const check = checks[k];
           const ac = new AbortController();
           const timer = setTimeout(() => ac.abort(), o.checkTimeoutMs);
           const t = performance.now();
+          let status: Status;
           try {
             const out = await check.run({ outputs, signal: ac.signal, timeoutMs: o.checkTimeoutMs });
-            if (i > 0) statuses.push(out.status);
-            message = out.message;
+            status = out.status;
+            samples[i].message = out.message;
           } catch (e) {
-            if (i > 0) statuses.push("FAIL");
-            message = (e as Error).message;
+            status = "FAIL";
+            samples[i].message = (e as Error).message;
           } finally {
             clearTimeout(timer);
           }
-          // Run 0 warms the connection path and the caches; it is not counted.
-          if (i > 0) times.push(performance.now() - t);
+          if (run > 0) {
+            samples[i].times.push(performance.now() - t);
+            samples[i].statuses.push(status);
+          }
         }
-        size.checks[key] = { medianMs: percentile(times, 50), statuses, message };
-        if (statuses.some((s) => s !== "PASS")) report.problems.push(`${check.id} at ${rows} rows: ${statuses.join(",")}: ${message}`);
       }
-      report.sizes.push(size);
+      for (const [i, smp] of samples.entries()) {
+        report.sizes[i].checks[key] = { medianMs: percentile(smp.times, 50), statuses: smp.statuses, message: smp.message };
+        if (smp.statuses.some((x) => x !== "PASS")) report.problems.push(`${checksBySize[i][k].id} at ${sizes[i]} rows: ${smp.statuses.join(",")}: ${smp.message}`);
+      }
     }
   } finally {
     await stopSandbox(o.dir, { purge: true });
