@@ -83,7 +83,8 @@ async function relationBytes(state: SandboxState, tables: string[]): Promise<num
   return withPg(superuserTarget(state, primary, state.settings.postgres.databaseName), async (c) => {
     let bytes = 0;
     for (const t of tables) {
-      const r = await c.query<{ b: string }>("SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint AS b FROM pg_partition_tree($1::regclass)", [t]);
+      // pg_partition_tree is empty for a plain table, and a partitioned parent's own size is 0: add both.
+      const r = await c.query<{ b: string }>("SELECT (pg_total_relation_size($1::regclass) + (SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree($1::regclass)))::bigint AS b", [t]);
       bytes += Number(r.rows[0].b);
     }
     return bytes;
