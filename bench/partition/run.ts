@@ -52,7 +52,7 @@ export interface PartitionBenchReport {
 }
 
 const GB = 1024 ** 3;
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`;
+const gb = (b: number) => (b < GB ? `${Math.round(b / 1024 ** 2)} MB` : `${(b / GB).toFixed(1)} GB`);
 
 export class DiskSpaceError extends Error {}
 
