@@ -9,6 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unli
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
+import { reconcileDdl } from "../checks/lib/reconcileResult";
 import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
 import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "./pgClient";
@@ -159,6 +160,7 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
     await c.query("COMMIT");
     await c.query("RESET ROLE");
     for (const sql of heartbeatDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
+    for (const sql of reconcileDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
   }, 30_000);
 }
 

@@ -85,6 +85,12 @@ export const postgresOutputs = z.strictObject({
   /** Whether the server demands TLS. */
   tls: z.boolean(),
   partitionPairs: z.array(z.strictObject({ legacy: z.string(), partitioned: z.string(), timestampColumn: z.string() })),
+  /**
+   * How the partition checks judge (components/settings/partitionChecks.ts): the window of
+   * the gate's row parity, and the age past which a reconcile result is stale. Optional:
+   * outputs written before it existed get the defaults.
+   */
+  partitionChecks: z.strictObject({ windowSeconds: z.int().min(1), reconcileMaxAgeSeconds: z.int().min(1) }).optional(),
   aws: z
     .strictObject({
       primaryInstanceId: z.string().min(1),
