@@ -97,6 +97,7 @@ const REFUSED: Case[] = [
   { name: "__proto__ as a key", stack: "dev", over: JSON.parse('{"alarms": {"__proto__": {"enabled": false}}}'), key: "data-tier:alarms.__proto__", reason: /not a setting name/ },
   { name: "NUL in a parameter value", stack: "dev", over: { postgres: { parameters: { work_mem: "4MB\u0000" } } }, key: "data-tier:postgres.parameters.work_mem", reason: /control character/ },
   { name: "newline in a parameter value", stack: "dev", over: { postgres: { parameters: { work_mem: "4MB\nhba_file = '/tmp/x'" } } }, key: "data-tier:postgres.parameters.work_mem", reason: /control character/ },
+  { name: "a parameter name with a newline (the key is printed escaped)", stack: "dev", over: { postgres: { parameters: { "work_mem\nPASS fake": "4MB" } } }, key: "data-tier:postgres.parameters.work_mem?PASS fake", reason: /not a parameter name/ },
   { name: "a 10 MB string", stack: "dev", over: { pgbouncer: { image: "x".repeat(10 * 1024 * 1024) } }, key: "data-tier:pgbouncer.image", reason: /10485760 characters; at most 4096/ },
   { name: "a list of 20000 security groups", stack: "prod", over: { network: { appSecurityGroupIds: Array.from({ length: 20000 }, () => "sg-0a1b2c3d4e5f60718") } }, key: "data-tier:network.appSecurityGroupIds", reason: /20000 items; at most 100/ },
 ];

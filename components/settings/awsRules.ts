@@ -122,7 +122,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   for (const [name, value] of Object.entries(p.parameters)) {
     const c = checkParameter(name, value, s.platform);
     if (!c.ok) {
-      ctx.issue(["postgres", "parameters", name], c.problem);
+      // eslint-disable-next-line no-control-regex
+      ctx.issue(["postgres", "parameters", name], c.problem, { hideValue: typeof value === "string" && /[\x00-\x1f\x7f]/.test(value) });
       continue;
     }
     const first = seen.get(c.name);

@@ -8,7 +8,8 @@ import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
 import { checkAwsRules } from "./awsRules";
 
 export interface RuleContext {
-  issue(path: (string | number)[], message: string): void;
+  /** `hideValue`: do not print the value (a control character or anything that could forge a line). */
+  issue(path: (string | number)[], message: string, opts?: { hideValue?: boolean }): void;
 }
 
 /** ElastiCache: 1-40 characters, lower-case letters, digits and hyphens, starting with a letter. */
