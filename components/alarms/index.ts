@@ -33,6 +33,8 @@ export interface DataTierAlarmsArgs {
   pgbouncer?: AlarmTopology<pulumi.Input<string>>["pgbouncer"];
   /** Legacy table of each partition pair (PartitionRowDelta's `Table` dimension). @default [] */
   partitionTables?: string[];
+  /** The schedule running the checks with --publish-metrics: adds the monitor alarm. @default null (no monitor alarm) */
+  scheduledChecks?: { minutes: number } | null;
   /** Tags for the topics, key and alarms. @default {} */
   tags?: Record<string, string>;
 }
@@ -43,8 +45,8 @@ export interface DataTierAlarmsArgs {
  * `pulumi.output(...)` does not unwrap a Resource: it would stringify the Output
  * ("Calling [toJSON] on an [Output<T>]...") into the dashboard's dimensions.
  */
-function plainTopology(a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer"> & { partitionTables: string[] }): AlarmTopology<pulumi.Input<string>> {
-  const { redis, postgres, pgbouncer } = a;
+function plainTopology(a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer" | "scheduledChecks"> & { partitionTables: string[] }): AlarmTopology<pulumi.Input<string>> {
+  const { redis, postgres, pgbouncer, scheduledChecks } = a;
   return {
     redis: redis ? { replicationGroupId: redis.replicationGroupId, memberClusterIds: [...redis.memberClusterIds], replicasPerShard: redis.replicasPerShard } : null,
     postgres: postgres ? { primaryInstanceId: postgres.primaryInstanceId, replicaInstanceIds: [...postgres.replicaInstanceIds] } : null,
@@ -52,6 +54,7 @@ function plainTopology(a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbou
       ? { clusterName: pgbouncer.clusterName, serviceName: pgbouncer.serviceName, targetGroupArnSuffix: pgbouncer.targetGroupArnSuffix, loadBalancerArnSuffix: pgbouncer.loadBalancerArnSuffix, desiredCount: pgbouncer.desiredCount }
       : null,
     partitionTables: [...a.partitionTables],
+    scheduledChecks: scheduledChecks ? { minutes: scheduledChecks.minutes } : null,
   };
 }
 
@@ -78,7 +81,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DataTierAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], tags: {}, ...args };
+    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], scheduledChecks: null, tags: {}, ...args };
 
     const planInput: AlarmPlanInput<pulumi.Input<string>> = {
       namePrefix: a.namePrefix,

@@ -153,6 +153,11 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     ctx.issue(["pgbouncer", "memoryMb"], `is ${b.memoryMb} with pgbouncer.cpu ${b.cpu}; Fargate accepts ${memory.length <= 4 ? memory.join(", ") : `${memory[0]} to ${memory[memory.length - 1]} in steps of ${memory[1] - memory[0]}`} MiB for that CPU`);
   }
 
+  const cm = fargateMemoryOptions(s.checks.cpu);
+  if (aws && !cm.includes(s.checks.memoryMb)) {
+    ctx.issue(["checks", "memoryMb"], `is ${s.checks.memoryMb} with checks.cpu ${s.checks.cpu}; Fargate accepts ${cm.length <= 4 ? cm.join(", ") : `${cm[0]} to ${cm[cm.length - 1]} in steps of ${cm[1] - cm[0]}`} MiB for that CPU`);
+  }
+
   // CloudWatch alarms.
   const lookback = a.periodSeconds * a.evaluationPeriods;
   const limit = alarmLookbackLimitSeconds(a.periodSeconds);
