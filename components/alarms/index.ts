@@ -45,8 +45,10 @@ export interface DataTierAlarmsArgs {
  * `pulumi.output(...)` does not unwrap a Resource: it would stringify the Output
  * ("Calling [toJSON] on an [Output<T>]...") into the dashboard's dimensions.
  */
-function plainTopology(a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer" | "scheduledChecks"> & { partitionTables: string[] }): AlarmTopology<pulumi.Input<string>> {
-  const { redis, postgres, pgbouncer, scheduledChecks } = a;
+function plainTopology(
+  a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer" | "scheduledChecks"> & { partitionTables: string[] },
+): AlarmTopology<pulumi.Input<string>> {
+  const { redis, postgres, pgbouncer } = a;
   return {
     redis: redis ? { replicationGroupId: redis.replicationGroupId, memberClusterIds: [...redis.memberClusterIds], replicasPerShard: redis.replicasPerShard } : null,
     postgres: postgres ? { primaryInstanceId: postgres.primaryInstanceId, replicaInstanceIds: [...postgres.replicaInstanceIds] } : null,
@@ -54,7 +56,7 @@ function plainTopology(a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbou
       ? { clusterName: pgbouncer.clusterName, serviceName: pgbouncer.serviceName, targetGroupArnSuffix: pgbouncer.targetGroupArnSuffix, loadBalancerArnSuffix: pgbouncer.loadBalancerArnSuffix, desiredCount: pgbouncer.desiredCount }
       : null,
     partitionTables: [...a.partitionTables],
-    scheduledChecks: scheduledChecks ? { minutes: scheduledChecks.minutes } : null,
+    scheduledChecks: a.scheduledChecks ? { minutes: a.scheduledChecks.minutes } : null,
   };
 }
 

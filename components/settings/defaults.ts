@@ -5,6 +5,7 @@
  * 1000 clients onto 100 server connections) are the base; production tightens it.
  */
 import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS } from "../thresholds/thresholds";
+import { PARTITION_CHECK_DEFAULTS } from "./partitionChecks";
 import type { SettingsInput } from "./schema";
 
 type Profile = Omit<SettingsInput, "project" | "environment" | "production" | "platform" | "region">;
@@ -67,6 +68,7 @@ export const BASE_PROFILE: Profile = {
       { legacy: "revenue_transactions", partitioned: "revenue_transactions_partitioned", timestampColumn: "created_at" },
       { legacy: "expense_transactions", partitioned: "expense_transactions_partitioned", timestampColumn: "created_at" },
     ],
+    partitionChecks: { ...PARTITION_CHECK_DEFAULTS },
   },
   pgbouncer: {
     baseImage: "edoburu/pgbouncer:v1.23.1-p3",

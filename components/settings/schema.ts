@@ -192,6 +192,13 @@ export const postgres = z.strictObject({
   manageRoles: z.boolean(),
   logRetentionDays,
   partitionPairs: z.array(partitionPair).max(MAX_LIST),
+  /** How the partition checks judge at scale (components/settings/partitionChecks.ts). */
+  partitionChecks: z.strictObject({
+    /** Gate's exact row parity covers rows this recent: its cost follows the window, not the table. */
+    windowSeconds: z.int().min(60).max(86_400, { message: "expected at most 86400 (one day): a longer window is the reconciliation's job" }),
+    /** A reconcile result older than this makes partition.reconcile.* WARN. */
+    reconcileMaxAgeSeconds: z.int().min(3_600),
+  }),
 });
 
 export const pgbouncer = z.strictObject({
