@@ -61,6 +61,11 @@ export interface RunOptions {
   /** Explicit stack file path instead of `Pulumi.<stack>.yaml`. */
   file?: string;
   preview?: boolean;
+  /**
+   * State merged over what the mocks compute for a resource (e.g. real passwords for
+   * random:RandomPassword when the dev-stack runner creates the containers for real).
+   */
+  state?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
 
 function unwrapSecrets(v: any): any {
@@ -94,6 +99,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     {
       newResource(args) {
         const r = mockNewResource(args);
+        const extra = opts.state?.(args.type, args.name, args.inputs);
+        if (extra) r.state = { ...r.state, ...extra };
         states.set(`${args.type}::${args.name}`, r.state);
         return r;
       },

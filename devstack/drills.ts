@@ -1,0 +1,127 @@
+/**
+ * Drills on the dev stack's containers: break one thing, measure, report. `up` heals
+ * (it starts every stopped container of the stack and waits for its health).
+ *
+ * redis-failover kills the master's container and writes from the host through Sentinel
+ * the whole time: each write is acknowledged by `WAIT 1` (a replica has it); the time
+ * until a write begun after the kill is acknowledged is the failover time, and every
+ * acknowledged key is read back from the new master afterwards (lost = missing).
+ */
+import type Docker from "dockerode";
+import type Redis from "ioredis";
+import type { StackOutputs } from "../components/contract/outputs";
+import { hostSide } from "../checks/lib/redis";
+import { currentMaster, redisClient, type RedisTarget } from "../sandbox/redisClient";
+import type { Log } from "./apply";
+import { DEVSTACK_LABEL } from "./plan";
+
+export const DRILLS = ["redis-failover", "postgres-replica-down", "pgbouncer-down"] as const;
+export type DrillName = (typeof DRILLS)[number];
+
+export interface DrillResult {
+  name: DrillName;
+  measured: Record<string, number | string | null>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** In-network "host:port" the Sentinels name as master, and where the host reaches it. */
+async function master(outputs: StackOutputs): Promise<{ inNetwork: { host: string; port: number }; host: RedisTarget } | null> {
+  const m = await currentMaster(outputs.redis.sentinels, outputs.redis.sentinelMasterName ?? "");
+  if (!m) return null;
+  const at = hostSide(outputs, m);
+  return { inNetwork: m, host: { ...at, password: outputs.credentials.redisPassword } };
+}
+
+async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+  const before = await master(outputs);
+  if (!before) throw new Error("no Sentinel names a master: run `npm run dev-stack -- up` first");
+  const victim = before.inNetwork.host;
+  let killedAt: number | null = null;
+  let firstAckAfterKill: number | null = null;
+  const acked: string[] = [];
+  let failures = 0;
+  let stop = false;
+  const prefix = `devstack-drill:${Date.now()}:`;
+  const writer = (async () => {
+    let target = before.host;
+    let c: Redis | null = null;
+    let i = 0;
+    while (!stop) {
+      try {
+        if (!c) {
+          c = redisClient(target, 500);
+          await c.connect();
+        }
+        const begunAfterKill = killedAt !== null;
+        const key = `${prefix}${i++}`;
+        await c.set(key, "1");
+        if (Number(await c.call("WAIT", "1", "1000")) >= 1) {
+          acked.push(key);
+          if (begunAfterKill && firstAckAfterKill === null) firstAckAfterKill = performance.now();
+        }
+        await sleep(5);
+      } catch {
+        failures++;
+        c?.disconnect();
+        c = null;
+        const m = await master(outputs);
+        if (m) target = m.host;
+        await sleep(100);
+      }
+    }
+    c?.disconnect();
+  })();
+  await sleep(1000);
+  log(`killing the master's container ${victim}`);
+  await docker.getContainer(victim).kill();
+  killedAt = performance.now();
+  const deadline = killedAt + 60_000;
+  while (firstAckAfterKill === null && performance.now() < deadline) await sleep(100);
+  await sleep(500);
+  stop = true;
+  await writer;
+  const after = await master(outputs);
+  let lost: number | null = null;
+  if (after) {
+    const c = redisClient(after.host, 2000);
+    await c.connect();
+    try {
+      const found = acked.length ? await c.exists(...acked) : 0;
+      lost = acked.length - found;
+      await c.del(...acked);
+    } finally {
+      c.disconnect();
+    }
+  }
+  // The old master comes back as a replica of the new one (Sentinel reconfigures it).
+  await docker.getContainer(victim).start();
+  log(`started ${victim} again; Sentinel makes it a replica of ${after ? `${after.inNetwork.host}:${after.inNetwork.port}` : "?"}`);
+  return {
+    name: "redis-failover",
+    measured: {
+      oldMaster: victim,
+      newMaster: after ? after.inNetwork.host : null,
+      failoverMs: firstAckAfterKill !== null ? Math.round(firstAckAfterKill - killedAt) : null,
+      ackedWrites: acked.length,
+      ackedWritesLost: lost,
+      failedWrites: failures,
+    },
+  };
+}
+
+/** The stack's containers with a role label (components set datatier.role). */
+async function byRole(docker: Docker, stack: string, role: string): Promise<string[]> {
+  const cs = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${DEVSTACK_LABEL}=${stack}`, `datatier.role=${role}`] }) });
+  return cs.map((c) => c.Names[0].replace(/^\//, "")).sort();
+}
+
+export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+  if (name === "redis-failover") return redisFailover(docker, outputs, log);
+  const [target] = await byRole(docker, stack, name === "postgres-replica-down" ? "postgres-replica" : "pgbouncer");
+  if (!target) throw new Error(`drill ${name}: the dev stack has no such container running: run \`npm run dev-stack -- up\` first`);
+  const t0 = performance.now();
+  log(`stopping container ${target}`);
+  await docker.getContainer(target).stop({ t: 5 });
+  return { name, measured: { stopped: target, stopMs: Math.round(performance.now() - t0) } };
+}
