@@ -127,11 +127,11 @@ export function readOutputs(dir: string): StackOutputs {
   return parseStackOutputs(JSON.parse(readFileSync(file, "utf8")), file);
 }
 
-export async function devstackDown(o: { stack: string; dir: string; purge?: boolean; log: Log }): Promise<{ removed: Awaited<ReturnType<typeof removeLabelled>>; stoppedEngine: boolean }> {
+export async function devstackDown(o: { stack: string; dir: string; purge?: boolean; keepEngine?: boolean; log: Log }): Promise<{ removed: Awaited<ReturnType<typeof removeLabelled>>; stoppedEngine: boolean }> {
   const engine = await connectEngine({ start: false }).catch(() => null);
   const removed = engine ? await removeLabelled(engine.docker, o.stack, o.log) : { containers: [], networks: [], volumes: [] };
   let stoppedEngine = false;
-  if (engine?.startedHere) {
+  if (engine?.startedHere && !o.keepEngine) {
     const left = await engine.docker.listContainers({ all: true });
     if (left.length === 0) stoppedEngine = stopStartedPodman();
   }

@@ -80,6 +80,14 @@ describe("dev: master, replicas and Sentinels as containers", () => {
 
   // Found on a real engine: podman in a VM cannot start a container without explicit
   // limits ("setrlimit RLIMIT_NOFILE: Operation not permitted"); Docker accepts them too.
+  // Found on a real engine: a Sentinel answers PING before it has found its peers, so the
+  // stack looked healthy while SENTINEL CKQUORUM still said NOQUORUM.
+  it("judges a Sentinel healthy by CKQUORUM, not PING", () => {
+    for (const c of containers(run, "redis-sentinel")) {
+      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `redis-cli -p ${r.sentinel.port} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK'`]);
+    }
+  });
+
   it("sets explicit nofile and nproc limits on every container", () => {
     for (const c of ofType(run, CONTAINER)) {
       expect(c.inputs.ulimits.map((u: { name: string }) => u.name).sort()).toEqual(["nofile", "nproc"]);

@@ -51,6 +51,12 @@ export function redisHealthCommand(confPath: string, port: number): string {
   return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath})" redis-cli -p ${port} ping | grep -q PONG`;
 }
 
+/** Shell healthcheck of a Sentinel: it answers CKQUORUM with OK (peers found, quorum reachable). */
+export function sentinelHealthCommand(port: number, masterName: string): string {
+  if (!/^[a-zA-Z0-9._-]+$/.test(masterName)) throw new Error(`sentinel health: redis.sentinel.masterName must hold only letters, digits, ".", "_", "-"`);
+  return `redis-cli -p ${port} sentinel ckquorum ${masterName} | grep -q '^OK'`;
+}
+
 export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, password: pulumi.Output<string>): RealizedRedis {
   const s = a.settings;
   const prefix = placement.containerPrefix ?? name;
@@ -119,7 +125,10 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
           password.apply((pw) => renderSentinelConf(s, { bind: "0.0.0.0", port: s.sentinel.port, dir: DATA_DIR, masterHost, masterPort: s.port, password: pw })),
         ),
         ulimits: REDIS_ULIMITS,
-        healthcheck: { tests: ["CMD-SHELL", `redis-cli -p ${s.sentinel.port} ping | grep -q PONG`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s" },
+        // Healthy = this Sentinel sees enough others to authorize a failover (CKQUORUM), not
+        // just PONG: on a real engine a Sentinel answers PING seconds before it has found
+        // its peers, and the stack is not failover-ready until then.
+        healthcheck: { tests: ["CMD-SHELL", sentinelHealthCommand(s.sentinel.port, s.sentinel.masterName)], interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s" },
         restart: "unless-stopped",
         labels: labels("redis-sentinel"),
       },
