@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseStackOutputs, type StackOutputs } from "../components/contract/outputs";
 import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFile";
 import { demoSchemaSql, SANDBOX_ROLES } from "../sandbox/schema";
-import { runProgram, type ProgramRun } from "../testing/harness";
+import { runProgram, type ProgramRun } from "../tools/evaluate/program";
 import { applyPlan, applyPostgres, removeLabelled, type ApplyResult, type Log } from "./apply";
 import { connectEngine, stopStartedPodman, type Engine } from "./engine";
 import { ensureImages, type ImageResult } from "./images";

@@ -9,7 +9,7 @@
  * (a container's `image` input is the image resource's computed id under mocks; its
  * `propertyDependencies.image` names the image resource, whose `name` is the pinned ref).
  */
-import type { ProgramRun, RecordedResource } from "../testing/harness";
+import type { ProgramRun, RecordedResource } from "../tools/evaluate/program";
 
 export const NETWORK = "docker:index/network:Network";
 export const VOLUME = "docker:index/volume:Volume";

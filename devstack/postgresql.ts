@@ -4,7 +4,7 @@
  * against the provider's own connection settings once the primary is healthy.
  */
 import { escapeIdentifier as id, escapeLiteral as lit } from "pg";
-import type { ProgramRun, RecordedResource } from "../testing/harness";
+import type { ProgramRun, RecordedResource } from "../tools/evaluate/program";
 
 export const PG_PROVIDER = "pulumi:providers:postgresql";
 const ROLE = "postgresql:index/role:Role";
