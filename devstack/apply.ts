@@ -59,12 +59,27 @@ async function inspect(docker: Docker, name: string): Promise<Docker.ContainerIn
   }
 }
 
+/**
+ * The Engine API's multiplexed stdout/stderr (no TTY): frames of an 8-byte header (stream,
+ * 0, 0, 0, big-endian length) and the payload. Text that is not framed is returned as is.
+ */
+export function demux(b: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= b.length && b[i] <= 2 && b[i + 1] === 0 && b[i + 2] === 0 && b[i + 3] === 0) {
+    const n = b.readUInt32BE(i + 4);
+    out.push(b.subarray(i + 8, i + 8 + n));
+    i += 8 + n;
+  }
+  return i === 0 ? b.toString("utf8") : Buffer.concat(out).toString("utf8") + b.subarray(i).toString("utf8");
+}
+
 /** Runs a command in a container: exit code and output (bounded by `timeoutMs`). */
 export async function execIn(docker: Docker, name: string, cmd: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   const ex = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await ex.start({ hijack: true, stdin: false });
-  let output = "";
-  stream.on("data", (b: Buffer) => void (output += b.toString("utf8").replace(/[\x00-\x08]/g, "")));
+  const chunks: Buffer[] = [];
+  stream.on("data", (b: Buffer) => void chunks.push(b));
   const ended = await Promise.race([
     new Promise<boolean>((resolve) => {
       stream.on("end", () => resolve(true));
@@ -78,7 +93,7 @@ export async function execIn(docker: Docker, name: string, cmd: string[], timeou
     return { code: null, output: `timed out after ${timeoutMs} ms` };
   }
   const info = await ex.inspect();
-  return { code: info.ExitCode ?? null, output: output.trim() };
+  return { code: info.ExitCode ?? null, output: demux(Buffer.concat(chunks)).trim() };
 }
 
 export function healthCommand(h: HealthSpec): string[] {
@@ -91,7 +106,7 @@ export function healthCommand(h: HealthSpec): string[] {
 async function logsTail(docker: Docker, name: string): Promise<string> {
   try {
     const b = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
-    return b.toString("utf8").replace(/[\x00-\x08]/g, "").trim();
+    return demux(b).trim();
   } catch {
     return "";
   }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runProgram, type ProgramRun } from "../testing/harness";
-import { createBody, healthCommand, specHash } from "./apply";
+import { createBody, demux, healthCommand, specHash } from "./apply";
 import { recipeFor, splitRef } from "./images";
 import { DEVSTACK_LABEL, durationMs, planFromRun, PlanError, waves, type ContainerSpec, type DevPlan } from "./plan";
 import { postgresStatements } from "./postgresql";
@@ -93,6 +93,12 @@ describe("plan errors", () => {
   it("refuses a dependency cycle", () => {
     const c = (name: string, after: string[]) => ({ name, after }) as ContainerSpec;
     expect(() => waves([c("a", ["b"]), c("b", ["a"])])).toThrow(/cycle: a, b/);
+  });
+
+  it("reads the Engine API's multiplexed output frames", () => {
+    const frame = (stream: number, text: string) => Buffer.concat([Buffer.from([stream, 0, 0, 0]), Buffer.from([0, 0, 0, Buffer.byteLength(text)]), Buffer.from(text)]);
+    expect(demux(Buffer.concat([frame(1, "PONG\n"), frame(2, "warn\n")]))).toBe("PONG\nwarn\n");
+    expect(demux(Buffer.from("plain text"))).toBe("plain text");
   });
 
   it("parses Go durations and health tests", () => {
