@@ -76,27 +76,42 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
   log(`killing the master's container ${victim}`);
   await docker.getContainer(victim).kill();
   killedAt = performance.now();
-  const deadline = killedAt + 60_000;
-  while (firstAckAfterKill === null && performance.now() < deadline) await sleep(100);
-  await sleep(500);
-  stop = true;
-  await writer;
-  const after = await master(outputs);
+  let after: Awaited<ReturnType<typeof master>> = null;
   let lost: number | null = null;
-  if (after) {
-    const c = redisClient(after.host, 2000);
-    await c.connect();
-    try {
-      const found = acked.length ? await c.exists(...acked) : 0;
-      lost = acked.length - found;
-      await c.del(...acked);
-    } finally {
-      c.disconnect();
+  try {
+    const deadline = killedAt + 60_000;
+    while (firstAckAfterKill === null && performance.now() < deadline) await sleep(100);
+    await sleep(500);
+    stop = true;
+    await writer;
+    // Read every acknowledged key back from the master the Sentinels name now (a loaded
+    // machine may drop one connection: a few tries, each asking Sentinel again).
+    for (let attempt = 0; attempt < 5 && lost === null; attempt++) {
+      after = await master(outputs);
+      if (!after) {
+        await sleep(1000);
+        continue;
+      }
+      const c = redisClient(after.host, 3000);
+      try {
+        await c.connect();
+        let found = 0;
+        for (let i = 0; i < acked.length; i += 500) found += await c.exists(...acked.slice(i, i + 500));
+        lost = acked.length - found;
+        for (let i = 0; i < acked.length; i += 500) await c.del(...acked.slice(i, i + 500));
+      } catch {
+        await sleep(1000);
+      } finally {
+        c.disconnect();
+      }
     }
+  } finally {
+    stop = true;
+    await writer;
+    // The old master comes back as a replica of the new one (Sentinel reconfigures it).
+    await docker.getContainer(victim).start();
+    log(`started ${victim} again; Sentinel makes it a replica of ${after ? `${after.inNetwork.host}:${after.inNetwork.port}` : "the new master"}`);
   }
-  // The old master comes back as a replica of the new one (Sentinel reconfigures it).
-  await docker.getContainer(victim).start();
-  log(`started ${victim} again; Sentinel makes it a replica of ${after ? `${after.inNetwork.host}:${after.inNetwork.port}` : "?"}`);
   return {
     name: "redis-failover",
     measured: {
