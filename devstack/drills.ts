@@ -50,7 +50,9 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
     while (!stop) {
       try {
         if (!c) {
-          c = redisClient(target, 500);
+          // Above WAIT's own 1 s: a loaded host acknowledges slowly, and a client timeout
+          // shorter than WAIT would count every slow acknowledgement as a failed write.
+          c = redisClient(target, 3000);
           await c.connect();
         }
         const begunAfterKill = killedAt !== null;
@@ -72,7 +74,14 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
     }
     c?.disconnect();
   })();
-  await sleep(1000);
+  // A baseline first: writes acknowledged before the kill, else there is nothing to measure.
+  const ready = performance.now() + 15_000;
+  while (acked.length < 20 && performance.now() < ready) await sleep(100);
+  if (acked.length === 0) {
+    stop = true;
+    await writer;
+    throw new Error(`no write to the master ${victim} was acknowledged by a replica (WAIT 1) within 15 s: the drill needs a healthy stack (npm run dev-stack -- up)`);
+  }
   log(`killing the master's container ${victim}`);
   await docker.getContainer(victim).kill();
   killedAt = performance.now();

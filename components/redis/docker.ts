@@ -48,7 +48,10 @@ export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
  * environment, read from the uploaded config, so it never sits in the container spec.
  */
 export function redisHealthCommand(confPath: string, port: number): string {
-  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath})" redis-cli -p ${port} ping | grep -q PONG`;
+  // Quotes stripped: once Sentinel reconfigures a node, CONFIG REWRITE writes the line as
+  // `requirepass "..."` (seen on a real engine after a failover: the old master, back as a
+  // replica, turned unhealthy with WRONGPASS). The passwords here never contain a quote.
+  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath} | tr -d '"')" redis-cli -p ${port} ping | grep -q PONG`;
 }
 
 /** Shell healthcheck of a Sentinel: it answers CKQUORUM with OK (peers found, quorum reachable). */
