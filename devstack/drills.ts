@@ -10,7 +10,7 @@
 import type Docker from "dockerode";
 import type Redis from "ioredis";
 import type { StackOutputs } from "../components/contract/outputs";
-import { hostSide } from "../checks/lib/redis";
+import { hostSide, redisPassword } from "../checks/lib/redis";
 import { currentMaster, redisClient, type RedisTarget } from "../sandbox/redisClient";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
@@ -30,7 +30,7 @@ async function master(outputs: StackOutputs): Promise<{ inNetwork: { host: strin
   const m = await currentMaster(outputs.redis.sentinels, outputs.redis.sentinelMasterName ?? "");
   if (!m) return null;
   const at = hostSide(outputs, m);
-  return { inNetwork: m, host: { ...at, password: outputs.credentials.redisPassword } };
+  return { inNetwork: m, host: { ...at, password: redisPassword(outputs) } };
 }
 
 async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): Promise<DrillResult> {

@@ -173,7 +173,7 @@ export async function ensureImages(docker: Docker, refs: string[], mode: "build"
       // Imported under a name of our own, then tagged: podman's compat import ignores `tag`.
       const buildName = `localhost/datatier-devstack/${recipe.role}`;
       const stream = await docker.importImage(createReadStream(tar) as unknown as string, { repo: buildName, tag: hash, changes } as never);
-      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream as NodeJS.ReadableStream, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err) => (err ? reject(err) : resolve())));
       const [built] = await docker.listImages({ filters: JSON.stringify({ label: [`${BUILD_HASH_LABEL}=${hash}`] }) });
       if (!built) throw new Error(`image ${ref}: the engine did not keep the imported image (no image labelled ${BUILD_HASH_LABEL}=${hash})`);
       await docker.getImage(built.Id).tag({ repo, tag });
