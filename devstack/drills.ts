@@ -88,7 +88,8 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
   let after: Awaited<ReturnType<typeof master>> = null;
   let lost: number | null = null;
   try {
-    const deadline = killedAt + 60_000;
+    // Sentinel in TILT (its timer starved on a loaded host) waits 30 s before acting.
+    const deadline = killedAt + 90_000;
     while (firstAckAfterKill === null && performance.now() < deadline) await sleep(100);
     await sleep(500);
     stop = true;
