@@ -86,7 +86,8 @@ describe("the smoke suite against a real topology", () => {
   it("a killed Redis replica fails its node, its replica read and the replica count", async () => {
     await topo.killRedisReplica();
     const r = await suite();
-    expect(changed(r)).toEqual({ "redis.node.redis-replica-1": "FAIL", "redis.replica-read.redis-replica-1": "FAIL", "redis.replicas-connected": "FAIL" });
+    // The replica is the only reader too.
+    expect(changed(r)).toEqual({ "redis.node.redis-replica-1": "FAIL", "redis.replica-read.redis-replica-1": "FAIL", "redis.replicas-connected": "FAIL", "redis.readers": "FAIL" });
     expect(msg(r, "redis.node.redis-replica-1")).toMatch(/^cannot connect to Redis node redis-replica-1 at 127\.0\.0\.1:\d+: connection refused/);
     expect(msg(r, "redis.replicas-connected")).toBe("only 0 of 1 expected replica(s) online on the master: no replica can take over");
     expect(msg(r, "redis.auth-enforced")).toContain("redis-replica-1 unreachable");
@@ -107,6 +108,7 @@ describe("the smoke suite against a real topology", () => {
       "postgres.replica-readonly.replica-1": "FAIL",
       "postgres.replica-lag.replica-1": "FAIL",
       "pgbouncer.read-only": "FAIL",
+      "pgbouncer.app-login.read-only": "FAIL",
     });
     expect(msg(r, "postgres.streaming")).toBe("only 0 of 1 replica(s) streaming from the primary");
     expect(msg(r, "postgres.replica-lag.replica-1")).toMatch(/^cannot connect to Postgres replica replica-1 at 127\.0\.0\.1:\d+\/app as datatier_monitor: connection refused/);
@@ -116,8 +118,8 @@ describe("the smoke suite against a real topology", () => {
   it("a killed PgBouncer fails exactly the PgBouncer checks", async () => {
     await topo.killPgBouncer();
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
-    for (const id of ["pgbouncer.read-write", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    for (const id of ["pgbouncer.read-write", "pgbouncer.app-login.read-write", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
     expect(r.overall).toBe("unhealthy");
     expect(r.exitCode).toBe(2);
   });

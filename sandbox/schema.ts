@@ -5,6 +5,7 @@
  * with rows spread over recent months so the partition checks judge real data.
  */
 import { escapeIdentifier, escapeLiteral } from "pg";
+import { scramVerifier } from "../components/postgres/scram";
 import type { Settings } from "../components/settings/schema";
 
 /**
@@ -36,13 +37,14 @@ function ident(name: string, what: string): string {
 }
 
 /**
- * Roles and the database. Run as the superuser on the `postgres` database with
- * statement logging off in that session (the statements carry passwords).
+ * Roles and the database. Each password travels as its SCRAM-SHA-256 verifier, computed
+ * here: the plain text never reaches the server, so neither pg_stat_statements (which
+ * the monitoring role reads) nor a statement log can hold it, whatever their settings.
  */
 export function rolesSql(s: Settings, pw: RolePasswords): string[] {
   const r = SANDBOX_ROLES;
   const db = ident(s.postgres.databaseName, "postgres.databaseName");
-  const role = (name: string, password: string, extra: string) => `CREATE ROLE ${ident(name, "role")} ${extra} PASSWORD ${escapeLiteral(password)}`;
+  const role = (name: string, password: string, extra: string) => `CREATE ROLE ${ident(name, "role")} ${extra} PASSWORD ${escapeLiteral(scramVerifier(password))}`;
   return [
     role(r.replication, pw.replication, "LOGIN REPLICATION"),
     role(r.app, pw.app, "LOGIN"),
