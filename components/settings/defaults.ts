@@ -94,6 +94,10 @@ export const BASE_PROFILE: Profile = {
     cpuTargetPercent: 60,
     logRetentionDays: 30,
   },
+  // 2 s: a dead replica leaves the read pool within one interval plus the connect bound,
+  // well inside PgBouncer's own 15 s server_login_retry; a round is 1 + replicas short
+  // logins, negligible for the servers even with every PgBouncer task running one.
+  readRouting: { enabled: true, intervalMs: 2000, connectTimeoutMs: 1000, baseImage: "node:22.12.0-alpine3.21" },
   alarms: {
     enabled: true,
     thresholds: thresholdDefaults,

@@ -213,6 +213,19 @@ export const pgbouncer = z.strictObject({
   logRetentionDays,
 });
 
+/** The read router beside PgBouncer (components/readrouting): which replicas the read-only pool points at. */
+export const readRouting = z.strictObject({
+  enabled: z.boolean(),
+  /** Time between two rounds of measurements, ms. */
+  intervalMs: z.int().min(200, { message: "expected at least 200 ms" }).max(60_000, { message: "expected at most 60000 ms" }),
+  /** Bound on connecting to (and querying) one server in a round, ms; below intervalMs. */
+  connectTimeoutMs: z.int().min(50, { message: "expected at least 50 ms" }).max(30_000, { message: "expected at most 30000 ms" }),
+  /** Pinned Node image the sidecar (AWS) and container (docker) are built from. */
+  baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
+    message: "expected a pinned image reference (name:tag or name@sha256:...)",
+  }),
+});
+
 const levels = z.strictObject({ warning: z.number(), critical: z.number() });
 
 export const alarms = z.strictObject({
@@ -262,6 +275,7 @@ export const settingsShape = z.strictObject({
   redis,
   postgres,
   pgbouncer,
+  readRouting,
   alarms,
   tags,
 });
@@ -272,6 +286,7 @@ export type RedisSettings = Settings["redis"];
 export type PostgresSettings = Settings["postgres"];
 export type PgBouncerSettings = Settings["pgbouncer"];
 export type AlarmSettings = Settings["alarms"];
+export type ReadRoutingSettings = Settings["readRouting"];
 export type NetworkSettings = Settings["network"];
 
 export { DOCUMENTED_THRESHOLDS, levelsOrdered };
