@@ -42,6 +42,14 @@ export function pgbouncerUsers(state: SandboxState): string[] {
   return [SANDBOX_ROLES.app, SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring, pb.adminUser, pb.statsUser];
 }
 
+/** The renderer's runtime apart from the servers (shared with the read router, which re-renders the ini). */
+export function pgbouncerRuntime(state: SandboxState, port: number): { listenAddr: string; listenPort: number; authFile: string } {
+  return { listenAddr: PGBOUNCER_HOST, listenPort: port, authFile: join(bouncerDir(state.dir), "userlist.txt") };
+}
+
+/** The rendered pgbouncer.ini. */
+export const pgbouncerIniPath = (dir: string) => join(bouncerDir(dir), "pgbouncer.ini");
+
 export async function startPgBouncer(state: SandboxState, port: number, timeoutMs: number): Promise<void> {
   const { uid, gid } = postgresUser();
   const d = bouncerDir(state.dir);
@@ -57,25 +65,15 @@ export async function startPgBouncer(state: SandboxState, port: number, timeoutM
   });
   const missing = users.filter((u) => !verifiers.find((v) => v.rolname === u && v.rolpassword));
   if (missing.length) throw new Error(`pgbouncer: no SCRAM verifier in pg_authid for ${missing.join(", ")}`);
-  const authFile = join(d, "userlist.txt");
-  const ini = join(d, "pgbouncer.ini");
+  const authFile = pgbouncerRuntime(state, port).authFile;
+  const ini = pgbouncerIniPath(state.dir);
   const write = (path: string, text: string) => {
     writeFileSync(path, text, { mode: 0o600 });
     chmodSync(path, 0o600);
     chownSync(path, uid, gid);
   };
   write(authFile, renderUserlist(users.map((u) => ({ name: u, secret: verifiers.find((v) => v.rolname === u)!.rolpassword! }))));
-  write(
-    ini,
-    renderPgBouncerIni(state.settings.pgbouncer, {
-      listenAddr: PGBOUNCER_HOST,
-      listenPort: port,
-      primary: { host: primary.host, port: primary.port },
-      replicas: replicas.map((r) => ({ host: r.host, port: r.port })),
-      database: state.settings.postgres.databaseName,
-      authFile,
-    }),
-  );
+  write(ini, renderPgBouncerIni(state.settings.pgbouncer, { ...pgbouncerRuntime(state, port), primary: { host: primary.host, port: primary.port }, replicas: replicas.map((r) => ({ host: r.host, port: r.port })), database: state.settings.postgres.databaseName }));
   putProcess(state, await startProcess(spec(state, port)));
   await waitPgBouncerHealthy(state, timeoutMs);
 }

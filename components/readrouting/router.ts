@@ -139,6 +139,7 @@ export class ReadRouter {
       if (this.applied === null) {
         const pool = await this.console.readOnlyPool().catch(() => null);
         this.applied = pool ? namesForPool(this.cfg, pool) : null;
+        if (pool) this.state.poolHosts = pool.hosts;
       }
       const round = await (this.deps.measure ?? measureRound)(this.cfg);
       const decision = decideRoute({ replicas: this.cfg.replicas, measurements: round.replicas, current: this.applied ?? ["(unknown)"], lag: this.cfg.lag });

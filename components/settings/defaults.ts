@@ -81,6 +81,10 @@ export const BASE_PROFILE: Profile = {
     queryWaitTimeoutSeconds: 120,
     clientIdleTimeoutSeconds: 0,
     serverCheckDelaySeconds: 30,
+    // PgBouncer's 15 s default holds a pool on a dead server that long, even after the read
+    // router's RELOAD points it elsewhere (measured: docs/read-routing.md); 1 s lets the
+    // pool follow within one second of the RELOAD.
+    serverLoginRetrySeconds: 1,
     authType: "scram-sha-256",
     adminUser: "pgbouncer_admin",
     statsUser: "pgbouncer_stats",

@@ -194,6 +194,8 @@ export const pgbouncer = z.strictObject({
   queryWaitTimeoutSeconds: z.int().min(0),
   clientIdleTimeoutSeconds: z.int().min(0),
   serverCheckDelaySeconds: z.int().min(0),
+  /** Wait before connecting again to a server after a failed attempt (server_login_retry). */
+  serverLoginRetrySeconds: z.int().min(1),
   authType: z.enum(["scram-sha-256", "md5"]),
   adminUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
   statsUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
