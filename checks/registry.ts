@@ -11,12 +11,14 @@ import { databaseChecks } from "./database";
 import type { PostRunHook } from "./hooks";
 import { partitionChecks } from "./partition";
 import { pgbouncerChecks } from "./pgbouncer";
+import { readRoutingChecks } from "./readRouting";
 import type { CheckFactory } from "./types";
 
 export const CHECK_FACTORIES: CheckFactory[] = [
   cacheChecks,
   databaseChecks,
   pgbouncerChecks,
+  readRoutingChecks,
   partitionChecks,
   awsChecks,
   alarmChecks,
