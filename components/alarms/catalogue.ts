@@ -28,6 +28,10 @@ export const CUSTOM_METRICS = {
   partitionRowDelta: { metricName: "PartitionRowDelta", unit: "Count", dimensions: ["Environment", "Table"], publisher: "smoke suite (--publish-metrics) or the application" },
   cacheGetTimeP99: { metricName: "CacheGetTimeP99", unit: "Milliseconds", dimensions: ["Environment"], publisher: "smoke suite (--publish-metrics)" },
   invalidationFailureRate: { metricName: "CacheInvalidationFailureRate", unit: "Percent", dimensions: ["Environment"], publisher: "the application" },
+  healthyReplicas: { metricName: "HealthyReplicas", unit: "Count", dimensions: ["Environment"], publisher: "the read router (components/readrouting), every round" },
+  readsOnPrimary: { metricName: "ReadsOnPrimary", unit: "Count", dimensions: ["Environment"], publisher: "the read router, every round: 1 while the read-only pool falls back to the primary" },
+  routingChanges: { metricName: "RoutingChanges", unit: "Count", dimensions: ["Environment"], publisher: "the read router, every round: 1 when it rewrote the read-only pool" },
+  routerChecks: { metricName: "RouterChecks", unit: "Count", dimensions: ["Environment"], publisher: "the read router, 1 per round (its heartbeat)" },
 } as const;
 
 /** A metric-math alarm reads at most this many metrics (CloudWatch hard limit). */
@@ -70,7 +74,9 @@ export type BaselineKind =
   | "pgbouncerTasksBelowDesired"
   | "pgbouncerNoTasks"
   | "nlbUnhealthyTargets"
-  | "nlbNoHealthyTargets";
+  | "nlbNoHealthyTargets"
+  | "readsOnPrimary"
+  | "readRouterSilent";
 
 export interface AlarmSpec<V = string> {
   /** Stable, prefix-free id, e.g. "postgres-replica-1-replica-lag-warning". */
@@ -118,7 +124,7 @@ export interface AlarmTopology<V = string> {
   /** RDS instances: the primary and the read replicas, in replica order. */
   postgres: { primaryInstanceId: V; replicaInstanceIds: V[] } | null;
   /** PgBouncer on ECS behind an NLB. */
-  pgbouncer: { clusterName: V; serviceName: V; targetGroupArnSuffix: V; loadBalancerArnSuffix: V; desiredCount: number } | null;
+  pgbouncer: { clusterName: V; serviceName: V; targetGroupArnSuffix: V; loadBalancerArnSuffix: V; desiredCount: number; /** A read router sidecar runs in the tasks. */ readRouter?: boolean } | null;
   /** Legacy table of each partition pair (the `Table` dimension of PartitionRowDelta). */
   partitionTables: string[];
 }
@@ -174,6 +180,8 @@ export const RUNBOOK_ANCHORS: Record<ThresholdKey | BaselineKind, string> = {
   pgbouncerNoTasks: "pgbouncer-tasks",
   nlbUnhealthyTargets: "pgbouncer-targets",
   nlbNoHealthyTargets: "pgbouncer-targets",
+  readsOnPrimary: "read-routing",
+  readRouterSilent: "read-routing",
 };
 
 // Missing-data policies, one reason each (printed into the alarm description).
@@ -195,6 +203,8 @@ const MISSING = {
   tasksBreaching: ["breaching", "Container Insights stops reporting when the service or the insights setting is gone: that must page, not look healthy"],
   targetsBreaching: ["breaching", "the NLB reports healthy hosts every minute while it exists; silence means no target group to route to"],
   targetsNotBreaching: ["notBreaching", "no unhealthy-host datapoint means no unhealthy host"],
+  routerNotBreaching: ["notBreaching", "a silent router is the router-silent alarm's job; no datapoint here means no fallback reported"],
+  routerSilentBreaching: ["breaching", "the router reports every round; no report means no router checks replica health"],
 } as const satisfies Record<string, readonly [MissingDataPolicy, string]>;
 
 type Missing = keyof typeof MISSING;
@@ -434,6 +444,15 @@ function baselineDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
       { ...lb, id: "pgbouncer-unhealthy-targets-warning", kind: "nlbUnhealthyTargets", severity: "warning", metric: nlb("UnHealthyHostCount", "Maximum"), metricLabel: "UnHealthyHostCount", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, missing: "targetsNotBreaching", meaning: "a PgBouncer task fails the NLB health check" },
       { ...lb, id: "pgbouncer-no-healthy-targets-critical", kind: "nlbNoHealthyTargets", severity: "critical", metric: nlb("HealthyHostCount", "Minimum"), metricLabel: "HealthyHostCount", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "targetsBreaching", meaning: "the NLB has no healthy PgBouncer target: every connection attempt fails" },
     );
+    if (pb.readRouter) {
+      const ns = input.settings.customMetricNamespace;
+      const router = (m: keyof typeof CUSTOM_METRICS, stat: string): MetricRef<V> => ({ namespace: ns, metricName: CUSTOM_METRICS[m].metricName, dimensions: { Environment: input.environment }, stat });
+      const rr = { ...base, resource: `read router (${input.environment})`, namespace: ns, unit: "Count" as const };
+      out.push(
+        { ...rr, id: "read-router-reads-on-primary-warning", kind: "readsOnPrimary", severity: "warning", metric: router("readsOnPrimary", "Maximum"), metricLabel: CUSTOM_METRICS.readsOnPrimary.metricName, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, missing: "routerNotBreaching", meaning: "no replica is healthy (down, not in recovery, or past the critical replica lag): reads fall back to the primary, which carries the whole load" },
+        { ...rr, id: "read-router-silent-critical", kind: "readRouterSilent", severity: "critical", metric: router("routerChecks", "SampleCount"), metricLabel: CUSTOM_METRICS.routerChecks.metricName, statistic: "SampleCount", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "routerSilentBreaching", meaning: "no read router reports: the read-only pool no longer follows replica health (a dead replica would keep receiving reads)" },
+      );
+    }
   }
   return out;
 }

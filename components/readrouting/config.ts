@@ -55,6 +55,8 @@ export type RouterConfig = z.infer<typeof routerConfigSchema>;
 
 /** Variables that override the document's passwords (containers keep them out of it). */
 export const PASSWORD_ENV = { monitoring: "READ_ROUTER_MONITORING_PASSWORD", console: "READ_ROUTER_CONSOLE_PASSWORD" } as const;
+/** A password written as this is read from its variable in PASSWORD_ENV. */
+export const ENV_PLACEHOLDER = "$env";
 /** Variable holding the whole document (containers) when no file is given. */
 export const CONFIG_ENV = "READ_ROUTER_CONFIG";
 
@@ -98,8 +100,13 @@ export function loadRouterConfig(file: string | undefined, env: NodeJS.ProcessEn
   }
   const monitoringPw = env[PASSWORD_ENV.monitoring];
   const consolePw = env[PASSWORD_ENV.console];
-  if (monitoringPw && typeof doc.monitoring === "object" && doc.monitoring) (doc.monitoring as Record<string, unknown>).password = monitoringPw;
+  const mon = typeof doc.monitoring === "object" && doc.monitoring ? (doc.monitoring as Record<string, unknown>) : undefined;
   const pb = doc.pgbouncer as Record<string, Record<string, unknown>> | undefined;
-  if (consolePw && pb && typeof pb.console === "object" && pb.console) pb.console.password = consolePw;
+  const con = pb && typeof pb.console === "object" && pb.console ? pb.console : undefined;
+  if (monitoringPw && mon) mon.password = monitoringPw;
+  if (consolePw && con) con.password = consolePw;
+  // "$env": the document defers the password to its variable, which must then be set.
+  const unset = [mon?.password === ENV_PLACEHOLDER && `monitoring.password (set ${PASSWORD_ENV.monitoring})`, con?.password === ENV_PLACEHOLDER && `pgbouncer.console.password (set ${PASSWORD_ENV.console})`].filter(Boolean);
+  if (unset.length) throw new Error(`${source}: ${unset.join(" and ")} ${unset.length > 1 ? "come" : "comes"} from the environment, which does not hold ${unset.length > 1 ? "them" : "it"}`);
   return parseRouterConfig(doc, source);
 }

@@ -4,6 +4,7 @@
  * Bad configuration: one message listing every problem, exit 2, nothing started.
  * SIGTERM/SIGINT: the current round finishes, then exit 0.
  */
+import { hostname } from "node:os";
 import { loadRouterConfig, type RouterConfig } from "./config";
 import { ReadRouter, type RouterMetric } from "./router";
 
@@ -24,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`read-router: ${(e as Error).message}\n`);
     return 2;
   }
+  // One heartbeat row per router: each ECS task names itself by its host name.
+  if (cfg.instance === "hostname") cfg = { ...cfg, instance: hostname().replace(/[^A-Za-z0-9_.:-]/g, "-").slice(0, 64) || "router" };
   const router = new ReadRouter(cfg, {
     log: (line) => process.stdout.write(`${line}\n`),
     publish: cfg.metrics ? await cloudWatchPublisher(cfg.metrics) : undefined,
