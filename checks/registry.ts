@@ -9,6 +9,7 @@ import { awsChecks } from "./aws";
 import { cacheChecks } from "./cache";
 import { databaseChecks } from "./database";
 import type { PostRunHook } from "./hooks";
+import { invalidationChecks } from "./invalidation";
 import { partitionChecks } from "./partition";
 import { pgbouncerChecks } from "./pgbouncer";
 import { readRoutingChecks } from "./readRouting";
@@ -16,6 +17,7 @@ import type { CheckFactory } from "./types";
 
 export const CHECK_FACTORIES: CheckFactory[] = [
   cacheChecks,
+  invalidationChecks,
   databaseChecks,
   pgbouncerChecks,
   readRoutingChecks,

@@ -136,10 +136,12 @@ export class ReadRouter {
   /** One round: measure, decide, apply when changed, record. Never throws. */
   async tick(): Promise<RouteDecision | null> {
     try {
-      if (this.applied === null) {
-        const pool = await this.console.readOnlyPool().catch(() => null);
-        this.applied = pool ? namesForPool(this.cfg, pool) : null;
-        if (pool) this.state.poolHosts = pool.hosts;
+      // What the pool points at now, read back every round: someone else (an `up` that
+      // re-renders the files, a hand edit) may have rewritten it. Memory only when the console is away.
+      const pool = await this.console.readOnlyPool().catch(() => null);
+      if (pool) {
+        this.applied = namesForPool(this.cfg, pool);
+        this.state.poolHosts = pool.hosts;
       }
       const round = await (this.deps.measure ?? measureRound)(this.cfg);
       const decision = decideRoute({ replicas: this.cfg.replicas, measurements: round.replicas, current: this.applied ?? ["(unknown)"], lag: this.cfg.lag });

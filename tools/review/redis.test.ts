@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runProgram } from "../../testing/harness";
-import { loadStackSettings } from "../settings/stackFile";
-import { redisReviewSection } from "./review";
+import { loadStackSettings } from "../../components/settings/stackFile";
+import { redisReviewSection } from "./redis";
 
 describe("Redis review section", () => {
   it("summarises the prod group and its parameters, without the token", async () => {
@@ -11,7 +11,7 @@ describe("Redis review section", () => {
     expect(s.text).toContain("group data-tier-prod-redis: 3 node(s)");
     expect(s.text).toContain("automatic failover on, Multi-AZ on, encryption at rest on, in transit on");
     expect(s.text).toContain("maxmemory-policy=allkeys-lru");
-    expect(s.text).not.toContain(run.outputs.credentials.redisPassword);
+    expect(s.text).not.toContain(run.outputs.applicationCredentials.redisPassword);
     expect(s.json).toMatchObject({ nodes: 3, automaticFailover: true, multiAz: true, problems: [] });
   });
 
