@@ -16,7 +16,7 @@ const mine = (type: string, suffix: string) => {
   if (found.length !== 1) throw new Error(`expected one ${type} *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
   return found[0];
 };
-const containers = () => JSON.parse(single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as Record<string, any>[];
+const containers = () => JSON.parse(mine("aws:ecs/taskDefinition:TaskDefinition", "-pgbouncer-task").inputs.containerDefinitions) as Record<string, any>[];
 const sidecar = () => containers().find((c) => c.name === READ_ROUTER_CONTAINER)!;
 
 beforeAll(async () => {
@@ -32,7 +32,7 @@ describe("prod: the read router sidecar in the PgBouncer task", () => {
     expect(rr.name).toBe(READ_ROUTER_CONTAINER);
     expect(rr.essential).toBe(false);
     expect(rr.dependsOn).toEqual([{ containerName: "pgbouncer", condition: "HEALTHY" }]);
-    expect(single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.volumes).toEqual([{ name: CONFIG_VOLUME }]);
+    expect(mine("aws:ecs/taskDefinition:TaskDefinition", "-pgbouncer-task").inputs.volumes).toEqual([{ name: CONFIG_VOLUME }]);
     expect(pgb.mountPoints).toEqual([{ sourceVolume: CONFIG_VOLUME, containerPath: "/etc/pgbouncer" }]);
     expect(rr.mountPoints).toEqual(pgb.mountPoints);
     expect(rr.logConfiguration.options["awslogs-stream-prefix"]).toBe(READ_ROUTER_CONTAINER);
@@ -62,7 +62,7 @@ describe("prod: the read router sidecar in the PgBouncer task", () => {
     expect(env.map((e) => e.name)).toEqual(["READ_ROUTER_CONFIG"]);
     for (const pw of Object.values(values) as string[]) {
       expect(pw.length).toBeGreaterThan(8);
-      expect(single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions).not.toContain(pw);
+      expect(mine("aws:ecs/taskDefinition:TaskDefinition", "-pgbouncer-task").inputs.containerDefinitions).not.toContain(pw);
     }
     // With the variables ECS injects, the document is a valid configuration.
     const cfg = loadRouterConfig(undefined, { READ_ROUTER_CONFIG: env[0].value, READ_ROUTER_MONITORING_PASSWORD: values.monitoring, READ_ROUTER_CONSOLE_PASSWORD: values.console });
@@ -82,7 +82,7 @@ describe("prod: the read router sidecar in the PgBouncer task", () => {
     expect(exec.Statement[0].Resource).toContain(mine("aws:secretsmanager/secret:Secret", "-read-router").state.arn);
     const role = mine("aws:iam/role:Role", "-task-role");
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "ecs-tasks.amazonaws.com" });
-    expect(single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.taskRoleArn).toBe(role.state.arn);
+    expect(mine("aws:ecs/taskDefinition:TaskDefinition", "-pgbouncer-task").inputs.taskRoleArn).toBe(role.state.arn);
     const policy = JSON.parse(mine("aws:iam/rolePolicy:RolePolicy", "-task-metrics").inputs.policy);
     expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": settings.alarms.customMetricNamespace } } }]);
   });
