@@ -68,7 +68,7 @@ program
 
 program
   .command("read-routing")
-  .description("reads through the read-only pool on a sandbox of its own (2 replicas): all healthy, one down, all down; with the read router and without it")
+  .description("reads through the read-only pool on a sandbox of its own (dev settings, 1 replica): healthy and down; with the read router and without it")
   .option("--clients <n>", "concurrent reading clients", positiveInt("--clients", 1, 200), 10)
   .option("--duration <seconds>", "seconds per run", positiveInt("--duration", 1, 120), 5)
   .option("--json", "print the figures as JSON")

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- read-routing`: read throughput through PgBouncer's read-only pool on
- * a sandbox of its own (PostgreSQL primary + 2 replicas + PgBouncer, temp folder), with
- * every replica healthy, one down and all down, first with the read router and then
- * without it (the fixed host list). Clients read in a loop (sandbox/readLoop.ts); each
+ * a sandbox of its own (the dev settings: PostgreSQL primary + 1 replica + PgBouncer, temp
+ * folder), with the replica healthy and down (so "one down" is "all down": the sandbox
+ * cannot run two replicas yet, they share a socket lock file), first with the read router
+ * and then without it (the fixed host list). Clients read in a loop (sandbox/readLoop.ts); each
  * run starts one router interval + 1.5 s after the break, so it measures the settled state.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,7 +40,7 @@ async function measure(state: SandboxState, clients: number, seconds: number): P
 
 async function runOne(router: boolean, o: { clients: number; seconds: number; log: (l: string) => void }): Promise<RunFigures[]> {
   const raw = readStackFile("dev").raw;
-  const settings = parseSettings({ ...raw, source: `${raw.source} + 2 replicas${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { postgres: { replicas: 2 }, readRouting: { enabled: router } }) });
+  const settings = parseSettings({ ...raw, source: `${raw.source}${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { readRouting: { enabled: router } }) });
   const dir = mkdtempSync(join(tmpdir(), "bench-read-routing-"));
   const out: RunFigures[] = [];
   try {
@@ -47,7 +48,8 @@ async function runOne(router: boolean, o: { clients: number; seconds: number; lo
     const settle = settings.readRouting.intervalMs + 1500;
     const names = state.postgres!.replicas.map((r) => r.name);
     const proc = (n: string) => state.processes.find((p) => p.name === n)!;
-    for (const [scenario, down] of [["all healthy", []], ["one down", names.slice(0, 1)], ["all down", names]] as const) {
+    const scenarios: [RunFigures["scenario"], string[]][] = names.length > 1 ? [["all healthy", []], ["one down", names.slice(0, 1)], ["all down", names]] : [["all healthy", []], ["all down", names]];
+    for (const [scenario, down] of scenarios) {
       for (const n of down) await stopProcess(proc(n));
       await sleep(settle);
       const f = { router, scenario, ...(await measure(state, o.clients, o.seconds)) };
@@ -71,7 +73,7 @@ export async function benchReadRouting(o: { clients: number; seconds: number; lo
 
 export function formatReadRouting(rows: RunFigures[]): string {
   const head = "| scenario | router: reads/s | failed | longest gap | on primary | no router: reads/s | failed | longest gap | on primary |\n|---|---|---|---|---|---|---|---|---|";
-  const lines = (["all healthy", "one down", "all down"] as const).map((sc) => {
+  const lines = (["all healthy", "one down", "all down"] as const).filter((sc) => rows.some((r) => r.scenario === sc)).map((sc) => {
     const a = rows.find((r) => r.router && r.scenario === sc)!;
     const b = rows.find((r) => !r.router && r.scenario === sc)!;
     const cell = (r: RunFigures) => `${r.readsPerSecond} | ${r.failed} | ${r.longestGapMs} ms | ${r.onPrimaryPercent}%`;
