@@ -119,6 +119,18 @@ export const pgbouncerOutputs = z.strictObject({
   maxClientConn: z.int().min(1),
   defaultPoolSize: z.int().min(1),
   maxWaitingClients: z.int().min(0),
+  /**
+   * The read router beside PgBouncer (components/readrouting); null or absent when none
+   * runs. Its state: a file locally, CloudWatch metrics in `metricNamespace` on AWS.
+   */
+  readRouting: z
+    .strictObject({
+      intervalMs: z.int().min(1),
+      stateFile: z.string().min(1).nullable(),
+      metricNamespace: z.string().min(1).nullable(),
+    })
+    .nullable()
+    .optional(),
   aws: z
     .strictObject({
       clusterName: z.string().min(1),

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PgBouncerSettings } from "../settings/schema";
+import { CONFIG_VOLUME, metricsPolicy, readRouterContainerDefinition } from "../readrouting/sidecar";
 import { healthCheckCommand } from "./health";
 import { pgbouncerFileLimit } from "./render";
 
@@ -26,9 +27,12 @@ export function containerDefinition(o: {
   userlistSecretArn: string;
   logGroup: string;
   region: string;
+  /** Mount the task volume the read router shares at the config dir. @default false */
+  sharedConfig?: boolean;
 }): Record<string, unknown> {
   const files = pgbouncerFileLimit(o.s);
   return {
+    ...(o.sharedConfig ? { mountPoints: [{ sourceVolume: CONFIG_VOLUME, containerPath: CONTAINER_CONFIG_DIR }] } : {}),
     name: CONTAINER_NAME,
     image: o.image,
     essential: true,
@@ -58,6 +62,15 @@ export interface PgBouncerEcsArgs {
   /** Resources the service must wait for (the NLB listener). */
   dependsOn: pulumi.Resource[];
   tags: Record<string, string>;
+  /** The read router sidecar (components/readrouting/sidecar.ts); none when absent. */
+  readRouter?: {
+    imageRef: pulumi.Input<string>;
+    /** Its configuration document, without passwords. */
+    configJson: pulumi.Output<string>;
+    /** Monitoring role's and console's passwords (secret). */
+    passwords: pulumi.Output<{ monitoring: string; console: string }>;
+    metricNamespace: string;
+  };
 }
 
 export interface PgBouncerEcs {
@@ -68,6 +81,8 @@ export interface PgBouncerEcs {
   iniSecret: aws.secretsmanager.Secret;
   userlistSecret: aws.secretsmanager.Secret;
   executionRole: aws.iam.Role;
+  /** The read router's task role and secret; undefined without the sidecar. */
+  readRouter?: { taskRole: aws.iam.Role; secret: aws.secretsmanager.Secret };
 }
 
 export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncerEcsArgs): PgBouncerEcs {
@@ -89,6 +104,8 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
   };
   const iniSecret = secret("ini", "pgbouncer.ini", a.ini);
   const userlistSecret = secret("userlist", "auth file (userlist.txt)", a.userlist);
+  const rr = a.readRouter;
+  const routerSecret = rr && secret("read-router", "read router's monitoring and console passwords", rr.passwords.apply((p) => JSON.stringify(p)));
 
   const executionRole = new aws.iam.Role(
     `${name}-execution`,
@@ -112,11 +129,25 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
       role: executionRole.name,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [iniSecret.arn, userlistSecret.arn] }],
+        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [iniSecret.arn, userlistSecret.arn, ...(routerSecret ? [routerSecret.arn] : [])] }],
       }),
     },
     child,
   );
+
+  // The task role: what the containers themselves may do (only the router calls AWS).
+  const taskRole =
+    rr &&
+    new aws.iam.Role(
+      `${name}-task-role`,
+      {
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        description: "The read router sidecar publishes its metrics",
+        tags: a.tags,
+      },
+      child,
+    );
+  if (rr && taskRole) new aws.iam.RolePolicy(`${name}-task-metrics`, { role: taskRole.name, policy: JSON.stringify(metricsPolicy(rr.metricNamespace)) }, child);
 
   const taskDefinition = new aws.ecs.TaskDefinition(
     `${name}-task`,
@@ -128,10 +159,14 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
       memory: String(s.memoryMb),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       executionRoleArn: executionRole.arn,
+      ...(taskRole ? { taskRoleArn: taskRole.arn, volumes: [{ name: CONFIG_VOLUME }] } : {}),
       containerDefinitions: pulumi
-        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name])
-        .apply(([image, iniArn, userlistArn, group]) =>
-          JSON.stringify([containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region })]),
+        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name, rr?.imageRef ?? "", rr?.configJson ?? "", routerSecret?.arn ?? ""])
+        .apply(([image, iniArn, userlistArn, group, routerImage, routerConfig, routerSecretArn]) =>
+          JSON.stringify([
+            containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region, sharedConfig: !!rr }),
+            ...(rr ? [readRouterContainerDefinition({ image: routerImage, configJson: routerConfig, secretArn: routerSecretArn, logGroup: group, region: a.region, configDir: CONTAINER_CONFIG_DIR, pgbouncerContainer: CONTAINER_NAME })] : []),
+          ]),
         ),
       tags: a.tags,
     },
@@ -193,5 +228,5 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
     child,
   );
 
-  return { cluster, service, taskDefinition, logGroup, iniSecret, userlistSecret, executionRole };
+  return { cluster, service, taskDefinition, logGroup, iniSecret, userlistSecret, executionRole, readRouter: taskRole && routerSecret ? { taskRole, secret: routerSecret } : undefined };
 }

@@ -51,7 +51,7 @@ export interface RawStackConfig {
   awsRegion?: string;
 }
 
-const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "checks", "tags"] as const;
+const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "readRouting", "alarms", "checks", "tags"] as const;
 
 function keyOf(project: string, path: PropertyKey[]): string {
   // A key from a stack file may hold control characters or be huge: printable and short only.
