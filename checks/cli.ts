@@ -146,7 +146,9 @@ export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POS
   }
 }
 
-if (require.main === module) {
+// In the checks image's bundle every module shares one `module`, so require.main matches here too;
+// the bundle's build defines DATATIER_BUNDLE (components/checkstask/image/Dockerfile) and checks/invpc/entry.ts runs instead.
+if (require.main === module && process.env.DATATIER_BUNDLE !== "1") {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
     process.exitCode = code;
     // Every connection is closed by now; this only guards against a stray handle keeping the process alive.

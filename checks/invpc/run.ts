@@ -119,7 +119,13 @@ export async function runChecksInVpc(outputs: StackOutputs, o: InVpcOptions): Pr
     for (let attempt = 1; ; attempt++) {
       const messages = await readStream(logs, t.logGroupName, streamName(t, arn));
       const report = findReport(messages);
-      if (report) return { exitCode, taskArn: arn, report };
+      if (report) {
+        // A report another version of the suite wrote may not print; say so rather than crash the formatter.
+        if (!Array.isArray(report.results) || !["healthy", "degraded", "unhealthy"].includes(report.overall) || typeof report.counts !== "object") {
+          throw new InVpcError(`the checks task ${taskId(arn)} wrote a report this version cannot read (results, overall, counts); its image and this checkout differ: redeploy, or read ${t.logGroupName} ${streamName(t, arn)}`, exitCode === 0 ? INTERNAL : exitCode);
+        }
+        return { exitCode, taskArn: arn, report };
+      }
       if (attempt >= 3 || now() + pollMs > deadline) {
         throw new InVpcError(`the checks task ${taskId(arn)} exited with ${exitCode} but wrote no report to ${t.logGroupName} ${streamName(t, arn)}${messages.length ? `; its last line: ${messages[messages.length - 1].slice(0, 300)}` : " (the stream is empty)"}`, exitCode === 0 ? INTERNAL : exitCode);
       }
