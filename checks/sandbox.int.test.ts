@@ -90,7 +90,7 @@ describe("the smoke suite against the sandbox", () => {
     const replica = outputs.postgres.replicas[0].id;
     await stopProcess(proc(replica));
     const r = await suite();
-    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL" });
+    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL" });
     expect(msg(r, `postgres.replica-lag.${replica}`)).toMatch(/connection refused/);
     expect(msg(r, "pgbouncer.read-only")).toContain("PgBouncer queues clients while it cannot reach the server behind the pool");
   });
@@ -98,7 +98,7 @@ describe("the smoke suite against the sandbox", () => {
   it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
     await killHard(proc("pgbouncer"));
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
     expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
     expect(r.exitCode).toBe(2);
   });

@@ -91,6 +91,14 @@ export const redis = z.strictObject({
   }),
   multiAz: z.boolean(),
   automaticFailover: z.boolean(),
+  /**
+   * min-replicas-to-write: the master refuses writes (NOREPLICAS) while fewer replicas
+   * than this have acknowledged within minReplicasMaxLagSeconds. Derived when absent
+   * (redisWriteSafety in defaults.ts): 1 with a replica, 0 without.
+   */
+  minReplicasToWrite: z.int().min(0).max(5).optional(),
+  /** min-replicas-max-lag, seconds; derived when absent: Sentinel's down-after in whole seconds (at least 1). */
+  minReplicasMaxLagSeconds: z.int().min(1).max(60).optional(),
   port,
   /** maxmemory for self-managed nodes (docker, sandbox); ElastiCache sizes by node type. */
   maxmemoryMb: z.int().min(16),

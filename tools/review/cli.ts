@@ -10,8 +10,8 @@ import { Command } from "commander";
 import pc from "picocolors";
 import { SettingsError, parseSettings } from "../../components/settings";
 import { StackFileError, readStackFile } from "../../components/settings/stackFile";
-import { postgresReviewSection } from "../../components/postgres/review";
-import { redisReviewSection } from "../../components/redis/review";
+import { postgresReviewSection } from "./postgres";
+import { redisReviewSection } from "./redis";
 import { alarmsReviewSection } from "./alarms";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
@@ -48,7 +48,7 @@ export async function review(opts: ReviewOptions): Promise<number> {
   }
 
   // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
-  const { runProgram } = await import("../../testing/harness");
+  const { runProgram } = await import("../evaluate/program");
   const run = await runProgram({ stack: opts.stack, file: opts.file });
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input)];

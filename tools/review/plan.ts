@@ -3,7 +3,7 @@
  * resource type, with the properties a reviewer looks at first. Secret inputs are
  * never printed.
  */
-import type { RecordedResource } from "../../testing/harness";
+import type { RecordedResource } from "../evaluate/program";
 import type { ReviewInput, ReviewSection } from "./section";
 
 /** Properties worth showing per resource type (input paths; dots for nesting). */
