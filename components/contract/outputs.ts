@@ -302,7 +302,25 @@ export function parseStackOutputs(value: unknown, source: string): StackOutputs 
     const got = typeof version === "number" ? `version ${version}` : `a ${typeof version}`;
     throw new ContractError([{ field: "contractVersion", message: `is ${got}; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }], source);
   }
-  const r = stackOutputs.safeParse(value);
+  return parseWith(stackOutputs, value, source);
+}
+
+/** The part of the outputs an application stack reads: plain only (it takes its secrets by ARN). */
+export const applicationView = stackOutputs.pick({ contractVersion: true, environment: true, platform: true, region: true, application: true });
+export type ApplicationView = z.infer<typeof applicationView>;
+
+/** Validates what an application reads from the tier (a StackReference's outputs), with the contract's messages. */
+export function parseApplicationView(value: unknown, source: string): ApplicationView {
+  const version = typeof value === "object" && value !== null ? (value as Record<string, unknown>).contractVersion : undefined;
+  if (version !== CONTRACT_VERSION) {
+    const got = version === undefined ? "missing" : typeof version === "number" ? `version ${version}` : `a ${typeof version}`;
+    throw new ContractError([{ field: "contractVersion", message: `is ${got}; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }], source);
+  }
+  return parseWith(applicationView, value, source);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const r = schema.safeParse(value);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => ({
     field: i.path.map((p, n) => (typeof p === "number" ? `[${p}]` : `${n ? "." : ""}${String(p)}`)).join("") || "(root)",
