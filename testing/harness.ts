@@ -23,11 +23,14 @@ export interface RecordedResource {
   inputs: Record<string, any>;
   /** Top-level input names whose value was a secret. */
   secretInputs: string[];
+  /** Dot paths (array indices as numbers) of every secret value in the inputs, at any depth. */
+  secretPaths: string[];
   /** State the mock returned (inputs plus computed outputs). */
   state: Record<string, any>;
   parent?: string;
   protect: boolean;
   retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   dependencies: string[];
@@ -61,6 +64,13 @@ export interface RunOptions {
   /** Explicit stack file path instead of `Pulumi.<stack>.yaml`. */
   file?: string;
   preview?: boolean;
+}
+
+/** Paths of the secret values in deserialized RPC properties (not descending into a secret). */
+function secretPathsOf(v: any, path: string[] = []): string[] {
+  if (isRpcSecret(v)) return [path.join(".")];
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPathsOf(x, [...path, k]));
+  return [];
 }
 
 function unwrapSecrets(v: any): any {
@@ -115,10 +125,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       custom: req.getCustom(),
       inputs: unwrapSecrets(raw),
       secretInputs: Object.entries(raw).filter(([, v]) => isRpcSecret(v)).map(([k]) => k),
+      secretPaths: secretPathsOf(raw),
       state: {},
       parent: req.getParent() || undefined,
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete?.() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace?.() === true,
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       dependencies: req.getDependenciesList(),
