@@ -39,6 +39,8 @@ export interface ReviewOptions {
   allowReplace?: boolean;
   /** Repository the base ref is read from (default: this one). */
   repoRoot?: string;
+  /** An already evaluated base and the digest key it was made with (tests reuse one evaluation). */
+  baseSnapshot?: { snapshot: BaseSnapshot; key: string };
   /** Writes lines; the CLI passes console.log. */
   print?: (line: string) => void;
   color?: boolean;
@@ -62,9 +64,9 @@ export async function review(opts: ReviewOptions): Promise<number> {
   }
 
   // The base first: a bad ref fails fast, before the (slower) current run.
-  const key = newDigestKey();
-  let base: BaseSnapshot | undefined;
-  if (opts.base !== undefined) {
+  const key = opts.baseSnapshot?.key ?? newDigestKey();
+  let base: BaseSnapshot | undefined = opts.baseSnapshot?.snapshot;
+  if (opts.base !== undefined && base === undefined) {
     try {
       base = await snapshotAtRef({ ref: opts.base, stack: opts.stack, file: opts.file, key, repoRoot: opts.repoRoot });
     } catch (e) {
