@@ -55,11 +55,11 @@ describe("bad outputs and usage exit 3 with a clear error", () => {
   it("names a malformed field without echoing the value", async () => {
     const o = sampleOutputs() as any;
     o.redis.primary.port = "6379x";
-    o.credentials.redisPassword = 42424242;
+    o.applicationCredentials.redisPassword = 42424242;
     const t = io();
     expect(await main(["--outputs", file("malformed.json", o)], t.io)).toBe(3);
     expect(t.err()).toContain("redis.primary.port");
-    expect(t.err()).toContain("credentials.redisPassword");
+    expect(t.err()).toContain("applicationCredentials.redisPassword");
     expect(t.err()).not.toContain("42424242");
   });
 

@@ -3,7 +3,7 @@
  * echo a password, but a connection string in an error or a misbehaving server can:
  * every message, report and error line goes through here.
  */
-import type { StackOutputs } from "../components/contract/outputs";
+import { secretValues, type StackOutputs } from "../components/contract/outputs";
 
 export const REDACTED = "[redacted]";
 
@@ -25,7 +25,7 @@ export function redactorFor(secrets: Iterable<string>): (text: string) => string
   };
 }
 
-/** The redactor for a stack: every value in `credentials`. */
-export function redactorForOutputs(outputs: Pick<StackOutputs, "credentials">): (text: string) => string {
-  return redactorFor(Object.values(outputs.credentials));
+/** The redactor for a stack: every password in `credentials` and `applicationCredentials`. */
+export function redactorForOutputs(outputs: Pick<StackOutputs, "credentials" | "applicationCredentials">): (text: string) => string {
+  return redactorFor(secretValues(outputs));
 }

@@ -1,5 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { secretValues } from "../components/contract/outputs";
 import { sampleOutputs } from "../testing/fixtures/outputs";
 import type { PostRunHook } from "./hooks";
 import { redactorFor, REDACTED } from "./redact";
@@ -103,13 +104,13 @@ describe("redaction", () => {
       fakeCheck("leaky", async () => {
         throw new Error(`password authentication failed: tried "${PASSWORD}" for datatier_monitor`);
       }),
-      fakeCheck("leaky-pass", { status: "WARN", message: `redis said ${outputs.credentials.redisPassword}`, threshold: `admin ${outputs.credentials.pgbouncerAdminPassword}` }),
+      fakeCheck("leaky-pass", { status: "WARN", message: `redis said ${outputs.applicationCredentials.redisPassword}`, threshold: `admin ${outputs.credentials.pgbouncerAdminPassword}` }),
     ];
     const report = await runSuite(outputs, { factories: [leaky], hooks: [] });
-    const redact = redactorFor(Object.values(outputs.credentials));
+    const redact = redactorFor(secretValues(outputs));
     const texts = [JSON.stringify(report), formatConsoleReport(report, false), formatJsonReport(report, redact), formatJunitReport(report, redact)];
     for (const t of texts) {
-      for (const secret of Object.values(outputs.credentials)) expect(t).not.toContain(secret);
+      for (const secret of secretValues(outputs)) expect(t).not.toContain(secret);
       expect(t).toContain(REDACTED);
     }
     expect(report.results[0].message).toBe(`password authentication failed: tried "${REDACTED}" for datatier_monitor`);

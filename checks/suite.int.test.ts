@@ -61,7 +61,7 @@ describe("the smoke suite against a real topology", () => {
   });
 
   it("judges the hit rate on application traffic only, not on the suite's own GETs", async () => {
-    const app = new Redis({ host: "127.0.0.1", port: topo.outputs.redis.primary.port, password: topo.outputs.credentials.redisPassword, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const app = new Redis({ host: "127.0.0.1", port: topo.outputs.redis.primary.port, password: topo.outputs.applicationCredentials.redisPassword, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     app.on("error", () => undefined);
     await app.connect();
     await app.set("app:hot", "1");

@@ -1,7 +1,7 @@
 /** Stateful children: production protect, a caller's protect kept, delete-first only where the name must stay. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mockCall, mockNewResource } from "../testing/mocks";
+import { mockCall, mockNewResource } from "../tools/evaluate/mocks";
 import { RedisCluster } from "./redis";
 import { inheritedProtect, statefulOptions } from "./options";
 import { loadStackSettings } from "./settings/stackFile";

@@ -1,6 +1,6 @@
 /**
  * Runs the pack's policies in-process on a program run recorded under mocks
- * (testing/harness.ts), adapting each recorded resource the way the engine does:
+ * (tools/evaluate/program.ts), adapting each recorded resource the way the engine does:
  * resource policies see its inputs (secrets unwrapped), stack policies see its state
  * (outputs, plus the id) with options, parent, dependencies and property dependencies
  * linked. Unknown values give an advisory "can't run during preview" result, as in the
@@ -21,7 +21,7 @@ import {
   UnknownValueError,
   unknownCheckingProxy,
 } from "@pulumi/policy";
-import type { RecordedResource } from "../testing/harness";
+import type { RecordedResource } from "../tools/evaluate/program";
 import { enforcementLevelOf, loadPolicyConfig, policyConfigPath, propertiesOf, validatePolicyConfig } from "./enforcement";
 
 export interface Violation {

@@ -44,7 +44,15 @@ describe("buildOutputs", () => {
     expect([o.redis.aws, o.postgres.aws, o.pgbouncer.aws]).toEqual([null, null, null]);
     expect(o.alarms).toEqual({ customMetricNamespace: settings.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] });
     expect(o.thresholds.replicaLag).toEqual({ warning: 10, critical: 30, unit: "seconds", comparison: "greaterThan" });
-    expect(o.credentials).toEqual({ redisPassword: "rp", postgresMonitoringPassword: "mon", pgbouncerAdminPassword: "adm", pgbouncerStatsPassword: "sta" });
+    expect(o.credentials).toEqual({ postgresMonitoringPassword: "mon", pgbouncerAdminPassword: "adm", pgbouncerStatsPassword: "sta" });
+    // The application's half: PgBouncer's pools as the application roles, Redis AUTH; nothing of the operator's.
+    expect(o.applicationCredentials).toEqual({
+      readWrite: { engine: "postgres", host: "127.0.0.1", port: 23000, dbname: "app", username: "app", password: "ap" },
+      readOnly: { engine: "postgres", host: "127.0.0.1", port: 23000, dbname: "app_ro", username: "app_readonly", password: "ro" },
+      redisPassword: "rp",
+    });
+    expect(o.application).toMatchObject({ readWrite: { host: "127.0.0.1", port: 23000, database: "app", user: "app", tls: false }, readOnly: { database: "app_ro", user: "app_readonly" }, aws: null });
+    expect(o.application.redis.primary).toEqual(o.redis.primary);
     expect(o.redis.sentinels.map((s) => s.port)).toEqual([21010, 21011, 21012]);
     expect(o.postgres.replicas).toEqual([{ id: "postgres-replica-1", host: "127.0.0.1", port: 22001 }]);
     expect(o.pgbouncer).toMatchObject({ endpoint: { host: "127.0.0.1", port: 23000 }, readWriteDatabase: "app", readOnlyDatabase: "app_ro", poolMode: "transaction", maxClientConn: 1000 });

@@ -2,7 +2,8 @@
  * The sandbox's stack outputs, in the contract's shape (components/contract/outputs.ts),
  * built from its state and validated before <dir>/outputs.json (mode 0600) is written.
  */
-import { parseStackOutputs, thresholdsForOutputs, type StackOutputs } from "../components/contract/outputs";
+import { applicationCredentialsFor, applicationOutputsFor } from "../components/contract/application";
+import { CONTRACT_VERSION, parseStackOutputs, thresholdsForOutputs, type StackOutputs } from "../components/contract/outputs";
 import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbouncer/render";
 import { resolveThresholds } from "../components/thresholds/thresholds";
 import { PGBOUNCER_NAME } from "./pgbouncer";
@@ -24,8 +25,8 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
   const nodes = state.processes.filter((p) => p.kind === "redis");
   const master = byName(state.redis!.master);
   const pb = byName(PGBOUNCER_NAME);
-  const outputs: StackOutputs = {
-    contractVersion: 1,
+  const outputs: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+    contractVersion: CONTRACT_VERSION,
     environment: s.environment,
     production: s.production,
     platform: "sandbox",
@@ -66,13 +67,21 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
     },
     alarms: { customMetricNamespace: s.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },
     credentials: {
-      redisPassword: state.secrets.redisPassword,
       postgresMonitoringPassword: state.secrets.monitoring,
       pgbouncerAdminPassword: state.secrets.pgbouncerAdmin,
       pgbouncerStatsPassword: state.secrets.pgbouncerStats,
     },
   };
-  return parseStackOutputs(outputs, "the sandbox's outputs");
+  const application = applicationOutputsFor({
+    pgbouncer: outputs.pgbouncer,
+    // The sandbox's PgBouncer listens on loopback without TLS.
+    pgbouncerClientTls: false,
+    users: { readWrite: SANDBOX_ROLES.app, readOnly: SANDBOX_ROLES.readonly },
+    redis: outputs.redis,
+    aws: null,
+  });
+  const applicationCredentials = applicationCredentialsFor(application, { readWrite: state.secrets.app, readOnly: state.secrets.readonly, redis: state.secrets.redisPassword });
+  return parseStackOutputs({ ...outputs, application, applicationCredentials }, "the sandbox's outputs");
 }
 
 /** Writes <dir>/outputs.json (0600); returns its path, or null for a partial sandbox. */

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackOutputs } from "../components/contract/outputs";
 import { main } from "./cli";
@@ -56,7 +57,22 @@ describe("sandbox up from an empty folder", () => {
     const o = parseStackOutputs(JSON.parse(readFileSync(path, "utf8")), path);
     expect(o.platform).toBe("sandbox");
     expect(o.redis.primary.port).toBe(state.processes.find((p) => p.name === "redis-0")!.port);
-    expect(o.credentials.redisPassword).toBe(state.secrets.redisPassword);
+    expect(o.applicationCredentials.redisPassword).toBe(state.secrets.redisPassword);
+  });
+
+  it("lets each application role in through its PgBouncer pool with exactly the applicationCredentials", async () => {
+    const o = parseStackOutputs(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")), "outputs.json");
+    for (const c of [o.applicationCredentials.readWrite, o.applicationCredentials.readOnly]) {
+      const client = new Client({ host: c.host, port: c.port, database: c.dbname, user: c.username, password: c.password, connectionTimeoutMillis: 3000 });
+      await client.connect();
+      try {
+        const r = await client.query<{ u: string; ro: string }>("select current_user as u, current_setting('transaction_read_only') as ro");
+        // The read-only pool lands on the replica: read-only by the server, not only by grants.
+        expect(r.rows[0], c.dbname).toEqual({ u: c.username, ro: c === o.applicationCredentials.readOnly ? "on" : "off" });
+      } finally {
+        await client.end();
+      }
+    }
   });
 
   it("prints endpoints and the outputs path but never a password", () => {

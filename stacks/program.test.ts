@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseStackOutputs } from "../components/contract/outputs";
+import { parseStackOutputs, secretValues } from "../components/contract/outputs";
 import { SettingsError } from "../components/settings";
 import { registeredBefore, runProgram, type ProgramRun } from "../testing/harness";
 
@@ -37,12 +37,25 @@ describe("the program", () => {
       expect(o.environment).toBe(stack);
     });
 
-    it("exports credentials as the only secret output, and no password in a plain one", () => {
-      expect(run.secretOutputs).toEqual(["credentials"]);
-      const plain = JSON.stringify(Object.fromEntries(Object.entries(run.outputs).filter(([k]) => k !== "credentials")));
-      const passwords = [...generatedPasswords(run), ...Object.values(run.outputs.credentials as Record<string, string>)];
-      expect(passwords.length).toBeGreaterThan(3);
+    it("exports credentials and applicationCredentials as the only secret outputs, and no password in a plain one", () => {
+      expect(run.secretOutputs.sort()).toEqual(["applicationCredentials", "credentials"]);
+      const plain = JSON.stringify(Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k))));
+      const passwords = [...generatedPasswords(run), ...secretValues(parseStackOutputs(run.outputs, stack))];
+      expect(passwords.length).toBeGreaterThan(5);
       for (const pw of passwords) expect(plain).not.toContain(pw);
+    });
+
+    it("keeps the operator's passwords out of the application's secret, and the application's out of the operator's", () => {
+      const o = parseStackOutputs(run.outputs, stack);
+      const app = JSON.stringify(o.applicationCredentials);
+      for (const pw of Object.values(o.credentials)) expect(app).not.toContain(pw);
+      const operator = JSON.stringify(o.credentials);
+      for (const pw of [o.applicationCredentials.readWrite.password, o.applicationCredentials.readOnly.password, o.applicationCredentials.redisPassword]) expect(operator).not.toContain(pw);
+      // Applications connect through PgBouncer's pools as their own roles.
+      expect(o.applicationCredentials.readWrite).toMatchObject({ engine: "postgres", host: o.pgbouncer.endpoint.host, port: o.pgbouncer.endpoint.port, dbname: o.pgbouncer.readWriteDatabase, username: "app" });
+      expect(o.applicationCredentials.readOnly).toMatchObject({ dbname: o.pgbouncer.readOnlyDatabase, username: "app_readonly" });
+      expect(o.application.readWrite).toMatchObject({ host: o.pgbouncer.endpoint.host, database: o.pgbouncer.readWriteDatabase, user: "app" });
+      expect(o.application.aws === null).toBe(platform !== "aws");
     });
 
     it("parents every resource to a component (no stray top-level resources but the components)", () => {

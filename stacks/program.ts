@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
 import { realizeAlarms } from "./alarms";
+import { realizeApplicationAccess } from "./appaccess";
 import { createContext } from "./context";
 import { realizePgBouncer } from "./pgbouncer";
 import { realizePostgres } from "./postgres";
@@ -28,7 +29,6 @@ export async function main(): Promise<Record<string, unknown>> {
   // One slice per concern (stacks/<slice>.ts); each adds its part of the contract.
   const redis = realizeRedis(ctx);
   outputs.redis = redis.contract;
-  secrets.redisPassword = redis.password;
   const postgres = realizePostgres(ctx);
   outputs.postgres = postgres.contract;
   secrets.postgresMonitoringPassword = postgres.monitoringPassword;
@@ -37,8 +37,11 @@ export async function main(): Promise<Record<string, unknown>> {
   secrets.pgbouncerAdminPassword = pgbouncer.adminPassword;
   secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
   outputs.alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer }).contract;
+  const app = realizeApplicationAccess(ctx, { redis, postgres, pgbouncer });
+  outputs.application = app.contract;
 
-  // The only secret output: every password the smoke suite needs, in one place.
+  // Two secret outputs: the operator's passwords (the smoke suite's), and the application's.
   outputs.credentials = pulumi.secret(pulumi.output(secrets));
+  outputs.applicationCredentials = pulumi.secret(app.credentials);
   return outputs;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
-import { startLocalPgBouncer } from "../../components/pgbouncer/local";
+import { startLocalPgBouncer } from "../../testing/pgbouncer";
 import { parseStackOutputs } from "../../components/contract/outputs";
 import { loadStackSettings } from "../../components/settings/stackFile";
 import { assertLoopback } from "./pgbench";

@@ -6,7 +6,7 @@ import type { StackOutputs } from "../../components/contract/outputs";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
 import { runProgram } from "../../testing/harness";
 import { runSuite, type SuiteReport } from "../suite";
-import { accountFromRun, outputsFromRun } from "./fakeAccount";
+import { accountFromRun, outputsFromRun } from "../testing/fakeAccount";
 import { arnSuffix, expectedAlarms, inferPrefix } from "./expected";
 import { alarmChecksWith } from "./index";
 

@@ -89,7 +89,7 @@ export async function info(client: Redis, section: string): Promise<Record<strin
 
 /** Password to send, or none when the stack says AUTH is off. */
 export function redisPassword(outputs: StackOutputs): string | undefined {
-  return outputs.redis.authRequired ? outputs.credentials.redisPassword : undefined;
+  return outputs.redis.authRequired ? outputs.applicationCredentials.redisPassword : undefined;
 }
 
 export function dataNodeOptions(outputs: StackOutputs, label: string): RedisConnectOptions {

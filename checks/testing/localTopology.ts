@@ -14,7 +14,8 @@ import { promisify } from "node:util";
 import Redis from "ioredis";
 import { Client } from "pg";
 import { DOCUMENTED_THRESHOLDS } from "../../components/thresholds/thresholds";
-import { thresholdsForOutputs, type StackOutputs } from "../../components/contract/outputs";
+import { applicationCredentialsFor, applicationOutputsFor } from "../../components/contract/application";
+import { CONTRACT_VERSION, thresholdsForOutputs, type StackOutputs } from "../../components/contract/outputs";
 import { heartbeatDdl } from "../lib/heartbeat";
 import { freePort } from "./fakes";
 import { until } from "../../testing/local";
@@ -73,7 +74,8 @@ export async function startLocalTopology(): Promise<LocalTopology> {
   chmodSync(dir, 0o755);
   const procs: ChildProcess[] = [];
   const secret = () => `t${randomBytes(9).toString("hex")}`;
-  const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret() };
+  // app / readonly: the contract needs them; this topology creates no application roles (the sandbox does).
+  const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret(), app: secret(), readonly: secret() };
   const [master, replica, s1, s2, s3, pgPrimary, pgReplica, bouncer] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   const sentinels = [s1, s2, s3];
   const pgDir = join(dir, "pg");
@@ -164,8 +166,8 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     throw e;
   }
 
-  const outputs: StackOutputs = {
-    contractVersion: 1,
+  const base: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+    contractVersion: CONTRACT_VERSION,
     environment: "it",
     production: false,
     platform: "sandbox",
@@ -207,8 +209,10 @@ export async function startLocalTopology(): Promise<LocalTopology> {
       aws: null,
     },
     alarms: { customMetricNamespace: "DataTier", warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },
-    credentials: { redisPassword: pw.redis, postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
+    credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
+  const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
+  const outputs: StackOutputs = { ...base, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
 
   const childPid = (i: number) => procs[i].pid as number;
   return {

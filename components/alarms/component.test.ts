@@ -1,7 +1,7 @@
 /** DataTierAlarms built directly from Args (edge cases the committed stacks do not reach). */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mockCall, mockNewResource } from "../../testing/mocks";
+import { mockCall, mockNewResource } from "../../tools/evaluate/mocks";
 import { BASE_PROFILE } from "../settings/defaults";
 import type { AlarmSettings } from "../settings/schema";
 import { resolveThresholds } from "../thresholds/thresholds";

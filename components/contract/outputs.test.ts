@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
-import { ContractError, parseStackOutputs } from "./outputs";
+import { ContractError, CONTRACT_VERSION, parseStackOutputs, secretValues } from "./outputs";
 
 function errorOf(value: unknown): ContractError {
   try {
@@ -34,19 +34,38 @@ describe("the stack-output contract", () => {
   it("refuses masked secrets with the command that shows them", () => {
     const o = { ...sampleOutputs(), credentials: "[secret]" };
     expect(errorOf(o).message).toMatch(/credentials: is masked as "\[secret\]"; read outputs with `pulumi stack output --json --show-secrets`/);
+    const both = { ...sampleOutputs(), credentials: "[secret]", applicationCredentials: "[secret]" };
+    expect(errorOf(both).problems.map((p) => p.field)).toEqual(["credentials", "applicationCredentials"]);
+  });
+
+  it("holds no operator password in the application's secret (version 2 split)", () => {
+    const o = sampleOutputs() as any;
+    o.applicationCredentials.pgbouncerAdminPassword = "x".repeat(12);
+    o.credentials.redisPassword = "y".repeat(12);
+    expect(errorOf(o).problems.map((p) => p.field).sort()).toEqual(["applicationCredentials", "credentials"]);
+  });
+
+  it("lists every password for redaction, but no host or user name", () => {
+    const v = secretValues(sampleOutputs());
+    expect(v).toHaveLength(6);
+    expect(v).toEqual(expect.arrayContaining(["fixture-redis-password-4f1c", "fixture-app-password-c81d", "fixture-readonly-password-5e07", "fixture-admin-password-77d0"]));
+    expect(v).not.toContain("127.0.0.1");
+    expect(v).not.toContain("app");
   });
 
   it("never echoes a credential value in its message", () => {
     const o = sampleOutputs() as any;
-    o.credentials.redisPassword = 12345678;
+    o.applicationCredentials.redisPassword = 12345678;
     o.credentials.extra = "leak-me-please";
     const e = errorOf(o);
-    expect(e.problems.map((p) => p.field)).toEqual(expect.arrayContaining(["credentials.redisPassword", "credentials"]));
+    expect(e.problems.map((p) => p.field)).toEqual(expect.arrayContaining(["applicationCredentials.redisPassword", "credentials"]));
     expect(e.message).not.toContain("12345678");
     expect(e.message).not.toContain("leak-me-please");
   });
 
-  it("rejects an unknown contract version", () => {
-    expect(errorOf({ ...sampleOutputs(), contractVersion: 2 }).problems[0].field).toBe("contractVersion");
+  it("rejects another contract version with one problem that names both versions", () => {
+    const { application: _a, applicationCredentials: _c, ...v1 } = { ...sampleOutputs(), contractVersion: 1 };
+    expect(errorOf(v1).problems).toEqual([{ field: "contractVersion", message: `is version 1; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }]);
+    expect(errorOf({ ...sampleOutputs(), contractVersion: "2" }).problems[0].message).toMatch(/^is a string; this code reads contract version 2/);
   });
 });

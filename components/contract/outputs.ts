@@ -2,14 +2,21 @@
  * The stack-output contract: what every realization (aws, docker, sandbox) exports,
  * in one shape, so the smoke suite reads the contract and nothing else.
  *
- * Secrets live in exactly one output, `credentials`, exported as a Pulumi secret
- * (masked by `pulumi stack output --json` unless `--show-secrets`); everything else
- * is plain and safe to print.
+ * Secrets live in two outputs, both exported as Pulumi secrets (masked by
+ * `pulumi stack output --json` unless `--show-secrets`): `credentials`, the operator's
+ * (monitoring, PgBouncer admin and stats passwords: the smoke suite's, never an
+ * application's), and `applicationCredentials`, the application roles' (read-write and
+ * read-only through PgBouncer's pools, and the Redis AUTH password). Everything else is
+ * plain and safe to print; `application` is the plain half an application stack reads
+ * (connection details and, on AWS, the ARNs of the secrets and of the read policy).
+ *
+ * Version 2 (from 1): `credentials.redisPassword` moved to
+ * `applicationCredentials.redisPassword`; `application` and `applicationCredentials` are new.
  */
 import { z } from "zod";
 import { THRESHOLD_KEYS } from "../thresholds/thresholds";
 
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 const host = z.string().min(1, { message: "expected a host name or address" });
 export const endpoint = z.strictObject({
@@ -39,7 +46,7 @@ export const redisOutputs = z.strictObject({
   /** Replicas the topology is meant to have, per shard. */
   expectedReplicas: z.int().min(0),
   tls: z.boolean(),
-  /** Whether AUTH is required (the password is in `credentials.redisPassword`). */
+  /** Whether AUTH is required (the password is in `applicationCredentials.redisPassword`). */
   authRequired: z.boolean(),
   aws: z
     .strictObject({
@@ -100,11 +107,65 @@ export const alarmOutputs = z.strictObject({
   alarmNames: z.array(z.string()),
 });
 
+/** Operator-only secrets: the smoke suite's logins. No application is given these. */
 export const credentialsOutputs = z.strictObject({
-  redisPassword: z.string().min(1),
   postgresMonitoringPassword: z.string().min(1),
   pgbouncerAdminPassword: z.string().min(1),
   pgbouncerStatsPassword: z.string().min(1),
+});
+
+/** How an application role connects: through PgBouncer's pool, never to PostgreSQL directly. */
+const applicationConnection = z.strictObject({
+  host,
+  port: endpoint.shape.port,
+  /** The PgBouncer pool: the database name the client asks for. */
+  database: z.string().min(1),
+  user: z.string().min(1),
+  /** Whether PgBouncer offers TLS to clients (pgbouncer.tls.client is not "disable"). */
+  tls: z.boolean(),
+});
+
+/** The plain half of what an application needs; the passwords are in `applicationCredentials`. */
+export const applicationOutputs = z.strictObject({
+  /** The read-write role on the pool that routes to the primary. */
+  readWrite: applicationConnection,
+  /** The read-only role on the pool that routes over the replicas. */
+  readOnly: applicationConnection,
+  redis: z.strictObject({
+    primary: endpoint,
+    readers: z.array(endpoint),
+    tls: z.boolean(),
+    authRequired: z.boolean(),
+  }),
+  /** Secrets Manager ARNs an application task reads its credentials from, and the policy that allows exactly that; null off AWS. */
+  aws: z
+    .strictObject({
+      readWriteSecretArn: z.string().min(1),
+      readOnlySecretArn: z.string().min(1),
+      redisAuthTokenSecretArn: z.string().min(1),
+      /** Managed IAM policy: secretsmanager:GetSecretValue on exactly the three secrets above (+ kms:Decrypt via Secrets Manager where a CMK encrypts them). */
+      readPolicyArn: z.string().min(1),
+    })
+    .nullable(),
+});
+
+/** An application role's secret, in the JSON shape of an RDS secret (and of the Secrets Manager secret on AWS). */
+export const applicationRoleSecret = z.strictObject({
+  engine: z.literal("postgres"),
+  host,
+  port: endpoint.shape.port,
+  /** The PgBouncer pool. */
+  dbname: z.string().min(1),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+/** Application secrets: what an application may hold, and nothing of the operator's. */
+export const applicationCredentialsOutputs = z.strictObject({
+  readWrite: applicationRoleSecret,
+  readOnly: applicationRoleSecret,
+  /** Redis AUTH password (the ElastiCache auth token on AWS). */
+  redisPassword: z.string().min(1),
 });
 
 export const stackOutputs = z.strictObject({
@@ -119,8 +180,12 @@ export const stackOutputs = z.strictObject({
   postgres: postgresOutputs,
   pgbouncer: pgbouncerOutputs,
   alarms: alarmOutputs,
-  /** The only secret output. */
+  /** What an application reads (plain). */
+  application: applicationOutputs,
+  /** Secret output: the operator's passwords. */
   credentials: credentialsOutputs,
+  /** Secret output: the application roles' and the Redis AUTH password. */
+  applicationCredentials: applicationCredentialsOutputs,
 });
 
 export type StackOutputs = z.infer<typeof stackOutputs>;
@@ -129,9 +194,18 @@ export type PostgresOutputs = z.infer<typeof postgresOutputs>;
 export type PgBouncerOutputs = z.infer<typeof pgbouncerOutputs>;
 export type AlarmOutputs = z.infer<typeof alarmOutputs>;
 export type Credentials = z.infer<typeof credentialsOutputs>;
+export type ApplicationOutputs = z.infer<typeof applicationOutputs>;
+export type ApplicationRoleSecret = z.infer<typeof applicationRoleSecret>;
+export type ApplicationCredentials = z.infer<typeof applicationCredentialsOutputs>;
 
 /** Names of outputs that must be exported as Pulumi secrets. */
-export const SECRET_OUTPUT_KEYS = ["credentials"] as const;
+export const SECRET_OUTPUT_KEYS = ["credentials", "applicationCredentials"] as const;
+
+/** Every password in the secret outputs (what a redactor removes); host names and users stay readable. */
+export function secretValues(outputs: Pick<StackOutputs, "credentials" | "applicationCredentials">): string[] {
+  const a = outputs.applicationCredentials;
+  return [...Object.values(outputs.credentials), a.redisPassword, a.readWrite.password, a.readOnly.password];
+}
 
 export class ContractError extends Error {
   constructor(
@@ -148,8 +222,15 @@ export class ContractError extends Error {
  * a value: a malformed credentials block must not leak into a CI log.
  */
 export function parseStackOutputs(value: unknown, source: string): StackOutputs {
-  if (value === "[secret]" || (typeof value === "object" && value !== null && (value as Record<string, unknown>).credentials === "[secret]")) {
-    throw new ContractError([{ field: "credentials", message: 'is masked as "[secret]"; read outputs with `pulumi stack output --json --show-secrets`' }], source);
+  const masked = (value === "[secret]" ? [...SECRET_OUTPUT_KEYS] : SECRET_OUTPUT_KEYS.filter((k) => typeof value === "object" && value !== null && (value as Record<string, unknown>)[k] === "[secret]"));
+  if (masked.length > 0) {
+    throw new ContractError(masked.map((field) => ({ field, message: 'is masked as "[secret]"; read outputs with `pulumi stack output --json --show-secrets`' })), source);
+  }
+  // Another version's document differs in many fields; the one problem worth naming is the version.
+  const version = typeof value === "object" && value !== null ? (value as Record<string, unknown>).contractVersion : undefined;
+  if (version !== undefined && version !== CONTRACT_VERSION) {
+    const got = typeof version === "number" ? `version ${version}` : `a ${typeof version}`;
+    throw new ContractError([{ field: "contractVersion", message: `is ${got}; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }], source);
   }
   const r = stackOutputs.safeParse(value);
   if (r.success) return r.data;

@@ -12,7 +12,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import { IMAGE_CONTEXT } from "./image";
-import { freePort, startLocalPgBouncer, until, type LocalPgBouncer } from "./local";
+import { freePort, startLocalPgBouncer, until, type LocalPgBouncer } from "../../testing/pgbouncer";
 import { renderPgBouncerIni, renderUserlist } from "./render";
 
 const dev = loadStackSettings("dev");

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { PgBouncerSettings } from "../settings/schema";
-import { startLocalPgBouncer, type LocalPgBouncer } from "./local";
+import { startLocalPgBouncer, type LocalPgBouncer } from "../../testing/pgbouncer";
 import { readOnlyDatabaseName, readWriteDatabaseName } from "./render";
 
 const stack = loadStackSettings("dev");

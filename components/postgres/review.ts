@@ -6,7 +6,7 @@
  */
 import { postgresOutputs } from "../contract/outputs";
 import type { ReviewSection, SectionBuilder } from "../../tools/review/section";
-import type { RecordedResource } from "../../testing/harness";
+import type { RecordedResource } from "../../tools/evaluate/program";
 import { postgresParameters, rdsParameters } from "./render";
 
 const COMPONENT = "datatier:postgres:PostgresCluster";

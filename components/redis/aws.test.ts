@@ -70,8 +70,9 @@ describe("prod: ElastiCache replication group", () => {
     }
     const plain = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k)));
     expect(JSON.stringify(plain)).not.toContain(pw);
-    expect(run.secretOutputs).toContain("credentials");
-    expect(run.outputs.credentials.redisPassword).toBe(pw);
+    expect(run.secretOutputs).toContain("applicationCredentials");
+    expect(run.outputs.applicationCredentials.redisPassword).toBe(pw);
+    expect(JSON.stringify(run.outputs.credentials)).not.toContain(pw);
   });
 
   it("lives in the 3 private subnets behind the data tier's Redis security group", () => {

@@ -85,8 +85,9 @@ describe("dev: master, replicas and Sentinels as containers", () => {
     }
     const plain = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k)));
     expect(JSON.stringify(plain)).not.toContain(pw);
-    expect(run.secretOutputs).toContain("credentials");
-    expect(run.outputs.credentials.redisPassword).toBe(pw);
+    expect(run.secretOutputs).toContain("applicationCredentials");
+    expect(run.outputs.applicationCredentials.redisPassword).toBe(pw);
+    expect(JSON.stringify(run.outputs.credentials)).not.toContain(pw);
   });
 
   it("exports a contract that parses and points at the published ports", () => {

@@ -1,7 +1,7 @@
 /** RedisCluster's own argument checks, before any child resource exists. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mockCall, mockNewResource } from "../../testing/mocks";
+import { mockCall, mockNewResource } from "../../tools/evaluate/mocks";
 import { loadStackSettings } from "../settings/stackFile";
 import { RedisCluster, redisNodeCount } from "./index";
 

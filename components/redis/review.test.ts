@@ -11,7 +11,7 @@ describe("Redis review section", () => {
     expect(s.text).toContain("group data-tier-prod-redis: 3 node(s)");
     expect(s.text).toContain("automatic failover on, Multi-AZ on, encryption at rest on, in transit on");
     expect(s.text).toContain("maxmemory-policy=allkeys-lru");
-    expect(s.text).not.toContain(run.outputs.credentials.redisPassword);
+    expect(s.text).not.toContain(run.outputs.applicationCredentials.redisPassword);
     expect(s.json).toMatchObject({ nodes: 3, automaticFailover: true, multiAz: true, problems: [] });
   });
 

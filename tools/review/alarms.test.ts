@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alarmChecksWith } from "../../checks/alarms";
 import { expectedAlarms } from "../../checks/alarms/expected";
-import { accountFromRun, outputsFromRun } from "../../checks/alarms/fakeAccount";
+import { accountFromRun, outputsFromRun } from "../../checks/testing/fakeAccount";
 import { runSuite } from "../../checks/suite";
 import { parseSettings } from "../../components/settings";
 import { readStackFile } from "../../components/settings/stackFile";

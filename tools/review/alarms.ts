@@ -7,7 +7,7 @@
  */
 import { formatRows, type CatalogueRow } from "../../components/alarms/catalogue";
 import { THRESHOLD_KEYS, formatLevel, resolveThresholds } from "../../components/thresholds/thresholds";
-import type { RecordedResource } from "../../testing/harness";
+import type { RecordedResource } from "../evaluate/program";
 import type { ReviewSection, SectionBuilder } from "./section";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";

@@ -4,7 +4,8 @@
  *
  * How: `git archive <ref>` unpacked into a fresh temporary directory (no change to the
  * repository: no worktree, no checkout, no index), this repository's node_modules
- * linked into it, and the ref's own testing/harness run by a child process (tsx) with
+ * linked into it, and the ref's own program evaluator (tools/evaluate/program.ts, or
+ * testing/harness.ts in trees from before it moved) run by a child process (tsx) with
  * that directory as its root and working directory. A child, because Pulumi's runtime
  * is global to a process and the two trees' modules must not mix. The directory is
  * removed whatever happens; the child is killed after a bound.
@@ -46,6 +47,13 @@ export interface BaseSnapshot {
   /** False when the stack file does not exist at the ref: every resource is then a create. */
   existed: boolean;
   resources: ResourceSnapshot[];
+}
+
+/** Where a tree keeps its program evaluator, newest layout first. */
+const EVALUATORS = ["tools/evaluate/program.ts", "testing/harness.ts"];
+
+function evaluatorIn(root: string): string | undefined {
+  return EVALUATORS.map((p) => join(root, p)).find((p) => existsSync(p));
 }
 
 export function newDigestKey(): string {
@@ -108,7 +116,7 @@ export async function snapshotAtRef(o: BaseOptions): Promise<BaseSnapshot> {
     const tar = execFileSync("git", ["-C", root, "archive", "--format=tar", commit], { maxBuffer: 512 * 1024 * 1024 });
     execFileSync("tar", ["-x", "-C", dir], { input: tar });
     if (!existsSync(join(dir, stackFile))) return { ref: o.ref, commit, stackFile, existed: false, resources: [] };
-    if (!existsSync(join(dir, "testing", "harness.ts"))) throw new BaseError(`--base ${o.ref}: the tree has no testing/harness.ts, so its program cannot be evaluated offline`);
+    if (!evaluatorIn(dir)) throw new BaseError(`--base ${o.ref}: the tree has neither ${EVALUATORS.join(" nor ")}, so its program cannot be evaluated offline`);
     // This checkout's dependencies (the review runs from here), not the ref's lock file.
     symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
 
@@ -137,8 +145,8 @@ export async function snapshotAtRef(o: BaseOptions): Promise<BaseSnapshot> {
 async function main(root: string, stack: string, file: string): Promise<void> {
   const key = process.env[KEY_ENV];
   if (!key) throw new Error(`${KEY_ENV} is not set`);
-  // The tree's own harness and program, not this repository's.
-  const harness = (await import(join(root, "testing", "harness.ts"))) as { runProgram: (o: { stack: string; file?: string }) => Promise<{ resources: RecordedLike[] }> };
+  // The tree's own evaluator and program, not this repository's.
+  const harness = (await import(evaluatorIn(root)!)) as { runProgram: (o: { stack: string; file?: string }) => Promise<{ resources: RecordedLike[] }> };
   const run = await harness.runProgram({ stack, file });
   process.stdout.write(JSON.stringify(snapshotOf(run.resources, key, root)));
 }

@@ -78,7 +78,7 @@ export async function review(opts: ReviewOptions): Promise<number> {
   }
 
   // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
-  const { runProgram } = await import("../../testing/harness");
+  const { runProgram } = await import("../evaluate/program");
   const run = await runProgram({ stack: opts.stack, file: opts.file });
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input)];

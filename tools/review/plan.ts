@@ -3,7 +3,7 @@
  * resource type, with the properties a reviewer looks at first. Secret inputs are
  * never printed; `--json` carries every input, each secret as "[secret]".
  */
-import type { RecordedResource } from "../../testing/harness";
+import type { RecordedResource } from "../evaluate/program";
 import { maskedInputs } from "./snapshot";
 import type { ReviewInput, ReviewSection } from "./section";
 

@@ -47,7 +47,12 @@ describe("replacement options on the program", () => {
     const run = await baseRun("prod", {});
     for (const type of [RDS, RG]) for (const r of opts(run, type)) expect(r, r.name).toMatchObject({ protect: true, deleteBeforeReplace: false });
     // Generated names: no fixed secret name to collide with one still in its recovery window.
-    for (const s of ofType(run, SECRET)) expect(s.inputs.name, s.name).toBeUndefined();
+    const pgbouncer = ofType(run, SECRET).filter((s) => s.name.includes("pgbouncer"));
+    expect(pgbouncer).toHaveLength(2);
+    for (const s of pgbouncer) {
+      expect("name" in s.inputs, s.name).toBe(false);
+      expect(s.inputs.namePrefix, s.name).toMatch(/pgbouncer\/(ini|userlist)-$/);
+    }
   });
 
   it("a masterUsername change replaces the primary without colliding on its identifier", async () => {

@@ -60,7 +60,9 @@ describe("npm run review", () => {
     for (const p of plan) expect(typeof p.inputs, p.type).toBe("object");
     const group = plan.find((p) => p.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
     expect(group.inputs).toMatchObject({ authToken: "[secret]", port: 6379, engine: "redis" });
-    expect(plan.filter((p) => p.type === "aws:secretsmanager/secretVersion:SecretVersion").map((p) => p.inputs.secretString)).toEqual(["[secret]", "[secret]", "[secret]"]);
+    const versions = plan.filter((p) => p.type === "aws:secretsmanager/secretVersion:SecretVersion").map((p) => p.inputs.secretString);
+    expect(versions.length).toBeGreaterThanOrEqual(3);
+    for (const v of versions) expect(v).toBe("[secret]");
     expect(out).not.toMatch(/mock-[a-z-]+-x{4,}/); // generated passwords never printed
     expect(out).not.toContain("mock-rds-managed-master-password");
   });

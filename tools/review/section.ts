@@ -4,7 +4,7 @@
  * the validated settings and the program's run under mocks.
  */
 import type { Settings } from "../../components/settings";
-import type { ProgramRun } from "../../testing/harness";
+import type { ProgramRun } from "../evaluate/program";
 
 export interface ReviewInput {
   stack: string;

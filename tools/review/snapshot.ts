@@ -10,7 +10,7 @@
  */
 import { createHmac } from "node:crypto";
 
-/** What a recorded resource must carry (testing/harness RecordedResource; older trees may lack secretPaths). */
+/** What a recorded resource must carry (tools/evaluate/program RecordedResource; older trees may lack secretPaths). */
 export interface RecordedLike {
   urn: string;
   type: string;

@@ -87,6 +87,6 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     default:
-      throw new Error(`unmocked provider call ${args.token}: add it to testing/mocks.ts`);
+      throw new Error(`unmocked provider call ${args.token}: add it to tools/evaluate/mocks.ts`);
   }
 }

@@ -12,9 +12,9 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import type { PgBouncerSettings } from "../settings/schema";
-import { pgbouncerFileLimit, renderPgBouncerIni, renderUserlist } from "./render";
-import { freePort, until } from "../../testing/local";
+import type { PgBouncerSettings } from "../components/settings/schema";
+import { pgbouncerFileLimit, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
+import { freePort, until } from "./local";
 export { freePort, until };
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
