@@ -106,6 +106,7 @@ describe("the smoke suite against a real topology", () => {
       "postgres.replica-readonly.replica-1": "FAIL",
       "postgres.replica-lag.replica-1": "FAIL",
       "pgbouncer.read-only": "FAIL",
+      "pgbouncer.app-login.read-only": "FAIL",
     });
     expect(msg(r, "postgres.streaming")).toBe("only 0 of 1 replica(s) streaming from the primary");
     expect(msg(r, "postgres.replica-lag.replica-1")).toMatch(/^cannot connect to Postgres replica replica-1 at 127\.0\.0\.1:\d+\/app as datatier_monitor: connection refused/);
@@ -115,8 +116,8 @@ describe("the smoke suite against a real topology", () => {
   it("a killed PgBouncer fails exactly the PgBouncer checks", async () => {
     await topo.killPgBouncer();
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
-    for (const id of ["pgbouncer.read-write", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    for (const id of ["pgbouncer.read-write", "pgbouncer.app-login.read-write", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
     expect(r.overall).toBe("unhealthy");
     expect(r.exitCode).toBe(2);
   });

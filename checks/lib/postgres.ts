@@ -7,7 +7,7 @@ import { Client, escapeIdentifier } from "pg";
 import type { StackOutputs } from "../../components/contract/outputs";
 import type { CheckContext } from "../types";
 import { connectReason, errorText } from "./measure";
-import { CONNECT_TIMEOUT_MS, type Address } from "./redis";
+import { connectDeadlineMs, type Address } from "./redis";
 
 export interface PgTarget extends Address {
   database: string;
@@ -31,7 +31,7 @@ export const APPLICATION_NAME = "datatier-smoke";
 /** Opens a connection, runs `fn`, always closes it. */
 export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>): Promise<T> {
   const where = `${t.label} at ${t.host}:${t.port}/${t.database}`;
-  const connectTimeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.timeoutMs));
+  const connectTimeout = connectDeadlineMs(ctx);
   const queryTimeout = Math.max(1, ctx.timeoutMs);
   const client = new Client({
     host: t.host,
@@ -50,20 +50,27 @@ export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Cli
   const close = () => Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, END_TIMEOUT_MS).unref())]);
   const onAbort = () => void close();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const connecting = ctx.begin?.(`connecting to ${where}`);
   try {
     ctx.step?.(`connecting to ${where}`);
     try {
+      // connectionTimeoutMillis runs until ReadyForQuery: TCP, TLS, login and the first answer.
       await client.connect();
     } catch (e) {
       const text = errorText(e);
       if (/timeout/i.test(text)) throw new Error(`timed out after ${connectTimeout} ms connecting to ${where}`);
       throw new Error(`cannot connect to ${where} as ${t.user}: ${connectReason(e)}`);
+    } finally {
+      connecting?.();
     }
+    const waiting = ctx.begin?.(`waiting for ${where}`);
     ctx.step?.(`waiting for ${where}`);
     try {
       return await fn(client);
     } catch (e) {
       throw new Error(`${where}: ${errorText(e)}`);
+    } finally {
+      waiting?.();
     }
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);

@@ -74,7 +74,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
   chmodSync(dir, 0o755);
   const procs: ChildProcess[] = [];
   const secret = () => `t${randomBytes(9).toString("hex")}`;
-  // app / readonly: the contract needs them; this topology creates no application roles (the sandbox does).
+  // app / readonly: the application roles, logged in through PgBouncer by pgbouncer.app-login.*.
   const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret(), app: secret(), readonly: secret() };
   const [master, replica, s1, s2, s3, pgPrimary, pgReplica, bouncer] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   const sentinels = [s1, s2, s3];
@@ -130,7 +130,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     writeFileSync(join(pgDir, "primary", "postgresql.conf"), `\n${common}port = ${pgPrimary}\n`, { flag: "a" });
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "primary"), "-l", join(pgDir, "primary.log"), "-w", "start"]);
     await sql("CREATE DATABASE app", "postgres");
-    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'`, "postgres");
+    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'; CREATE ROLE app LOGIN PASSWORD '${pw.app}'; CREATE ROLE app_readonly LOGIN PASSWORD '${pw.readonly}'`, "postgres");
     await sql(
       [
         ...heartbeatDdl("datatier_monitor"),
@@ -150,7 +150,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "replica"), "-l", join(pgDir, "replica.log"), "-w", "start"]);
 
     // PgBouncer in front of both (app -> primary, app_ro -> replica).
-    const userlist = [["datatier_monitor", pw.monitor], ["pgbouncer_admin", pw.admin], ["pgbouncer_stats", pw.stats]].map(([u, p]) => `"${u}" "${p}"`).join("\n") + "\n";
+    const userlist = [["datatier_monitor", pw.monitor], ["app", pw.app], ["app_readonly", pw.readonly], ["pgbouncer_admin", pw.admin], ["pgbouncer_stats", pw.stats]].map(([u, p]) => `"${u}" "${p}"`).join("\n") + "\n";
     writeFileSync(join(pgDir, "userlist.txt"), userlist, { mode: 0o600 });
     writeFileSync(
       join(pgDir, "pgbouncer.ini"),
@@ -166,7 +166,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     throw e;
   }
 
-  const base: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+  const base: Omit<StackOutputs, "application" | "applicationCredentials" | "checks"> = {
     contractVersion: CONTRACT_VERSION,
     environment: "it",
     production: false,
@@ -212,7 +212,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
   const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
-  const outputs: StackOutputs = { ...base, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
+  const outputs: StackOutputs = { ...base, checks: { aws: null }, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
 
   const childPid = (i: number) => procs[i].pid as number;
   return {

@@ -33,6 +33,8 @@ export interface DataTierAlarmsArgs {
   pgbouncer?: AlarmTopology<pulumi.Input<string>>["pgbouncer"];
   /** Legacy table of each partition pair (PartitionRowDelta's `Table` dimension). @default [] */
   partitionTables?: string[];
+  /** The schedule running the checks with --publish-metrics: adds the monitor alarm. @default null (no monitor alarm) */
+  scheduledChecks?: { minutes: number } | null;
   /** Tags for the topics, key and alarms. @default {} */
   tags?: Record<string, string>;
 }
@@ -60,7 +62,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DataTierAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], tags: {}, ...args };
+    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], scheduledChecks: null, tags: {}, ...args };
 
     const planInput: AlarmPlanInput<pulumi.Input<string>> = {
       namePrefix: a.namePrefix,
@@ -68,7 +70,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
       settings: a.settings,
       thresholds: a.thresholds,
       postgresMaxConnections: a.postgresMaxConnections,
-      topology: { redis: a.redis, postgres: a.postgres, pgbouncer: a.pgbouncer, partitionTables: a.partitionTables },
+      topology: { redis: a.redis, postgres: a.postgres, pgbouncer: a.pgbouncer, partitionTables: a.partitionTables, scheduledChecks: a.scheduledChecks },
     };
     // The plan's shape (names, count, levels) is known now; only dimension values wait on ids.
     // Computed before registering anything, so an impossible plan leaves no half-made component.

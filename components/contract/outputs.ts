@@ -11,7 +11,8 @@
  * (connection details and, on AWS, the ARNs of the secrets and of the read policy).
  *
  * Version 2 (from 1): `credentials.redisPassword` moved to
- * `applicationCredentials.redisPassword`; `application` and `applicationCredentials` are new.
+ * `applicationCredentials.redisPassword`; `application`, `applicationCredentials` and
+ * `checks` (the in-VPC checks task) are new.
  */
 import { z } from "zod";
 import { THRESHOLD_KEYS } from "../thresholds/thresholds";
@@ -107,6 +108,29 @@ export const alarmOutputs = z.strictObject({
   alarmNames: z.array(z.string()),
 });
 
+/**
+ * The smoke suite as a task inside the VPC (AWS): what `npm run check -- --stack <s> --in-vpc`
+ * starts with ECS RunTask, and what the schedule runs with --publish-metrics; null off AWS.
+ */
+export const checksOutputs = z.strictObject({
+  aws: z
+    .strictObject({
+      clusterName: z.string().min(1),
+      taskDefinitionArn: z.string().min(1),
+      containerName: z.string().min(1),
+      subnetIds: z.array(z.string().min(1)).min(1),
+      securityGroupId: z.string().min(1),
+      /** awslogs group and stream prefix: the stream is `<prefix>/<container>/<task id>`. */
+      logGroupName: z.string().min(1),
+      logStreamPrefix: z.string().min(1),
+      /** EventBridge Scheduler schedule running the checks every `checks.scheduleMinutes`; null with `checks.scheduleEnabled: false`. */
+      scheduleName: z.string().min(1).nullable(),
+      /** Minutes between scheduled runs (the monitor alarm's period); null without a schedule. */
+      scheduleMinutes: z.int().min(1).nullable(),
+    })
+    .nullable(),
+});
+
 /** Operator-only secrets: the smoke suite's logins. No application is given these. */
 export const credentialsOutputs = z.strictObject({
   postgresMonitoringPassword: z.string().min(1),
@@ -182,6 +206,8 @@ export const stackOutputs = z.strictObject({
   alarms: alarmOutputs,
   /** What an application reads (plain). */
   application: applicationOutputs,
+  /** The in-VPC checks task and its schedule (plain). */
+  checks: checksOutputs,
   /** Secret output: the operator's passwords. */
   credentials: credentialsOutputs,
   /** Secret output: the application roles' and the Redis AUTH password. */
@@ -195,6 +221,7 @@ export type PgBouncerOutputs = z.infer<typeof pgbouncerOutputs>;
 export type AlarmOutputs = z.infer<typeof alarmOutputs>;
 export type Credentials = z.infer<typeof credentialsOutputs>;
 export type ApplicationOutputs = z.infer<typeof applicationOutputs>;
+export type ChecksOutputs = z.infer<typeof checksOutputs>;
 export type ApplicationRoleSecret = z.infer<typeof applicationRoleSecret>;
 export type ApplicationCredentials = z.infer<typeof applicationCredentialsOutputs>;
 

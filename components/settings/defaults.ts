@@ -113,6 +113,14 @@ export const BASE_PROFILE: Profile = {
     },
     dashboard: true,
   },
+  checks: {
+    baseImage: "node:22.12.0-bookworm-slim",
+    scheduleEnabled: true,
+    scheduleMinutes: 5,
+    cpu: 512,
+    memoryMb: 1024,
+    logRetentionDays: 30,
+  },
   tags: {},
 };
 
@@ -147,4 +155,24 @@ export function profileFor(opts: { production: boolean; platform: unknown }): Pr
   if (opts.platform === "docker") p = deepMerge(p, DOCKER_OVERRIDES);
   if (opts.production) p = deepMerge(p, PRODUCTION_OVERRIDES);
   return p;
+}
+
+/**
+ * How an isolated Redis master bounds the writes it accepts (min-replicas-to-write /
+ * min-replicas-max-lag), explicit or derived. Derived: one replica must have acknowledged
+ * within Sentinel's down-after (in whole seconds, at least 1), so a master cut off from
+ * its replicas stops taking writes by the time Sentinel may promote another node, and a
+ * stack without replicas (nothing to wait for) keeps taking writes. docs/redis.md has the
+ * guarantee as measured by the `redis-master-freeze` drill.
+ */
+export function redisWriteSafety(r: {
+  replicas: number;
+  minReplicasToWrite?: number;
+  minReplicasMaxLagSeconds?: number;
+  sentinel: { downAfterMs: number };
+}): { minReplicasToWrite: number; maxLagSeconds: number } {
+  return {
+    minReplicasToWrite: r.minReplicasToWrite ?? Math.min(1, r.replicas),
+    maxLagSeconds: r.minReplicasMaxLagSeconds ?? Math.max(1, Math.floor(r.sentinel.downAfterMs / 1000)),
+  };
 }

@@ -51,7 +51,7 @@ export interface RawStackConfig {
   awsRegion?: string;
 }
 
-const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "tags"] as const;
+const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "checks", "tags"] as const;
 
 function keyOf(project: string, path: PropertyKey[]): string {
   const [head, ...rest] = path.map(String);

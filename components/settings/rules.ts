@@ -60,6 +60,9 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   if (r.automaticFailover && r.replicas < 1) {
     ctx.issue(["redis", "replicas"], "automatic failover needs at least one replica to promote");
   }
+  if (r.minReplicasToWrite !== undefined && r.minReplicasToWrite > r.replicas) {
+    ctx.issue(["redis", "minReplicasToWrite"], `is ${r.minReplicasToWrite}, more than the ${r.replicas} replica(s): the master would refuse every write (NOREPLICAS)`);
+  }
   if (r.multiAz && !r.automaticFailover) {
     ctx.issue(["redis", "multiAz"], "Multi-AZ needs redis.automaticFailover: true");
   }

@@ -91,6 +91,14 @@ export const redis = z.strictObject({
   }),
   multiAz: z.boolean(),
   automaticFailover: z.boolean(),
+  /**
+   * min-replicas-to-write: the master refuses writes (NOREPLICAS) while fewer replicas
+   * than this have acknowledged within minReplicasMaxLagSeconds. Derived when absent
+   * (redisWriteSafety in defaults.ts): 1 with a replica, 0 without.
+   */
+  minReplicasToWrite: z.int().min(0).max(5).optional(),
+  /** min-replicas-max-lag, seconds; derived when absent: Sentinel's down-after in whole seconds (at least 1). */
+  minReplicasMaxLagSeconds: z.int().min(1).max(60).optional(),
   port,
   /** maxmemory for self-managed nodes (docker, sandbox); ElastiCache sizes by node type. */
   maxmemoryMb: z.int().min(16),
@@ -243,6 +251,23 @@ export const alarms = z.strictObject({
   kmsKeyArn: kmsKeyArn.optional(),
 });
 
+/** The smoke suite as a Fargate task inside the VPC, and its schedule (AWS). */
+export const checks = z.strictObject({
+  /** Image to run; default built from `baseImage` (the suite bundled by esbuild) and pushed to ECR. */
+  image: z.string().min(1).optional(),
+  /** Pinned Node.js base image (tag or digest) the checks image is built on. */
+  baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
+    message: "expected a pinned image reference (name:tag or name@sha256:...)",
+  }),
+  /** Run the in-VPC checks with --publish-metrics on an EventBridge Scheduler schedule. */
+  scheduleEnabled: z.boolean(),
+  /** Minutes between scheduled runs; the custom-metric alarms and the monitor alarm use it as their period. */
+  scheduleMinutes: z.int().min(1).max(60),
+  cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
+  memoryMb: z.int().min(512),
+  logRetentionDays: z.int().min(1),
+});
+
 export const tags = z.record(
   z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "expected a tag key of 1-128 allowed characters" }),
   z.string().max(256, { message: "tag values are at most 256 characters" }),
@@ -263,6 +288,7 @@ export const settingsShape = z.strictObject({
   postgres,
   pgbouncer,
   alarms,
+  checks,
   tags,
 });
 
@@ -273,5 +299,6 @@ export type PostgresSettings = Settings["postgres"];
 export type PgBouncerSettings = Settings["pgbouncer"];
 export type AlarmSettings = Settings["alarms"];
 export type NetworkSettings = Settings["network"];
+export type ChecksSettings = Settings["checks"];
 
 export { DOCUMENTED_THRESHOLDS, levelsOrdered };
