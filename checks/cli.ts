@@ -14,6 +14,7 @@ import { redactorForOutputs } from "./redact";
 import { POST_RUN_HOOKS } from "./registry";
 import { formatConsoleReport, useColour } from "./report/console";
 import { formatJsonReport } from "./report/json";
+import { printable } from "./report/escape";
 import { formatJunitReport } from "./report/junit";
 import { InVpcError, runChecksInVpc, type InVpcOptions } from "./invpc/run";
 import { DEFAULT_DEADLINE_MS, EXIT } from "./runner";
@@ -99,6 +100,9 @@ async function inVpcReport(outputs: StackOutputs, opts: CliOptions, hooks: PostR
   return { ...r.report, exitCode: r.exitCode };
 }
 
+/** Our messages' own lines stay lines; anything else unprintable in them is shown escaped. */
+const printLines = (text: string) => text.split("\n").map(printable).join("\n");
+
 /** Runs the command line; resolves to the exit code (never calls process.exit). */
 export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POST_RUN_HOOKS, suiteOverrides: Partial<SuiteOptions> = {}, inVpc: Partial<InVpcOptions> = {}): Promise<number> {
   const cmd = program(io, hooks);
@@ -134,14 +138,14 @@ export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POS
     return report.exitCode;
   } catch (e) {
     if (e instanceof ContractError || e instanceof UsageError) {
-      io.stderr.write(`error: ${redact(e.message)}\n`);
+      io.stderr.write(`error: ${printLines(redact(e.message))}\n`);
       return EXIT.usage;
     }
     if (e instanceof InVpcError) {
-      io.stderr.write(`error: ${redact(e.message)}\n`);
+      io.stderr.write(`error: ${printLines(redact(e.message))}\n`);
       return e.exitCode;
     }
-    io.stderr.write(`internal error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+    io.stderr.write(`internal error: ${printLines(redact(e instanceof Error ? (e.stack ?? e.message) : String(e)))}\n`);
     return EXIT.internal;
   }
 }

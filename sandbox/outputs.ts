@@ -51,6 +51,7 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
       monitoringUser: SANDBOX_ROLES.monitoring,
       tls: false,
       partitionPairs: s.postgres.partitionPairs.map((p) => ({ legacy: p.legacy, partitioned: p.partitioned, timestampColumn: p.timestampColumn })),
+      partitionChecks: { windowSeconds: s.postgres.partitionChecks.windowSeconds, reconcileMaxAgeSeconds: s.postgres.partitionChecks.reconcileMaxAgeSeconds },
       aws: null,
     },
     pgbouncer: {

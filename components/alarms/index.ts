@@ -40,6 +40,27 @@ export interface DataTierAlarmsArgs {
 }
 
 /**
+ * The topology as plain objects holding only the id fields. Callers may hand in a
+ * component (PostgresCluster has `primaryInstanceId` and `replicaInstanceIds`), and
+ * `pulumi.output(...)` does not unwrap a Resource: it would stringify the Output
+ * ("Calling [toJSON] on an [Output<T>]...") into the dashboard's dimensions.
+ */
+function plainTopology(
+  a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer" | "scheduledChecks"> & { partitionTables: string[] },
+): AlarmTopology<pulumi.Input<string>> {
+  const { redis, postgres, pgbouncer } = a;
+  return {
+    redis: redis ? { replicationGroupId: redis.replicationGroupId, memberClusterIds: [...redis.memberClusterIds], replicasPerShard: redis.replicasPerShard } : null,
+    postgres: postgres ? { primaryInstanceId: postgres.primaryInstanceId, replicaInstanceIds: [...postgres.replicaInstanceIds] } : null,
+    pgbouncer: pgbouncer
+      ? { clusterName: pgbouncer.clusterName, serviceName: pgbouncer.serviceName, targetGroupArnSuffix: pgbouncer.targetGroupArnSuffix, loadBalancerArnSuffix: pgbouncer.loadBalancerArnSuffix, desiredCount: pgbouncer.desiredCount }
+      : null,
+    partitionTables: [...a.partitionTables],
+    scheduledChecks: a.scheduledChecks ? { minutes: a.scheduledChecks.minutes } : null,
+  };
+}
+
+/**
  * CloudWatch alarms for the data tier: every documented threshold at warning and
  * critical for every replica, node group and partition pair, plus baseline health
  * alarms, each notifying the SNS topic of its severity (ALARM and OK); a KMS-encrypted
@@ -70,7 +91,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
       settings: a.settings,
       thresholds: a.thresholds,
       postgresMaxConnections: a.postgresMaxConnections,
-      topology: { redis: a.redis, postgres: a.postgres, pgbouncer: a.pgbouncer, partitionTables: a.partitionTables, scheduledChecks: a.scheduledChecks },
+      topology: plainTopology(a),
     };
     // The plan's shape (names, count, levels) is known now; only dimension values wait on ids.
     // Computed before registering anything, so an impossible plan leaves no half-made component.
