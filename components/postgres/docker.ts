@@ -8,7 +8,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresDockerArgs, RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import type { PostgresDockerArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { rolePassword, scramSalt } from "./roles";
 import { scramVerifier } from "./scram";

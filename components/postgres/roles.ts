@@ -11,7 +11,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import type { RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 
 /** Role names; override per stack through PostgresClusterArgs.roleNames. */

@@ -10,7 +10,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./index";
+import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./types";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 /** Redis image for the docker platform: pinned, so a rebuild never changes the engine underneath. */

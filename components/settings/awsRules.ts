@@ -6,7 +6,7 @@
  */
 import { checkParameter } from "../postgres/catalogue";
 import { derivedTags } from "../tags";
-import type { RuleContext } from "./rules";
+import type { RuleContext } from "./ruleContext";
 import type { Settings } from "./schema";
 import { dailyInterval, dailyOverlapsWeekly, lengthMinutes, weeklyInterval } from "./windows";
 
