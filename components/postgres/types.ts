@@ -5,7 +5,6 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "../settings/schema";
-import type { RoleNames } from "./roles";
 
 /**
  * What PostgresCluster reads of the settings: its own section and three facts around
@@ -91,4 +90,18 @@ export interface RdsShared {
   monitoringRoleArn: pulumi.Output<string> | undefined;
   logExports: readonly string[];
   logGroups: (identifier: string, role: string) => aws.cloudwatch.LogGroup[];
+}
+
+/** Role names; override per stack through PostgresClusterArgs.roleNames. */
+export interface RoleNames {
+  /** Read-write application role; owns the application's tables. */
+  app: string;
+  /** Read-only role for replica traffic. */
+  readonly: string;
+  /** pg_monitor member the smoke suite logs in as. */
+  monitoring: string;
+  /** PgBouncer's own login. */
+  pgbouncerAuth: string;
+  /** Streaming replication role (docker; RDS manages its own). */
+  replication: string;
 }
