@@ -40,6 +40,16 @@ describe(".github/workflows/data-tier.yml", () => {
     expect(runs("review")).toContain("set -o pipefail");
   });
 
+  it("pull requests: the review diffs against the pull request's base commit, with the full history checked out", () => {
+    const step = wf.jobs.review.steps.find((s) => s.run?.includes("npm run --silent review"))! as Step & { env?: Record<string, string> };
+    expect(step.env?.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
+    expect(step.run).toContain('extra+=(--base "$BASE_SHA")');
+    expect(step.run).toContain('"${extra[@]}"');
+    expect(step.env?.ALLOW_REPLACE).toContain("'allow-replace'");
+    const [checkout] = uses("review", "actions/checkout@v4");
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0 });
+  });
+
   it("previews with the policy pack and the stack's policy config, only with credentials", () => {
     const [step] = uses("preview", "pulumi/actions@v7");
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });

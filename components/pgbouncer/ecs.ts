@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PgBouncerSettings } from "../settings/schema";
 import { CONFIG_VOLUME, metricsPolicy, readRouterContainerDefinition } from "../readrouting/sidecar";
 import { healthCheckCommand } from "./health";
+import { statefulOptions } from "../options";
 import { pgbouncerFileLimit } from "./render";
 
 /** Where the entrypoint writes the configuration inside the container. */
@@ -95,9 +96,11 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
   const secret = (role: string, what: string, value: pulumi.Output<string>) => {
     const sec = new aws.secretsmanager.Secret(
       `${name}-${role}`,
-      { name: `${name}/${role}`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
+      // A generated name (prefix + suffix): a deleted secret keeps its name for the recovery
+      // window, so a fixed name could not be reused by a replacement or a re-created secret.
+      { namePrefix: `${name}/${role}-`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
       // Secrets are stateful in the policy pack's sense: prod keeps them from accidental replacement.
-      { ...child, protect: a.production },
+      statefulOptions(parent, a.production),
     );
     new aws.secretsmanager.SecretVersion(`${name}-${role}`, { secretId: sec.id, secretString: pulumi.secret(value) }, child);
     return sec;

@@ -8,6 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "../options";
 import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { rdsForcesTls, rdsParameters } from "./render";
 import { createRdsReplicas } from "./replicas";
@@ -32,7 +33,7 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
   const production = a.settings.production;
   const id = primaryIdentifier(a.prefix);
   const child = { parent };
-  const kept = { parent, protect: production };
+  const kept = statefulOptions(parent, production);
 
   const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { name: `${id}-subnets`, description: `Private subnets of ${id}`, subnetIds: placement.subnetIds, tags: a.tags }, child);
 
@@ -113,7 +114,8 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
       tags: a.tags,
     },
     // RDS creates the log groups itself (retention: never expire) unless they exist first.
-    { ...kept, dependsOn: logGroups(id, "primary") },
+    // The identifier must stay (endpoints, log groups, alarms): delete first outside production.
+    { ...statefulOptions(parent, production, { fixedName: true }), dependsOn: logGroups(id, "primary") },
   );
 
   const replicas = createRdsReplicas(parent, name, a, placement, primary, { parameterGroupName: parameterGroup.name, monitoringRoleArn, logExports: RDS_LOG_EXPORTS, logGroups });

@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "../options";
 import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./types";
 import type { RdsShared } from "./types";
 
@@ -59,7 +60,7 @@ export function createRdsReplicas(
         enabledCloudwatchLogsExports: [...shared.logExports],
         tags: { ...a.tags, Role: "read-replica" },
       },
-      { parent, protect: a.settings.production, dependsOn: shared.logGroups(id, `replica-${i + 1}`) },
+      { ...statefulOptions(parent, a.settings.production, { fixedName: true }), dependsOn: shared.logGroups(id, `replica-${i + 1}`) },
     );
   });
 }
