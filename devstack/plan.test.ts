@@ -78,8 +78,8 @@ describe("plan errors", () => {
       outputs: {},
       secretOutputs: [],
       resources: [
-        { type: "docker:index/container:Container", name: "c", urn: "u1", custom: true, inputs: { name: "c", image: "redis:7", privileged: true }, secretInputs: [], state: {}, protect: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [] },
-        { type: "docker:index/service:Service", name: "s", urn: "u2", custom: true, inputs: {}, secretInputs: [], state: {}, protect: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [] },
+        { type: "docker:index/container:Container", name: "c", urn: "u1", custom: true, inputs: { name: "c", image: "redis:7", privileged: true }, secretInputs: [], secretPaths: [], deleteBeforeReplace: false, state: {}, protect: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [] },
+        { type: "docker:index/service:Service", name: "s", urn: "u2", custom: true, inputs: {}, secretInputs: [], secretPaths: [], deleteBeforeReplace: false, state: {}, protect: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [] },
       ],
     } as ProgramRun;
     expect(() => planFromRun(fake)).toThrow(PlanError);
