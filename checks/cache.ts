@@ -18,6 +18,15 @@ export const MIN_LOOKUPS_FOR_HIT_RATE = 50;
 
 const group = "cache" as const;
 
+/** A replica ACKs every second: one silent for longer than this is not replicating (three missed ACKs). */
+export const STALE_ACK_SECONDS = 3;
+
+/** One `slaveN:ip=...,port=...,state=online,offset=...,lag=N` line of INFO replication. */
+export function replicaLine(v: string): { at: string; online: boolean; lag: number } {
+  const f = Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string]));
+  return { at: `${f.ip}:${f.port}`, online: f.state === "online", lag: Number(f.lag ?? 0) };
+}
+
 /** Replica checks wait for data up to the replica-lag critical level (+ margin). */
 function lagTimeoutMs(outputs: StackOutputs): number {
   return Math.ceil(thresholdOf(outputs, "replicaLag").critical * 1000) + 2_000;
@@ -49,11 +58,16 @@ function replicasConnectedCheck(outputs: StackOutputs): Check {
       const m = await locateMaster(ctx, outputs);
       const rep = await withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), (c) => info(c, "replication"));
       const connected = Number(rep.connected_slaves ?? 0);
-      const online = Object.entries(rep).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length;
-      const base = { measured: { value: online, unit: "count" }, threshold: `>= ${expected} expected replicas` };
-      if (online >= expected) return { ...base, status: "PASS", message: `${online} replica(s) online on the master (${connected} connected; ${expected} expected)` };
+      const replicas = Object.entries(rep).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaLine(v));
+      // A frozen or cut-off replica stays "online" on the master until repl-timeout (60 s):
+      // the seconds since its last ACK (sent every second) tell it apart.
+      const stale = replicas.filter((r) => r.online && r.lag > STALE_ACK_SECONDS);
+      const online = replicas.filter((r) => r.online && r.lag <= STALE_ACK_SECONDS).length;
+      const base = { measured: { value: online, unit: "count" }, threshold: `>= ${expected} expected replicas online, each acknowledging within ${STALE_ACK_SECONDS} s` };
+      const staleNote = stale.length ? `; ${stale.map((r) => `${r.at} online but last acknowledged ${r.lag} s ago (frozen or cut off?)`).join(", ")}` : "";
+      if (online >= expected) return { ...base, status: "PASS", message: `${online} replica(s) online on the master (${connected} connected; ${expected} expected)${staleNote}` };
       // Some redundancy left: warn; none left while replicas are expected: no failover possible.
-      return { ...base, status: online === 0 ? "FAIL" : "WARN", message: `only ${online} of ${expected} expected replica(s) online on the master${online === 0 ? ": no replica can take over" : ""}` };
+      return { ...base, status: online === 0 ? "FAIL" : "WARN", message: `only ${online} of ${expected} expected replica(s) online on the master${online === 0 ? ": no replica can take over" : ""}${staleNote}` };
     },
   };
 }
@@ -91,7 +105,11 @@ function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["no
       const m = await locateMaster(ctx, outputs);
       return withRedis(ctx, node, dataNodeOptions(outputs, `Redis node ${node.name}`), async (replica) => {
         const rep = await info(replica, "replication");
-        if (rep.role === "master") return { status: "SKIP", message: `${node.name} is the master now; nothing to replicate to it` };
+        if (rep.role === "master") {
+          // Only the master Sentinel names may claim the role: another one takes writes that the failover discards.
+          if (outputs.redis.sentinels.length > 0 && addr(node) !== addr(m.at)) return { status: "FAIL", message: `${node.name} (${addr(node)}) claims role master but ${m.via} names ${addr(m.at)}: two masters; writes sent to ${node.name} are lost when it rejoins as a replica` };
+          return { status: "SKIP", message: `${node.name} is the master now; nothing to replicate to it` };
+        }
         if (rep.master_link_status !== "up") return { status: "FAIL", message: `${node.name} cannot receive writes: master_link_status ${rep.master_link_status ?? "missing"}` };
         const key = smokeKey(`replica-read:${node.name}`);
         const token = randomBytes(8).toString("hex");
@@ -204,20 +222,68 @@ function sentinelAgreementCheck(outputs: StackOutputs): Check {
   };
 }
 
+/** One Sentinel's own view: its CKQUORUM answer (OK text or the NOQUORUM error) and whether it is in TILT. */
+export interface SentinelQuorumView {
+  at: string;
+  /** CKQUORUM's reply, OK or error text, verbatim. */
+  answer: string;
+  ok: boolean;
+  tilt: boolean;
+}
+
+/**
+ * The quorum verdict from what each Sentinel said. A Sentinel in TILT (its clock jumped or
+ * it was frozen) acts on nothing, so it cannot start a failover: TILT is a WARN, and a FAIL
+ * when no Sentinel out of TILT has its quorum. Unreachable Sentinels are named; the others
+ * decide (redis.sentinel-agreement judges how many answer).
+ */
+export function judgeQuorum(views: SentinelQuorumView[], unreachable: string[]): CheckOutcome {
+  const usable = views.filter((v) => v.ok && !v.tilt);
+  const tilted = views.filter((v) => v.tilt);
+  const noQuorum = views.filter((v) => !v.ok);
+  const measured = { value: usable.length, unit: "count" };
+  const threshold = ">= 1 Sentinel out of TILT with CKQUORUM OK";
+  const say = (v: SentinelQuorumView) => `Sentinel at ${v.at}${v.tilt ? " (in TILT)" : ""}: ${v.answer}`;
+  const notes = [
+    ...noQuorum.filter((v) => !usable.includes(v)).map(say),
+    ...tilted.filter((v) => v.ok).map(say),
+    ...unreachable.map((u) => `not answering: ${u}`),
+  ];
+  if (views.length === 0) return { status: "FAIL", measured, threshold, message: `no Sentinel answered CKQUORUM: ${unreachable.join("; ") || "no Sentinel listed"}` };
+  if (usable.length === 0) {
+    const why = tilted.length > 0 && noQuorum.length === 0 ? "every Sentinel that answered is in TILT and would not fail over" : "no Sentinel out of TILT has its quorum: no failover can be authorized";
+    return { status: "FAIL", measured, threshold, message: `${why}; ${[...views.map(say), ...unreachable.map((u) => `not answering: ${u}`)].join("; ")}` };
+  }
+  const head = `${usable.length} of ${views.length + unreachable.length} Sentinel(s) have quorum out of TILT (${usable[0].at}: ${usable[0].answer})`;
+  if (tilted.length > 0 || noQuorum.length > 0) return { status: "WARN", measured, threshold, message: `${head}; ${notes.join("; ")}` };
+  return { status: "PASS", measured, threshold, message: notes.length ? `${head}; ${notes.join("; ")}` : head };
+}
+
 function sentinelQuorumCheck(outputs: StackOutputs): Check {
   const sentinels = outputs.redis.sentinels;
   return {
     id: "redis.sentinel-quorum",
     group,
-    title: "SENTINEL CKQUORUM is OK",
+    title: "SENTINEL CKQUORUM is OK on a Sentinel out of TILT",
     async run(ctx) {
       const name = outputs.redis.sentinelMasterName ?? "";
-      const answers = await Promise.allSettled(sentinels.map((s) => withRedis(ctx, s, sentinelOptions(outputs), async (c) => String(await c.call("SENTINEL", "CKQUORUM", name)))));
-      const ok = answers.filter((a): a is PromiseFulfilledResult<string> => a.status === "fulfilled" && a.value.startsWith("OK"));
-      const noQuorum = answers.map((a, i) => ({ a, s: sentinels[i] })).filter(({ a }) => a.status === "rejected" && /NOQUORUM|NOGOODSLAVE/i.test(errorText(a.reason)));
-      if (noQuorum.length > 0) return { status: "FAIL", message: `Sentinel at ${addr(noQuorum[0].s)}: ${errorText((noQuorum[0].a as PromiseRejectedResult).reason).replace(/^.*?: /, "")}` };
-      if (ok.length === 0) return { status: "FAIL", message: `no Sentinel answered CKQUORUM: ${errorText((answers.find((a) => a.status === "rejected") as PromiseRejectedResult | undefined)?.reason ?? "no answer")}` };
-      return { status: "PASS", message: `${ok.length} Sentinel(s) answered: ${ok[0].value}` };
+      const answers = await Promise.allSettled(
+        sentinels.map((s) =>
+          withRedis(ctx, s, sentinelOptions(outputs), async (c): Promise<SentinelQuorumView> => {
+            // NOQUORUM / NOGOODSLAVE come back as error replies: they are the answer, not a failure to ask.
+            const answer = await c.call("SENTINEL", "CKQUORUM", name).then(String, (e: Error) => {
+              if (/NOQUORUM|NOGOODSLAVE|No such master/i.test(e.message)) return `ERR:${e.message}`;
+              throw e;
+            });
+            const tilt = (await info(c, "sentinel")).sentinel_tilt === "1";
+            const ok = !answer.startsWith("ERR:") && answer.startsWith("OK");
+            return { at: addr(s), answer: answer.replace(/^ERR:/, ""), ok, tilt };
+          }),
+        ),
+      );
+      const views = answers.filter((a): a is PromiseFulfilledResult<SentinelQuorumView> => a.status === "fulfilled").map((a) => a.value);
+      const unreachable = answers.flatMap((a, i) => (a.status === "rejected" ? [`${addr(sentinels[i])} (${errorText(a.reason)})`] : []));
+      return judgeQuorum(views, unreachable);
     },
   };
 }
@@ -235,7 +301,7 @@ function hitRateCheck(outputs: StackOutputs): Check {
       // the lookups this suite sent meanwhile (its GET-latency sample would read as hits).
       const perNode = await Promise.allSettled(
         nodes.map((n) =>
-          withRedis(ctx, n, dataNodeOptions(outputs, "Redis node"), async (c) => {
+          withRedis(ctx, n, dataNodeOptions(outputs, `Redis node ${"name" in n ? n.name : "primary"}`), async (c) => {
             const a = await info(c, "stats");
             const selfA = selfLookupsAt(n);
             ctx.step?.(`sampling INFO stats over ${window} ms`);

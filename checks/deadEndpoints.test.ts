@@ -28,12 +28,22 @@ describe("dead and hung endpoints", () => {
     expect(r.exitCode).toBe(2);
   });
 
-  it("a hung Redis fails at the check's timeout, saying what it waited for", async () => {
+  it("a hung Redis (accepts, never answers) fails at the connect deadline (2 s), before a longer check timeout", async () => {
+    const o = structuredClone(dead);
+    o.redis.primary = { host: "127.0.0.1", port: hung.port };
+    o.redis.sentinels = [];
+    const r = await runSuite(o, { only: "redis.primary", timeoutMs: 4_000, hooks: [] });
+    expect(r.results[0]).toMatchObject({ status: "FAIL", message: `timed out after 2000 ms connecting to Redis master at 127.0.0.1:${hung.port} (it accepts connections but does not answer)` });
+    expect(r.results[0].durationMs).toBeLessThan(3_000);
+  });
+
+  it("a hung Redis with a check timeout below the connect deadline fails at the check timeout", async () => {
     const o = structuredClone(dead);
     o.redis.primary = { host: "127.0.0.1", port: hung.port };
     o.redis.sentinels = [];
     const r = await runSuite(o, { only: "redis.primary", timeoutMs: 800, hooks: [] });
-    expect(r.results[0]).toMatchObject({ status: "FAIL", message: `timed out after 800 ms while connecting to Redis master at 127.0.0.1:${hung.port}` });
+    expect(r.results[0].status).toBe("FAIL");
+    expect(r.results[0].message).toMatch(new RegExp(`^timed out after 800 ms .*connecting to Redis master at 127\\.0\\.0\\.1:${hung.port}`));
     expect(r.results[0].durationMs).toBeLessThan(1_300);
   });
 

@@ -52,6 +52,38 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
   };
 }
 
+/**
+ * What the application sees: a login through PgBouncer as the application role, with the
+ * very credentials the application is given (applicationCredentials, an RDS-style secret),
+ * and a real query. The checks above log in as the monitoring role, which a damaged
+ * application verifier in PgBouncer's userlist does not touch.
+ */
+function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"): Check {
+  const secret = mode === "read-write" ? outputs.applicationCredentials.readWrite : outputs.applicationCredentials.readOnly;
+  const conn = mode === "read-write" ? outputs.application.readWrite : outputs.application.readOnly;
+  return {
+    id: `pgbouncer.app-login.${mode}`,
+    group,
+    title: `The application's ${mode} role logs in through pool "${secret.dbname}" and queries`,
+    async run(ctx) {
+      const target: PgTarget = { host: secret.host, port: secret.port, database: secret.dbname, user: secret.username, password: secret.password, tls: conn.tls, label: `PgBouncer ${mode} pool as the application role ${secret.username}`, viaPgBouncer: true };
+      return withPg(ctx, target, async (c) => {
+        const t0 = performance.now();
+        ctx.step?.(`waiting for an answer through pool "${secret.dbname}" as ${secret.username}`);
+        const r = await c.query<{ who: string; recovery: boolean; tables: number }>(
+          "SELECT current_user AS who, pg_is_in_recovery() AS recovery, (SELECT count(*)::int FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')) AS tables",
+        );
+        const ms = Math.round((performance.now() - t0) * 10) / 10;
+        const { who, recovery, tables } = r.rows[0];
+        if (who !== secret.username) return { status: "FAIL", message: `logged in to pool "${secret.dbname}" as ${secret.username} but the server says current_user is ${who}: PgBouncer maps the role to another one` };
+        if (mode === "read-write" && recovery) return { status: "FAIL", message: `the application's read-write role reaches a server in recovery through pool "${secret.dbname}": its writes would fail` };
+        const server = recovery ? "a replica" : "the primary";
+        return { status: "PASS", message: `${secret.username} logged in through pool "${secret.dbname}" and queried ${server} in ${ms} ms (${tables} table(s) visible)` };
+      });
+    },
+  };
+}
+
 function configCheck(outputs: StackOutputs): Check {
   const b = outputs.pgbouncer;
   const expected: Record<string, string> = { pool_mode: b.poolMode, max_client_conn: String(b.maxClientConn), default_pool_size: String(b.defaultPoolSize) };
@@ -77,8 +109,35 @@ function configCheck(outputs: StackOutputs): Check {
 export const POOL_SAMPLES = 3;
 const POOL_SAMPLE_GAP_MS = 200;
 
+/** The SHOW POOLS columns the pools check reads (PgBouncer 1.18 and later). */
+export interface PoolRow {
+  database: string;
+  user: string;
+  cl_waiting: string;
+  sv_active: string;
+  sv_idle: string;
+  sv_used: string;
+  sv_login: string;
+  maxwait: string;
+}
+
+/**
+ * What the waiting in one pool means, from what SHOW POOLS measured: with every server
+ * connection of the pool busy it is saturation; with fewer it is PgBouncer not getting
+ * server connections (the server behind the pool is down, refuses or is slow to log in).
+ */
+export function describePoolWait(p: PoolRow, poolSize: number): string {
+  const n = (k: keyof PoolRow) => Number(p[k] ?? 0);
+  const servers = n("sv_active") + n("sv_idle") + n("sv_used") + n("sv_login");
+  const base = `${p.database}/${p.user}: ${n("cl_waiting")} waiting (longest ${n("maxwait")} s), ${n("sv_active")} of ${poolSize} server connections active`;
+  if (n("sv_active") >= poolSize) return `${base}: the pool is saturated (every server connection busy)`;
+  const login = n("sv_login") > 0 ? `, ${n("sv_login")} still logging in` : "";
+  return `${base}, ${servers} open${login}: not saturation; PgBouncer cannot get server connections (is the server behind "${p.database}" down or refusing logins?)`;
+}
+
 function poolsCheck(outputs: StackOutputs): Check {
   const max = outputs.pgbouncer.maxWaitingClients;
+  const poolSize = outputs.pgbouncer.defaultPoolSize;
   return {
     id: "pgbouncer.pools",
     group,
@@ -86,26 +145,37 @@ function poolsCheck(outputs: StackOutputs): Check {
     async run(ctx) {
       return withPg(ctx, consoleTarget(outputs, "stats"), async (c) => {
         // A client waits briefly while PgBouncer opens a server connection (this suite's
-        // own first queries included): only waiting seen in every sample is saturation.
-        let least: { waiting: number; pools: number; worst?: { database: string; user: string; maxwait: string } } | undefined;
+        // own first queries included): only waiting seen in every sample counts.
+        let least: { waiting: number; pools: number; waitingPools: PoolRow[] } | undefined;
         for (let i = 0; i < POOL_SAMPLES; i++) {
           if (i > 0) await sleep(POOL_SAMPLE_GAP_MS, ctx.signal);
-          const r = await c.query<{ database: string; user: string; cl_waiting: string; maxwait: string }>("SHOW POOLS");
-          const clients = await c.query<{ state: string; application_name?: string }>("SHOW CLIENTS");
+          const r = await c.query<PoolRow>("SHOW POOLS");
+          const clients = await c.query<{ state: string; application_name?: string; database?: string }>("SHOW CLIENTS");
           // This suite's own clients (e.g. its read-only query, queued while the replica is down) are not load.
-          const ours = clients.rows.filter((x) => x.state === "waiting" && x.application_name === APPLICATION_NAME).length;
+          const oursWaiting = clients.rows.filter((x) => x.state === "waiting" && x.application_name === APPLICATION_NAME);
           const pools = r.rows.filter((p) => p.database !== "pgbouncer");
-          const waiting = Math.max(0, pools.reduce((s, p) => s + Number(p.cl_waiting), 0) - ours);
-          const worst = pools.reduce((w, p) => (Number(p.maxwait) > Number(w?.maxwait ?? -1) ? p : w), undefined as (typeof pools)[number] | undefined);
-          if (!least || waiting < least.waiting) least = { waiting, pools: pools.length, worst };
+          const ownIn = (p: PoolRow) => oursWaiting.filter((x) => x.database === undefined || x.database === p.database).length;
+          const waitingPools = pools.map((p) => ({ ...p, cl_waiting: String(Math.max(0, Number(p.cl_waiting) - ownIn(p))) })).filter((p) => Number(p.cl_waiting) > 0);
+          const waiting = Math.max(0, pools.reduce((s, p) => s + Number(p.cl_waiting), 0) - oursWaiting.length);
+          if (!least || waiting < least.waiting) least = { waiting, pools: pools.length, waitingPools };
         }
-        const { waiting, pools, worst } = least as NonNullable<typeof least>;
+        const { waiting, pools, waitingPools } = least as NonNullable<typeof least>;
         const base = { measured: { value: waiting, unit: "count" }, threshold: `<= ${max} waiting (least of ${POOL_SAMPLES} samples)` };
-        if (waiting > max) return { ...base, status: "WARN", message: `${waiting} client(s) waiting for a server connection in each of ${POOL_SAMPLES} samples (longest ${worst?.maxwait ?? "?"} s in ${worst?.database}/${worst?.user}): pools are saturated` };
+        if (waiting > max) {
+          const detail = waitingPools.sort((a, b) => Number(b.cl_waiting) - Number(a.cl_waiting)).map((p) => describePoolWait(p, poolSize));
+          return { ...base, status: "WARN", message: `${waiting} client(s) waiting for a server connection in each of ${POOL_SAMPLES} samples: ${detail.join("; ")}` };
+        }
         return { ...base, status: "PASS", message: `${waiting} client(s) waiting across ${pools} pool(s)` };
       });
     },
   };
 }
 
-export const pgbouncerChecks: CheckFactory = (outputs) => [poolQueryCheck(outputs, "read-write"), poolQueryCheck(outputs, "read-only"), configCheck(outputs), poolsCheck(outputs)];
+export const pgbouncerChecks: CheckFactory = (outputs) => [
+  poolQueryCheck(outputs, "read-write"),
+  poolQueryCheck(outputs, "read-only"),
+  appLoginCheck(outputs, "read-write"),
+  appLoginCheck(outputs, "read-only"),
+  configCheck(outputs),
+  poolsCheck(outputs),
+];

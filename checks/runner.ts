@@ -73,13 +73,24 @@ async function runOne(check: Check, outputs: StackOutputs, defaultTimeoutMs: num
   const timeoutMs = Math.min(own, remaining);
   const byDeadline = timeoutMs < own;
   let step = "";
+  // Concurrent waits still open (one per connection); a timeout names all of them.
+  const open = new Map<number, string>();
+  let nextWait = 0;
+  const begin = (what: string) => {
+    const id = nextWait++;
+    open.set(id, what);
+    return () => void open.delete(id);
+  };
   const timer = new AbortController();
   const signal = AbortSignal.any([timer.signal, deadline.signal]);
-  const ctx: CheckContext = { outputs, signal, timeoutMs, step: (what) => void (step = what) };
+  const ctx: CheckContext = { outputs, signal, timeoutMs, step: (what) => void (step = what), begin };
   const started = Date.now();
   const why = (): string => {
     const waited = Date.now() - started;
-    const doing = step ? ` while ${step}` : "";
+    const waits = [...new Set(open.values())];
+    // One wait open: the latest step says more (e.g. which key on which node). Several:
+    // the step may have been set by a connection that already answered; name them all.
+    const doing = waits.length > 1 ? ` while ${waits.join("; ")}` : step ? ` while ${step}` : waits.length === 1 ? ` while ${waits[0]}` : "";
     // The capped timer and the deadline fire together; either way it was the deadline.
     return deadline.signal.aborted || byDeadline ? `stopped after ${waited} ms by the suite deadline of ${deadline.ms} ms${doing}` : `timed out after ${own} ms${doing}`;
   };

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
 import { killHard, stopProcess } from "../sandbox/procs";
 import type { StackOutputs } from "../components/contract/outputs";
+import { CUSTOM_METRICS } from "../components/alarms/catalogue";
 import { formatConsoleReport } from "./report/console";
 import { runSuite, type SuiteReport } from "./suite";
 
@@ -57,7 +58,16 @@ const msg = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.
 describe("the smoke suite against the sandbox", () => {
   it("is healthy: every check PASS or SKIP, checks follow the topology", async () => {
     const r = await suite();
-    expect(r.results.filter((x) => x.status !== "PASS").map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${outputs.redis.nodes[0].name}=SKIP`, "redis.hit-rate=SKIP"]);
+    // No reconcile has run in a fresh sandbox: the full-table verdict is SKIP, one per pair.
+    expect(r.results.filter((x) => x.status !== "PASS").map((x) => `${x.id}=${x.status}`)).toEqual([
+      `redis.replica-read.${outputs.redis.nodes[0].name}=SKIP`,
+      "redis.hit-rate=SKIP",
+      ...outputs.postgres.partitionPairs.map((p) => `partition.reconcile.${p.legacy}=SKIP`),
+    ]);
+    // Every custom metric an alarm reads is measured by a real run (the publish hook adds the heartbeat).
+    const measured = new Set([...r.metrics.map((m) => m.name), CUSTOM_METRICS.suiteRuns.metricName]);
+    for (const m of Object.values(CUSTOM_METRICS)) expect(measured, m.metricName).toContain(m.metricName);
+    expect(msg(r, "redis.invalidation")).toMatch(/^0 of 20 DELs removed nothing, 0 of 60 reads on 3 node\(s\) still saw an invalidated key/);
     expect(r.results.filter((x) => x.id.startsWith("redis.node.")).length).toBe(outputs.redis.nodes.length);
     expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(4 * outputs.postgres.partitionPairs.length);
     expect(r.exitCode).toBe(0);
@@ -87,7 +97,7 @@ describe("the smoke suite against the sandbox", () => {
     const replica = outputs.postgres.replicas[0].id;
     await stopProcess(proc(replica));
     const r = await suite();
-    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL" });
+    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL" });
     expect(msg(r, `postgres.replica-lag.${replica}`)).toMatch(/connection refused/);
     expect(msg(r, "pgbouncer.read-only")).toContain("PgBouncer queues clients while it cannot reach the server behind the pool");
   });
@@ -95,7 +105,7 @@ describe("the smoke suite against the sandbox", () => {
   it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
     await killHard(proc("pgbouncer"));
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
     expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
     expect(r.exitCode).toBe(2);
   });

@@ -34,6 +34,12 @@ export interface CheckContext {
   timeoutMs: number;
   /** Records what the check is doing now, so a timeout can say what it was waiting for. */
   step?(what: string): void;
+  /**
+   * Marks one of possibly several concurrent waits (one per connection) as begun; the
+   * returned function ends it. A timeout names every wait still open, so concurrent
+   * connections in one check never borrow each other's label.
+   */
+  begin?(what: string): () => void;
 }
 
 export interface Check {

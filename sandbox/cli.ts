@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
     .addOption(stackOption())
     .action(async (o: { dir?: string; stack: string }) => {
       const info = await startSandbox({ dir: dirOf(o), stack: o.stack });
-      const healed = [info.started.length ? `started again: ${info.started.join(", ")}` : "", info.resumed.length ? `WAL replay resumed on ${info.resumed.join(", ")}` : ""].filter(Boolean).join("; ");
+      const healed = [info.started.length ? `started again: ${info.started.join(", ")}` : "", info.resumed.length ? `WAL replay resumed on ${info.resumed.join(", ")}` : "", info.rewritten.length ? `rewrote from the settings: ${info.rewritten.join(", ")}` : ""].filter(Boolean).join("; ");
       const parts = Object.entries(info.timings).map(([k, v]) => `${k} ${secs(v)}`).join(", ");
       const what = info.reused ? `reused, ${healed || "already healthy"}` : `started ${info.started.length} processes; ${parts}`;
       io.stdout.write(`sandbox up in ${secs(info.ms)} (${what})\n${formatEndpoints(info)}\nstop it with: npm run sandbox -- down${o.dir ? ` --dir ${o.dir}` : ""}\n`);
@@ -97,9 +97,13 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
     .argument("<name>", Object.entries(DRILLS).map(([n, d]) => `${n}: ${d.summary}`).join("; "))
     .addOption(dirOption())
     .addOption(stackOption())
-    .action(async (name: string, o: { dir?: string; stack: string }) => {
+    .option("--freeze-ms <ms>", "redis-master-freeze: how long the master stays stopped (default down-after + 8000)")
+    .option("--without-min-replicas", "redis-master-freeze: run with min-replicas-to-write 0 (restored after), to measure the unbounded case")
+    .action(async (name: string, o: { dir?: string; stack: string; freezeMs?: string; withoutMinReplicas?: boolean }) => {
       if (!(name in DRILLS)) throw new CommanderError(2, "sandbox.drill", `unknown drill "${name}"; expected one of ${Object.keys(DRILLS).join(", ")}`);
-      const result = await runDrill(name as DrillName, dirOf(o), (line) => io.stdout.write(`${line}\n`));
+      const freezeMs = o.freezeMs === undefined ? undefined : Number(o.freezeMs);
+      if (freezeMs !== undefined && !(Number.isInteger(freezeMs) && freezeMs > 0)) throw new CommanderError(2, "sandbox.drill", `--freeze-ms is "${o.freezeMs}"; expected a whole number of milliseconds above 0`);
+      const result = await runDrill(name as DrillName, dirOf(o), (line) => io.stdout.write(`${line}\n`), { freezeMs, withoutMinReplicas: o.withoutMinReplicas });
       if (!result.ok) code = 1;
     });
 

@@ -16,31 +16,11 @@ import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRec
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
 import { SANDBOX_ROLES } from "./schema";
-import { acquireLock, readState, writeState, type SandboxState } from "./state";
+import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
+import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
+import { acquireLock, writeState, type SandboxState } from "./state";
 
-export type Log = (line: string) => void;
-
-export interface DrillResult {
-  name: DrillName;
-  ok: boolean;
-  /** Figures, in the units their names say. */
-  measured: Record<string, number | string | boolean | null>;
-}
-
-const ms = (t0: number) => Math.round(performance.now() - t0);
-
-function requireState(dir: string, part: "redis" | "postgres" | "pgbouncer"): SandboxState {
-  const state = readState(dir);
-  if (!state || !state.complete) throw new Error(`no running sandbox in ${dir}: start one with \`npm run sandbox -- up\``);
-  if (!state.parts.includes(part)) throw new Error(`the sandbox in ${dir} runs without ${part}`);
-  return state;
-}
-
-function proc(state: SandboxState, name: string): ProcessRecord {
-  const p = state.processes.find((x) => x.name === name);
-  if (!p) throw new Error(`no process ${name} in the sandbox`);
-  return p;
-}
+export type { DrillResult, Log } from "./drillKit";
 
 // ---------------------------------------------------------------- redis-failover
 
@@ -312,17 +292,23 @@ export const DRILLS = {
   "postgres-replica-down": { summary: "stop one Postgres replica by pid", run: postgresReplicaDown },
   "pgbouncer-down": { summary: "stop PgBouncer", run: pgbouncerDown },
   "postgres-replica-lag": { summary: "pause WAL replay on a replica and write until its lag passes the critical threshold", run: postgresReplicaLag },
+  "redis-master-freeze": { summary: "SIGSTOP the Redis master past down-after under WAIT-acknowledged writes (direct and via Sentinel), SIGCONT; measure writes lost and the window with two masters", run: redisMasterFreeze },
+  "redis-master-partition": { summary: "cut the Redis master off from Sentinels and replicas (iptables rules of our own on lo, by port) past down-after while a client on its side keeps writing, heal; measure writes lost and the window with two masters", run: redisMasterPartition },
 } as const;
 
 export type DrillName = keyof typeof DRILLS;
 
+/** Options some drills take (the others ignore them). */
+export type DrillOptions = FreezeOptions;
+
 /** Runs a drill on the sandbox in `dir`, holding its lock so no `up` runs meanwhile. */
-export async function runDrill(name: DrillName, dir: string, log: Log = () => undefined): Promise<DrillResult> {
+export async function runDrill(name: DrillName, dir: string, log: Log = () => undefined, options: DrillOptions = {}): Promise<DrillResult> {
   if (!existsSync(dir)) throw new Error(`no sandbox in ${dir}: start one with \`npm run sandbox -- up\``);
   const release = acquireLock(dir, `drill ${name}`);
   try {
     log(`drill ${name}: ${DRILLS[name].summary}`);
-    const result = await DRILLS[name].run(dir, log);
+    const run = DRILLS[name].run as (dir: string, log: Log, o: DrillOptions) => Promise<DrillResult>;
+    const result = await run(dir, log, options);
     log(`drill ${name}: ${result.ok ? "done" : "FAILED"}`);
     return result;
   } finally {

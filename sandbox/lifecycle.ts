@@ -14,9 +14,9 @@ import type { StackOutputs } from "../components/contract/outputs";
 import type { Settings } from "../components/settings/schema";
 import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFile";
 import { buildOutputs, writeOutputs } from "./outputs";
-import { PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer, waitPgBouncerHealthy } from "./pgbouncer";
+import { healPgBouncerFiles, PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer, waitPgBouncerHealthy } from "./pgbouncer";
 import { withPg } from "./pgClient";
-import { pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
+import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
 import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
@@ -52,6 +52,8 @@ export interface SandboxInfo {
   started: string[];
   /** Replicas whose paused WAL replay was resumed. */
   resumed: string[];
+  /** Rendered files (pgbouncer.ini, userlist.txt, postgresql.conf, pg_hba.conf) rewritten because they differed from the settings. */
+  rewritten: string[];
   /** Wall time of this call, ms. */
   ms: number;
   /** Time each part took to become healthy on a fresh start, ms (parts start concurrently). */
@@ -194,9 +196,11 @@ async function freshStart(dir: string, stack: string, settings: Settings, parts:
   return state;
 }
 
-/** Restarts what is down in a complete sandbox, resumes paused replay; returns names started. */
-async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: string[]; resumed: string[] }> {
+/** Restarts what is down in a complete sandbox, rewrites rendered files that drifted, resumes paused replay. */
+async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: string[]; resumed: string[]; rewritten: string[] }> {
   const started: string[] = [];
+  // Files first, so what starts again starts from what the settings render.
+  const rewritten: string[] = state.parts.includes("postgres") ? healPostgresConfs(state) : [];
   // By kind; within a kind the Redis master and the Postgres primary first, so what starts after them has someone to follow.
   const leader = (p: ProcessRecord) => p.name === state.redis?.master || p.name === PRIMARY_NAME;
   const dead = state.processes
@@ -205,7 +209,10 @@ async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: 
   for (const p of dead) {
     if (p.kind === "redis" || p.kind === "sentinel") await restartRedisProcess(state, p);
     else if (p.kind === "postgres") await restartPostgresProcess(state, p);
-    else await restartPgBouncer(state, p);
+    else {
+      rewritten.push(...(await healPgBouncerFiles(state)));
+      await restartPgBouncer(state, p);
+    }
     started.push(p.name);
     writeState(state);
   }
@@ -219,10 +226,14 @@ async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: 
     resumed = await resumePausedReplay(state);
     await waitPostgresHealthy(state, timeoutMs);
   }
-  // PgBouncer refuses a pool for server_login_retry (15 s) after its server was down.
-  if (state.parts.includes("pgbouncer")) await waitPgBouncerHealthy(state, timeoutMs);
+  if (state.parts.includes("pgbouncer")) {
+    // A running PgBouncer reloads what was rewritten (SIGHUP), e.g. a damaged verifier in its userlist.
+    for (const f of await healPgBouncerFiles(state)) if (!rewritten.includes(f)) rewritten.push(f);
+    // PgBouncer refuses a pool for server_login_retry (15 s) after its server was down.
+    await waitPgBouncerHealthy(state, timeoutMs);
+  }
   writeState(state);
-  return { started, resumed };
+  return { started, resumed, rewritten };
 }
 
 /** Starts a sandbox in `dir`, or reuses the one running there (starting again what is down). */
@@ -242,6 +253,7 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
     let reused = false;
     let started: string[] = [];
     let resumed: string[] = [];
+    let rewritten: string[] = [];
     const timings: Partial<Record<Part, number>> = {};
     if (state && !state.complete) {
       // A bring-up that never finished: stop what it recorded and build afresh.
@@ -254,18 +266,18 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
         throw new Error(`${dir} holds a sandbox built from other settings or parts (stack ${state.stack}, parts ${state.parts.join(", ")}); use another --dir, or remove it with \`npm run sandbox -- down --purge --dir ${dir}\``);
       }
       reused = true;
-      ({ started, resumed } = await heal(state, timeoutMs));
+      ({ started, resumed, rewritten } = await heal(state, timeoutMs));
     } else {
       state = await freshStart(dir, stack, settings, parts, timeoutMs, timings);
       started = state.processes.map((p) => p.name);
     }
     const ms = Math.round(performance.now() - t0);
-    if (started.length) {
+    if (started.length || rewritten.length) {
       state.lastUpMs = ms;
       writeState(state);
     }
     const outputsPath = writeOutputs(state);
-    return { dir, stateFile: stateFile(dir), outputsFile: outputsPath, outputs: buildOutputs(state), reused, started, resumed, ms, timings, state };
+    return { dir, stateFile: stateFile(dir), outputsFile: outputsPath, outputs: buildOutputs(state), reused, started, resumed, rewritten, ms, timings, state };
   } finally {
     release();
   }

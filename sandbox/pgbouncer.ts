@@ -4,7 +4,7 @@
  * pg_authid, run as the `postgres` OS user with the open-file limit raised inside its
  * own command (runuser-style starts reset it to 1024; 1000 clients need more).
  */
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pgbouncerFileLimit, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
 import { withPg } from "./pgClient";
@@ -42,11 +42,9 @@ export function pgbouncerUsers(state: SandboxState): string[] {
   return [SANDBOX_ROLES.app, SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring, pb.adminUser, pb.statsUser];
 }
 
-export async function startPgBouncer(state: SandboxState, port: number, timeoutMs: number): Promise<void> {
-  const { uid, gid } = postgresUser();
+/** pgbouncer.ini and userlist.txt as the settings and pg_authid say they should be (path -> text). */
+export async function renderedPgBouncerFiles(state: SandboxState, port: number): Promise<Map<string, string>> {
   const d = bouncerDir(state.dir);
-  mkdirSync(d, { recursive: true, mode: 0o700 });
-  chownSync(d, uid, gid);
   const primary = state.processes.find((p) => p.name === PRIMARY_NAME);
   if (!primary) throw new Error("pgbouncer needs the postgres part");
   const replicas = (state.postgres?.replicas ?? []).map((r) => state.processes.find((p) => p.name === r.name)!);
@@ -58,26 +56,66 @@ export async function startPgBouncer(state: SandboxState, port: number, timeoutM
   const missing = users.filter((u) => !verifiers.find((v) => v.rolname === u && v.rolpassword));
   if (missing.length) throw new Error(`pgbouncer: no SCRAM verifier in pg_authid for ${missing.join(", ")}`);
   const authFile = join(d, "userlist.txt");
-  const ini = join(d, "pgbouncer.ini");
-  const write = (path: string, text: string) => {
-    writeFileSync(path, text, { mode: 0o600 });
-    chmodSync(path, 0o600);
-    chownSync(path, uid, gid);
-  };
-  write(authFile, renderUserlist(users.map((u) => ({ name: u, secret: verifiers.find((v) => v.rolname === u)!.rolpassword! }))));
-  write(
-    ini,
-    renderPgBouncerIni(state.settings.pgbouncer, {
-      listenAddr: PGBOUNCER_HOST,
-      listenPort: port,
-      primary: { host: primary.host, port: primary.port },
-      replicas: replicas.map((r) => ({ host: r.host, port: r.port })),
-      database: state.settings.postgres.databaseName,
-      authFile,
-    }),
-  );
+  const ini = renderPgBouncerIni(state.settings.pgbouncer, {
+    listenAddr: PGBOUNCER_HOST,
+    listenPort: port,
+    primary: { host: primary.host, port: primary.port },
+    replicas: replicas.map((r) => ({ host: r.host, port: r.port })),
+    database: state.settings.postgres.databaseName,
+    authFile,
+  });
+  return new Map([
+    [authFile, renderUserlist(users.map((u) => ({ name: u, secret: verifiers.find((v) => v.rolname === u)!.rolpassword! })))],
+    [join(d, "pgbouncer.ini"), ini],
+  ]);
+}
+
+function writeOwned(path: string, text: string): void {
+  const { uid, gid } = postgresUser();
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  chownSync(path, uid, gid);
+}
+
+export async function startPgBouncer(state: SandboxState, port: number, timeoutMs: number): Promise<void> {
+  const { uid, gid } = postgresUser();
+  const d = bouncerDir(state.dir);
+  mkdirSync(d, { recursive: true, mode: 0o700 });
+  chownSync(d, uid, gid);
+  for (const [path, text] of await renderedPgBouncerFiles(state, port)) writeOwned(path, text);
   putProcess(state, await startProcess(spec(state, port)));
   await waitPgBouncerHealthy(state, timeoutMs);
+}
+
+/**
+ * Rewrites PgBouncer's files that differ from what the settings render (a damaged
+ * verifier locks the application out while the monitoring users still log in), and has
+ * a running PgBouncer reload them. Returns the files rewritten.
+ */
+export async function healPgBouncerFiles(state: SandboxState): Promise<string[]> {
+  const p = state.processes.find((x) => x.name === PGBOUNCER_NAME);
+  if (!p) return [];
+  const rewritten = rewriteDiffering(await renderedPgBouncerFiles(state, p.port));
+  if (rewritten.length > 0 && recordAlive(p)) process.kill(p.pid, "SIGHUP");
+  return rewritten;
+}
+
+/** Writes each file whose content differs (or is missing); returns their paths. */
+export function rewriteDiffering(files: Map<string, string>, write: (path: string, text: string) => void = writeOwned): string[] {
+  const out: string[] = [];
+  for (const [path, text] of files) {
+    let current: string | null = null;
+    try {
+      current = readFileSync(path, "utf8");
+    } catch {
+      current = null;
+    }
+    if (current !== text) {
+      write(path, text);
+      out.push(path);
+    }
+  }
+  return out;
 }
 
 export async function pgbouncerProblems(state: SandboxState): Promise<string[]> {

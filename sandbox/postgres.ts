@@ -9,10 +9,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unli
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
+import { reconcileDdl } from "../checks/lib/reconcileResult";
 import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
 import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "./pgClient";
-import { postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
+import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { demoSchemaSql, rolesSql, SANDBOX_ROLES } from "./schema";
 import { putProcess, type SandboxState } from "./state";
 
@@ -84,11 +85,36 @@ function postgresSpec(dir: string, name: string, dataDir: string, host: string, 
   };
 }
 
-function writeConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): void {
+/** postgresql.conf and pg_hba.conf of one server as the settings render them (path -> text). */
+function renderedConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): Map<string, string> {
   const root = pgRoot(state.dir);
-  ownedDir(join(root, `${name}-log`));
-  ownedFile(join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: join(root, "sock"), logDir: join(root, `${name}-log`) }));
-  ownedFile(join(dataDir, "pg_hba.conf"), renderPgHba({ replicationUser: SANDBOX_ROLES.replication }));
+  return new Map([
+    [join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: join(root, "sock"), logDir: join(root, `${name}-log`) })],
+    [join(dataDir, "pg_hba.conf"), renderPgHba({ replicationUser: SANDBOX_ROLES.replication })],
+  ]);
+}
+
+function writeConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): void {
+  ownedDir(join(pgRoot(state.dir), `${name}-log`));
+  for (const [path, text] of renderedConfs(state, dataDir, name, role, host, port)) ownedFile(path, text);
+}
+
+/**
+ * Rewrites each server's postgresql.conf / pg_hba.conf that differs from what the settings
+ * render, and has a running server reload them (what needs a restart applies when it next
+ * starts). Returns the files rewritten.
+ */
+export function healPostgresConfs(state: SandboxState): string[] {
+  const rewritten: string[] = [];
+  for (const p of postgresProcesses(state)) {
+    const dataDir = p.args[p.args.indexOf("-D") + 1];
+    const files = renderedConfs(state, dataDir, p.name, p.name === PRIMARY_NAME ? "primary" : "replica", p.host, p.port);
+    const changed = [...files].filter(([path, text]) => (existsSync(path) ? readFileSync(path, "utf8") : null) !== text);
+    for (const [path, text] of changed) ownedFile(path, text);
+    if (changed.length > 0 && recordAlive(p)) process.kill(p.pid, "SIGHUP");
+    rewritten.push(...changed.map(([path]) => path));
+  }
+  return rewritten;
 }
 
 async function waitAccepting(state: SandboxState, p: ProcessRecord, timeoutMs: number): Promise<void> {
@@ -134,6 +160,7 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
     await c.query("COMMIT");
     await c.query("RESET ROLE");
     for (const sql of heartbeatDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
+    for (const sql of reconcileDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
   }, 30_000);
 }
 
@@ -233,7 +260,7 @@ export async function waitPostgresHealthy(state: SandboxState, timeoutMs: number
       return last.length === 0;
     }, timeoutMs, 150);
   } catch (e) {
-    const logs = postgresProcesses(state).filter((p) => !recordAlive(p)).map((p) => `\n${p.name} (exited):${processLogs(p)}`).join("");
+    const logs = failingLogs(postgresProcesses(state), last);
     throw new Error(`${(e as Error).message}\nstill wrong: ${last.join("; ")}${logs}`);
   }
 }

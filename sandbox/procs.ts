@@ -295,6 +295,17 @@ export function processLogs(p: Pick<ProcessRecord, "logFile" | "extraLogs">): st
   return [p.logFile, ...(p.extraLogs ?? [])].map((f) => logTail(f)).join("");
 }
 
+/**
+ * Logs of the processes a failed wait is about: those that exited and those its problems
+ * name (e.g. "redis-2 is not a linked replica"), not merely the first of the part; the
+ * first one only when nothing points anywhere.
+ */
+export function failingLogs(ps: ProcessRecord[], problems: string[]): string {
+  const named = (p: ProcessRecord) => problems.some((line) => new RegExp(`(^|[^\\w-])${p.name.replace(/[-]/g, "\\-")}([^\\w-]|$)`).test(line));
+  const chosen = ps.filter((p) => !recordAlive(p) || named(p));
+  return (chosen.length ? chosen : ps.slice(0, 1)).map((p) => `\n${p.name}${recordAlive(p) ? "" : " (exited)"}:${processLogs(p)}`).join("");
+}
+
 /** Polls `probe` until it returns a truthy value or `ms` passes; the error names `what` and the last failure. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | false | null | undefined>, ms: number, everyMs = 100): Promise<T> {
   const end = Date.now() + ms;

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
 import type { Settings } from "../components/settings/schema";
-import { processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
+import { failingLogs, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { currentMaster, parseInfo, withRedis, type RedisTarget } from "./redisClient";
 import { putProcess, type SandboxState } from "./state";
 
@@ -167,8 +167,7 @@ export async function waitRedisHealthy(state: SandboxState, timeoutMs: number): 
       200,
     );
   } catch (e) {
-    const dead = [...redisNodes(state), ...sentinels(state)].filter((p) => !recordAlive(p));
-    const logs = (dead.length ? dead : [...redisNodes(state), ...sentinels(state)].slice(0, 1)).map((p) => `\n${p.name}${recordAlive(p) ? "" : " (exited)"}:${processLogs(p)}`).join("");
+    const logs = failingLogs([...redisNodes(state), ...sentinels(state)], last);
     throw new Error(`${(e as Error).message}\nstill wrong: ${last.join("; ")}${logs}`);
   }
 }
@@ -188,6 +187,10 @@ export async function restartRedisProcess(state: SandboxState, p: ProcessRecord)
   const masterAddr = master ?? (recordedMaster ? { host: recordedMaster.host, port: recordedMaster.port } : null);
   const isMaster = masterAddr !== null && masterAddr.host === p.host && masterAddr.port === p.port;
   const extra = isMaster || !masterAddr ? [] : ["--replicaof", masterAddr.host, String(masterAddr.port)];
+  // A damaged file would keep it down: it starts from what the settings render (whom it follows is on the command line).
+  const d = nodeDir(state.dir, p.name);
+  const conf = renderRedisConf(state.settings.redis, { bind: REDIS_HOST, port: p.port, dir: d, password: state.secrets.redisPassword });
+  writeFileSync(join(d, "redis.conf"), conf, { mode: 0o600 });
   putProcess(state, await startProcess(nodeSpec(state.dir, p.name, p.port, extra)));
 }
 

@@ -1,7 +1,9 @@
 /**
- * Redis connections for checks: no retries, no offline queue, a short connect timeout,
- * closed when the check ends or is aborted. A dead node fails in milliseconds (refused)
- * or in CONNECT_TIMEOUT_MS (silent), never later.
+ * Redis connections for checks: no retries, no offline queue, one connect deadline,
+ * closed when the check ends or is aborted. A dead node fails in milliseconds (refused);
+ * a silent one (no TCP answer, or a listener that accepts and never replies, such as a
+ * frozen process whose kernel still completes the handshake) fails at CONNECT_TIMEOUT_MS:
+ * the deadline covers the TCP connect and the first reply (a PING), not only the former.
  */
 import { randomBytes } from "node:crypto";
 import Redis from "ioredis";
@@ -9,7 +11,13 @@ import type { StackOutputs } from "../../components/contract/outputs";
 import type { CheckContext } from "../types";
 import { connectReason, errorText } from "./measure";
 
+/** One deadline for every connection the suite opens (Redis, Sentinel, Postgres, PgBouncer): TCP connect plus first answer. */
 export const CONNECT_TIMEOUT_MS = 2_000;
+
+/** The connect deadline for a check with `timeoutMs` left. */
+export function connectDeadlineMs(ctx: Pick<CheckContext, "timeoutMs">): number {
+  return Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.timeoutMs));
+}
 
 export interface Address {
   host: string;
@@ -29,7 +37,7 @@ export interface RedisConnectOptions {
 /** Opens a connection, runs `fn`, always disconnects. Errors name the endpoint. */
 export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisConnectOptions, fn: (client: Redis) => Promise<T>): Promise<T> {
   const where = `${opts.label ?? "Redis"} at ${addr(at)}`;
-  const connectTimeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.timeoutMs));
+  const connectTimeout = connectDeadlineMs(ctx);
   let lastError: Error | undefined;
   const client = new Redis({
     host: at.host,
@@ -45,30 +53,73 @@ export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisCo
     enableOfflineQueue: false,
     // The ready check runs INFO before AUTH errors surface; checks ask for what they need.
     enableReadyCheck: false,
+    // CLIENT SETINFO before "ready" would wait out the command timeout on a silent node.
+    disableClientInfo: true,
   });
   client.on("error", (e: Error) => void (lastError = e));
   const onAbort = () => client.disconnect();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const connecting = ctx.begin?.(`connecting to ${where}`);
   try {
     ctx.step?.(`connecting to ${where}`);
-    try {
-      await client.connect();
-    } catch (e) {
-      const cause = lastError ?? e;
-      const text = errorText(cause);
-      if (/ETIMEDOUT/.test(text) || (cause as { code?: string }).code === "ETIMEDOUT") throw new Error(`timed out after ${connectTimeout} ms connecting to ${where}`);
-      throw new Error(`cannot connect to ${where}: ${connectReason(cause)}`);
-    }
+    await handshake(client, where, connectTimeout, () => lastError);
+    connecting?.();
+    const waiting = ctx.begin?.(`waiting for ${where}`);
     ctx.step?.(`waiting for ${where}`);
     try {
       return await fn(client);
     } catch (e) {
       const text = errorText(e);
       throw new Error(text.includes(addr(at)) ? text : `${where}: ${text}`);
+    } finally {
+      waiting?.();
     }
   } finally {
+    connecting?.();
     ctx.signal.removeEventListener("abort", onAbort);
     client.disconnect();
+  }
+}
+
+/**
+ * Connect and a first round trip (PING) within `ms`, whatever the way the node fails to
+ * answer. Any reply counts as an answer, NOAUTH included (the auth check connects without
+ * a password on purpose); a refused password is reported as such.
+ */
+async function handshake(client: Redis, where: string, ms: number, lastError: () => Error | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  const attempt = (async () => {
+    try {
+      await client.connect();
+    } catch (e) {
+      return { stage: "connect" as const, error: lastError() ?? e };
+    }
+    try {
+      await client.ping();
+    } catch (e) {
+      if (/^NOAUTH\b/.test(errorText(e))) return null;
+      return { stage: "reply" as const, error: e };
+    }
+    return null;
+  })();
+  try {
+    const outcome = await Promise.race([attempt, deadline]);
+    if (outcome === "timeout") {
+      client.disconnect();
+      const accepted = client.status === "connect" || client.status === "ready" || client.status === "end";
+      throw new Error(`timed out after ${ms} ms connecting to ${where}${accepted ? " (it accepts connections but does not answer)" : ""}`);
+    }
+    if (outcome === null) return;
+    const text = errorText(outcome.error);
+    if (/ETIMEDOUT/.test(text) || (outcome.error as { code?: string }).code === "ETIMEDOUT") throw new Error(`timed out after ${ms} ms connecting to ${where}`);
+    if (outcome.stage === "connect") throw new Error(`cannot connect to ${where}: ${connectReason(outcome.error)}`);
+    throw new Error(`${where} refused the connection: ${text}`);
+  } finally {
+    clearTimeout(timer);
+    attempt.catch(() => undefined);
   }
 }
 

@@ -17,6 +17,7 @@ import { DOCUMENTED_THRESHOLDS } from "../../components/thresholds/thresholds";
 import { applicationCredentialsFor, applicationOutputsFor } from "../../components/contract/application";
 import { CONTRACT_VERSION, thresholdsForOutputs, type StackOutputs } from "../../components/contract/outputs";
 import { heartbeatDdl } from "../lib/heartbeat";
+import { reconcileDdl } from "../lib/reconcileResult";
 import { freePort } from "./fakes";
 import { until } from "../../testing/local";
 
@@ -74,7 +75,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
   chmodSync(dir, 0o755);
   const procs: ChildProcess[] = [];
   const secret = () => `t${randomBytes(9).toString("hex")}`;
-  // app / readonly: the contract needs them; this topology creates no application roles (the sandbox does).
+  // app / readonly: the application roles, logged in through PgBouncer by pgbouncer.app-login.*.
   const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret(), app: secret(), readonly: secret() };
   const [master, replica, s1, s2, s3, pgPrimary, pgReplica, bouncer] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   const sentinels = [s1, s2, s3];
@@ -130,16 +131,22 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     writeFileSync(join(pgDir, "primary", "postgresql.conf"), `\n${common}port = ${pgPrimary}\n`, { flag: "a" });
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "primary"), "-l", join(pgDir, "primary.log"), "-w", "start"]);
     await sql("CREATE DATABASE app", "postgres");
-    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'`, "postgres");
+    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'; CREATE ROLE app LOGIN PASSWORD '${pw.app}'; CREATE ROLE app_readonly LOGIN PASSWORD '${pw.readonly}'`, "postgres");
     await sql(
       [
         ...heartbeatDdl("datatier_monitor"),
+        ...reconcileDdl("datatier_monitor"),
         "CREATE TABLE revenue_transactions (id bigserial PRIMARY KEY, org_id int NOT NULL, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
         "CREATE TABLE revenue_transactions_partitioned (id bigint NOT NULL, org_id int NOT NULL, amount numeric NOT NULL, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at)",
         "CREATE TABLE revenue_transactions_p_default PARTITION OF revenue_transactions_partitioned DEFAULT",
+        // The timestamp indexes partition.indexes.* requires (the window checks range-scan them).
+        "CREATE INDEX ON revenue_transactions (created_at)",
+        "CREATE INDEX ON revenue_transactions_partitioned (created_at)",
         "CREATE FUNCTION revenue_dual_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO revenue_transactions_partitioned VALUES (NEW.id, NEW.org_id, NEW.amount, NEW.created_at); RETURN NEW; END $$",
         "CREATE TRIGGER revenue_transactions_dual_write AFTER INSERT ON revenue_transactions FOR EACH ROW EXECUTE FUNCTION revenue_dual_write()",
         "INSERT INTO revenue_transactions (org_id, amount) SELECT g % 7, g FROM generate_series(1, 50) g",
+        "ANALYZE revenue_transactions",
+        "ANALYZE revenue_transactions_partitioned",
         "GRANT SELECT ON revenue_transactions, revenue_transactions_partitioned TO datatier_monitor",
       ].join(";\n"),
     );
@@ -150,7 +157,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "replica"), "-l", join(pgDir, "replica.log"), "-w", "start"]);
 
     // PgBouncer in front of both (app -> primary, app_ro -> replica).
-    const userlist = [["datatier_monitor", pw.monitor], ["pgbouncer_admin", pw.admin], ["pgbouncer_stats", pw.stats]].map(([u, p]) => `"${u}" "${p}"`).join("\n") + "\n";
+    const userlist = [["datatier_monitor", pw.monitor], ["app", pw.app], ["app_readonly", pw.readonly], ["pgbouncer_admin", pw.admin], ["pgbouncer_stats", pw.stats]].map(([u, p]) => `"${u}" "${p}"`).join("\n") + "\n";
     writeFileSync(join(pgDir, "userlist.txt"), userlist, { mode: 0o600 });
     writeFileSync(
       join(pgDir, "pgbouncer.ini"),
@@ -166,7 +173,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     throw e;
   }
 
-  const base: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+  const base: Omit<StackOutputs, "application" | "applicationCredentials" | "checks"> = {
     contractVersion: CONTRACT_VERSION,
     environment: "it",
     production: false,
@@ -212,7 +219,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
   const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
-  const outputs: StackOutputs = { ...base, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
+  const outputs: StackOutputs = { ...base, checks: { aws: null }, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
 
   const childPid = (i: number) => procs[i].pid as number;
   return {

@@ -11,7 +11,8 @@
  * (connection details and, on AWS, the ARNs of the secrets and of the read policy).
  *
  * Version 2 (from 1): `credentials.redisPassword` moved to
- * `applicationCredentials.redisPassword`; `application` and `applicationCredentials` are new.
+ * `applicationCredentials.redisPassword`; `application`, `applicationCredentials` and
+ * `checks` (the in-VPC checks task) are new.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
@@ -84,6 +85,12 @@ export const postgresOutputs = z.strictObject({
   /** Whether the server demands TLS. */
   tls: z.boolean(),
   partitionPairs: z.array(z.strictObject({ legacy: z.string(), partitioned: z.string(), timestampColumn: z.string() })),
+  /**
+   * How the partition checks judge (components/settings/partitionChecks.ts): the window of
+   * the gate's row parity, and the age past which a reconcile result is stale. Optional:
+   * outputs written before it existed get the defaults.
+   */
+  partitionChecks: z.strictObject({ windowSeconds: z.int().min(1), reconcileMaxAgeSeconds: z.int().min(1) }).optional(),
   aws: z
     .strictObject({
       primaryInstanceId: z.string().min(1),
@@ -124,6 +131,29 @@ export const alarmOutputs = z.strictObject({
   criticalTopicArn: z.string().nullable(),
   /** Every alarm the stack created (empty off AWS). */
   alarmNames: z.array(z.string()),
+});
+
+/**
+ * The smoke suite as a task inside the VPC (AWS): what `npm run check -- --stack <s> --in-vpc`
+ * starts with ECS RunTask, and what the schedule runs with --publish-metrics; null off AWS.
+ */
+export const checksOutputs = z.strictObject({
+  aws: z
+    .strictObject({
+      clusterName: z.string().min(1),
+      taskDefinitionArn: z.string().min(1),
+      containerName: z.string().min(1),
+      subnetIds: z.array(z.string().min(1)).min(1),
+      securityGroupId: z.string().min(1),
+      /** awslogs group and stream prefix: the stream is `<prefix>/<container>/<task id>`. */
+      logGroupName: z.string().min(1),
+      logStreamPrefix: z.string().min(1),
+      /** EventBridge Scheduler schedule running the checks every `checks.scheduleMinutes`; null with `checks.scheduleEnabled: false`. */
+      scheduleName: z.string().min(1).nullable(),
+      /** Minutes between scheduled runs (the monitor alarm's period); null without a schedule. */
+      scheduleMinutes: z.int().min(1).nullable(),
+    })
+    .nullable(),
 });
 
 /** Operator-only secrets: the smoke suite's logins. No application is given these. */
@@ -201,6 +231,8 @@ export const stackOutputs = z.strictObject({
   alarms: alarmOutputs,
   /** What an application reads (plain). */
   application: applicationOutputs,
+  /** The in-VPC checks task and its schedule (plain). */
+  checks: checksOutputs,
   /** Secret output: the operator's passwords. */
   credentials: credentialsOutputs,
   /** Secret output: the application roles' and the Redis AUTH password. */
@@ -214,6 +246,7 @@ export type PgBouncerOutputs = z.infer<typeof pgbouncerOutputs>;
 export type AlarmOutputs = z.infer<typeof alarmOutputs>;
 export type Credentials = z.infer<typeof credentialsOutputs>;
 export type ApplicationOutputs = z.infer<typeof applicationOutputs>;
+export type ChecksOutputs = z.infer<typeof checksOutputs>;
 export type ApplicationRoleSecret = z.infer<typeof applicationRoleSecret>;
 export type ApplicationCredentials = z.infer<typeof applicationCredentialsOutputs>;
 

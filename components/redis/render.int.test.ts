@@ -126,6 +126,8 @@ describe("rendered redis.conf on a real redis-server", () => {
     await expect(anon.get("k")).rejects.toThrow(/NOAUTH/);
     await expect(anon.call("AUTH", "not-the-password")).rejects.toThrow(/WRONGPASS/);
     expect(await anon.call("AUTH", PASSWORD)).toBe("OK");
+    // min-replicas-to-write 1: writes wait for the replica to be attached and counted good.
+    await until("min_slaves_good_slaves:1", async () => /min_slaves_good_slaves:1/.test(await master.info("replication")));
     await anon.set("after-auth", "1");
   });
 
@@ -135,6 +137,39 @@ describe("rendered redis.conf on a real redis-server", () => {
     await master.set("render-it", "v1");
     await until("the write on the replica", async () => (await replica.get("render-it")) === "v1", 5000);
     await expect(replica.set("x", "y")).rejects.toThrow(/READONLY/);
+  });
+
+  it("refuses writes (NOREPLICAS) once no replica has acknowledged within min-replicas-max-lag, and takes them again after", async () => {
+    const lag = Number(((await master.call("CONFIG", "GET", "min-replicas-max-lag")) as string[])[1]);
+    expect(lag).toBe(Math.floor(settings.sentinel.downAfterMs / 1000));
+    await master.set("before-freeze", "1");
+    const frozen = procs[1];
+    frozen.kill("SIGSTOP");
+    const t0 = performance.now();
+    try {
+      let refusedAfterMs = -1;
+      await until(
+        "NOREPLICAS on the master",
+        async () => {
+          try {
+            await master.set("while-frozen", "1");
+            return false;
+          } catch (e) {
+            if (!/NOREPLICAS/.test((e as Error).message)) throw e;
+            refusedAfterMs = performance.now() - t0;
+            return true;
+          }
+        },
+        (lag + 5) * 1000,
+      );
+      // Redis counts a replica good while its last ACK is at most `lag` whole seconds old,
+      // recounted once a second: refusal comes after more than lag and within lag + 2 s.
+      expect(refusedAfterMs).toBeGreaterThan(lag * 1000 - 1000);
+      expect(refusedAfterMs).toBeLessThan((lag + 3) * 1000);
+    } finally {
+      frozen.kill("SIGCONT");
+    }
+    await until("writes accepted again", async () => (await master.set("after-freeze", "1").catch(() => null)) === "OK", 5000);
   });
 });
 

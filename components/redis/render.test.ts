@@ -37,6 +37,19 @@ describe("renderRedisConf", () => {
     }
   });
 
+  it("makes an isolated master refuse writes: one replica within Sentinel's down-after, derived from the settings", () => {
+    // dev: 2 replicas, down-after 2000 ms.
+    expect(directive(conf, "min-replicas-to-write")).toEqual(["1"]);
+    expect(directive(conf, "min-replicas-max-lag")).toEqual(["2"]);
+    const lone = renderRedisConf(withRedis({ replicas: 0, automaticFailover: false }), node);
+    expect(directive(lone, "min-replicas-to-write")).toEqual(["0"]);
+    const slow = renderRedisConf(withRedis({ sentinel: { ...dev.sentinel, downAfterMs: 5_500 } }), node);
+    expect(directive(slow, "min-replicas-max-lag")).toEqual(["5"]);
+    const explicit = renderRedisConf(withRedis({ minReplicasToWrite: 2, minReplicasMaxLagSeconds: 7 }), node);
+    expect(directive(explicit, "min-replicas-to-write")).toEqual(["2"]);
+    expect(directive(explicit, "min-replicas-max-lag")).toEqual(["7"]);
+  });
+
   it("follows the settings when they change", () => {
     const c = renderRedisConf(
       withRedis({ maxmemoryMb: 64, maxmemoryPolicy: "volatile-lfu", persistence: { rdb: false, aof: false }, ioThreads: 1, lazyFree: false, slowlogLogSlowerThanUs: 7, slowlogMaxLen: 9, latencyMonitorThresholdMs: 0 }),
@@ -157,10 +170,20 @@ describe("ElastiCache parameters", () => {
       "slowlog-log-slower-than": String(prod.slowlogLogSlowerThanUs),
       "slowlog-max-len": String(prod.slowlogMaxLen),
       "latency-tracking": "yes",
+      "min-replicas-to-write": "1",
+      "min-replicas-max-lag": "2",
     });
     for (const refused of ["maxmemory", "appendonly", "io-threads", "rename-command", "requirepass", "replica-lazy-flush", "save"]) {
       expect(params, refused).not.toHaveProperty(refused);
     }
+  });
+
+  it("bounds writes on an isolated primary where the family has the parameters (5.0 and later)", () => {
+    const names = (v: string) => elasticacheParameters({ ...prod, engineVersion: v }).map((p) => p.name);
+    for (const v of ["5.0", "6.2", "7.1"]) expect(names(v), v).toEqual(expect.arrayContaining(["min-replicas-to-write", "min-replicas-max-lag"]));
+    expect(names("4.0")).not.toContain("min-replicas-to-write");
+    const explicit = Object.fromEntries(elasticacheParameters({ ...prod, minReplicasToWrite: 2, minReplicasMaxLagSeconds: 5 }).map((p) => [p.name, p.value]));
+    expect(explicit).toMatchObject({ "min-replicas-to-write": "2", "min-replicas-max-lag": "5" });
   });
 
   it("follows engine version and cluster mode", () => {

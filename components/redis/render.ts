@@ -8,7 +8,9 @@
  * is refused with an error naming the directive but never echoing the value, since
  * some of them are passwords.
  */
+import { redisWriteSafety } from "../settings/defaults";
 import type { RedisSettings } from "../settings/schema";
+import { elasticacheParameterProblems } from "./catalogue";
 
 /** Per-node facts the settings do not hold: where this node listens and whom it follows. */
 export interface RedisNodeRuntime {
@@ -129,6 +131,12 @@ export function renderRedisConf(s: RedisSettings, node: RedisNodeRuntime): strin
   put("replica-read-only", "yes");
   if (node.announceIp !== undefined) put("replica-announce-ip", checkHost("replica-announce-ip", node.announceIp));
   if (node.replicaOf) put("replicaof", checkHost("replicaof", node.replicaOf.host), String(checkPort("replicaof", node.replicaOf.port)));
+  // Every node gets it (a replica keeps it when Sentinel promotes it): a master that no
+  // replica has acknowledged within the lag refuses writes (NOREPLICAS), which bounds
+  // what an isolated or frozen-then-resumed old master accepts and then loses.
+  const safety = redisWriteSafety(s);
+  put("min-replicas-to-write", String(safety.minReplicasToWrite));
+  put("min-replicas-max-lag", String(safety.maxLagSeconds));
 
   if (s.disabledCommands.length > 0) {
     comment("Dangerous commands, renamed away");
@@ -207,7 +215,19 @@ export function elasticacheParameters(s: RedisSettings): { name: string; value: 
   out.push({ name: "slowlog-log-slower-than", value: String(s.slowlogLogSlowerThanUs) });
   out.push({ name: "slowlog-max-len", value: String(s.slowlogMaxLen) });
   if (modern) out.push({ name: "latency-tracking", value: yesNo(s.latencyMonitorThresholdMs > 0) });
+  // Modifiable (ChangeType immediate) on ElastiCache: aws-cli's
+  // describe-engine-default-parameters example for redis5.0 lists both as IsModifiable.
+  // The lag default follows Sentinel's down-after, which ElastiCache does not use; it still
+  // bounds writes an isolated primary accepts to about that many seconds.
+  if (family !== "redis3.2" && family !== "redis4.0") {
+    const safety = redisWriteSafety(s);
+    out.push({ name: "min-replicas-to-write", value: String(safety.minReplicasToWrite) });
+    out.push({ name: "min-replicas-max-lag", value: String(safety.maxLagSeconds) });
+  }
   // A custom group for a cluster-mode-enabled group must say so itself.
   if (s.clusterMode.enabled) out.push({ name: "cluster-enabled", value: "yes" });
+  // Guard: only what ElastiCache lists as modifiable for the family, with permitted values.
+  const problems = elasticacheParameterProblems(out, family);
+  if (problems.length > 0) throw new Error(`ElastiCache parameter group ${family}: ${problems.join("; ")}`);
   return out;
 }

@@ -5,6 +5,7 @@
  * 1000 clients onto 100 server connections) are the base; production tightens it.
  */
 import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS } from "../thresholds/thresholds";
+import { PARTITION_CHECK_DEFAULTS } from "./partitionChecks";
 import type { SettingsInput } from "./schema";
 
 type Profile = Omit<SettingsInput, "project" | "environment" | "production" | "platform" | "region">;
@@ -67,6 +68,7 @@ export const BASE_PROFILE: Profile = {
       { legacy: "revenue_transactions", partitioned: "revenue_transactions_partitioned", timestampColumn: "created_at" },
       { legacy: "expense_transactions", partitioned: "expense_transactions_partitioned", timestampColumn: "created_at" },
     ],
+    partitionChecks: { ...PARTITION_CHECK_DEFAULTS },
   },
   pgbouncer: {
     baseImage: "edoburu/pgbouncer:v1.23.1-p3",
@@ -113,6 +115,14 @@ export const BASE_PROFILE: Profile = {
     },
     dashboard: true,
   },
+  checks: {
+    baseImage: "node:22.12.0-bookworm-slim",
+    scheduleEnabled: true,
+    scheduleMinutes: 5,
+    cpu: 512,
+    memoryMb: 1024,
+    logRetentionDays: 30,
+  },
   tags: {},
 };
 
@@ -133,11 +143,18 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Keys that are JavaScript object machinery, never settings. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** Deep merge where arrays and scalars from `over` replace, objects merge. */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    // `__proto__` and friends would rewrite the prototype instead of adding a key; load.ts reports them.
+    if (UNSAFE_KEYS.has(k)) continue;
+    out[k] = Object.prototype.hasOwnProperty.call(out, k) ? deepMerge(out[k], v) : v;
+  }
   return out as T;
 }
 
@@ -147,4 +164,24 @@ export function profileFor(opts: { production: boolean; platform: unknown }): Pr
   if (opts.platform === "docker") p = deepMerge(p, DOCKER_OVERRIDES);
   if (opts.production) p = deepMerge(p, PRODUCTION_OVERRIDES);
   return p;
+}
+
+/**
+ * How an isolated Redis master bounds the writes it accepts (min-replicas-to-write /
+ * min-replicas-max-lag), explicit or derived. Derived: one replica must have acknowledged
+ * within Sentinel's down-after (in whole seconds, at least 1), so a master cut off from
+ * its replicas stops taking writes by the time Sentinel may promote another node, and a
+ * stack without replicas (nothing to wait for) keeps taking writes. docs/redis.md has the
+ * guarantee as measured by the `redis-master-freeze` drill.
+ */
+export function redisWriteSafety(r: {
+  replicas: number;
+  minReplicasToWrite?: number;
+  minReplicasMaxLagSeconds?: number;
+  sentinel: { downAfterMs: number };
+}): { minReplicasToWrite: number; maxLagSeconds: number } {
+  return {
+    minReplicasToWrite: r.minReplicasToWrite ?? Math.min(1, r.replicas),
+    maxLagSeconds: r.minReplicasMaxLagSeconds ?? Math.max(1, Math.floor(r.sentinel.downAfterMs / 1000)),
+  };
 }

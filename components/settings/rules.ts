@@ -5,6 +5,7 @@
 import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS, formatLevel, levelsOrdered } from "../thresholds/thresholds";
 import { REQUIRED_TAG_KEYS } from "../tags";
 import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
+import { checkAwsRules } from "./awsRules";
 
 export interface RuleContext {
   issue(path: (string | number)[], message: string): void;
@@ -60,6 +61,9 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   if (r.automaticFailover && r.replicas < 1) {
     ctx.issue(["redis", "replicas"], "automatic failover needs at least one replica to promote");
   }
+  if (r.minReplicasToWrite !== undefined && r.minReplicasToWrite > r.replicas) {
+    ctx.issue(["redis", "minReplicasToWrite"], `is ${r.minReplicasToWrite}, more than the ${r.replicas} replica(s): the master would refuse every write (NOREPLICAS)`);
+  }
   if (r.multiAz && !r.automaticFailover) {
     ctx.issue(["redis", "multiAz"], "Multi-AZ needs redis.automaticFailover: true");
   }
@@ -92,10 +96,7 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   if (p.maxAllocatedStorageGb < p.allocatedStorageGb) {
     ctx.issue(["postgres", "maxAllocatedStorageGb"], `is ${p.maxAllocatedStorageGb}, below allocatedStorageGb (${p.allocatedStorageGb}); storage autoscaling needs a higher ceiling`);
   }
-  const pi = p.performanceInsights.retentionDays;
-  if (p.performanceInsights.enabled && !(pi === 7 || (pi % 31 === 0 && pi <= 731))) {
-    ctx.issue(["postgres", "performanceInsights", "retentionDays"], `is ${pi}; expected 7 or a multiple of 31 up to 731`);
-  }
+  // Performance Insights retention and the other AWS rules: awsRules.ts.
   const names = new Set<string>();
   p.partitionPairs.forEach((pair, i) => {
     if (pair.legacy === pair.partitioned) ctx.issue(["postgres", "partitionPairs", i, "partitioned"], "must differ from legacy");
@@ -161,4 +162,6 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   for (const key of REQUIRED_TAG_KEYS) {
     if (key === "Owner" && !s.tags[key]) ctx.issue(["tags", key], "every stack names an Owner tag (team or on-call rotation)");
   }
+
+  checkAwsRules(s, ctx);
 }

@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { deepMerge } from "./defaults";
-import { SettingsError, parseSettings, type SettingsProblem } from "./load";
+import { parseSettings } from "./load";
 import { readStackFile, loadStackSettings } from "./stackFile";
-
-/** Problems reported for a committed stack file with `over` merged onto its values. */
-function problems(stack: "dev" | "prod", over: Record<string, unknown>, opts: { awsRegion?: string | null } = {}): SettingsProblem[] {
-  const raw = readStackFile(stack).raw;
-  const values = deepMerge(raw.values, over);
-  const awsRegion = opts.awsRegion === null ? undefined : (opts.awsRegion ?? raw.awsRegion);
-  try {
-    parseSettings({ ...raw, values, awsRegion });
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+import { problems } from "./testkit";
 
 describe("committed stack files", () => {
   it("dev validates with non-production defaults on docker", () => {
@@ -46,6 +33,7 @@ const BAD: { name: string; stack: "dev" | "prod"; over: Record<string, unknown>;
   { name: "Multi-AZ with subnets in one zone", stack: "prod", over: { network: { privateSubnets: [{ id: "subnet-0a11111111111111a", availabilityZone: "us-east-1a" }, { id: "subnet-0b22222222222222b", availabilityZone: "us-east-1a" }] } }, key: "data-tier:network.privateSubnets", reason: /at least two availability zones; got us-east-1a/ },
   { name: "replica-lag levels inverted", stack: "dev", over: { alarms: { thresholds: { replicaLag: { warning: 30, critical: 10 } } } }, key: "data-tier:alarms.thresholds.replicaLag", reason: /not ordered: .* critical must be greater than warning/ },
   { name: "hit-rate levels inverted (lower is worse)", stack: "dev", over: { alarms: { thresholds: { cacheHitRate: { warning: 50, critical: 70 } } } }, key: "data-tier:alarms.thresholds.cacheHitRate", reason: /critical must be lower than warning/ },
+  { name: "more replicas to write to than replicas", stack: "dev", over: { redis: { minReplicasToWrite: 3 } }, key: "data-tier:redis.minReplicasToWrite", reason: /is 3, more than the 2 replica\(s\): the master would refuse every write/ },
   { name: "typo in a Redis key", stack: "dev", over: { redis: { replica: 2 } }, key: "data-tier:redis", reason: /unknown setting "replica"/ },
   { name: "unknown top-level key", stack: "dev", over: { redsi: { replicas: 1 } }, key: "data-tier:redsi", reason: /unknown setting; expected one of/ },
   { name: "wrong type", stack: "dev", over: { redis: { replicas: "two" } }, key: "data-tier:redis.replicas", reason: /expected int|expected number/ },
