@@ -42,9 +42,13 @@ interface Finding {
 
 /** What the program does with valid settings before any resource: the pure renderers. */
 function renderAll(s: ReturnType<typeof parseSettings>): void {
-  rdsParameters(s);
+  // As the program does: the parameter groups on AWS, the rendered files on docker.
+  if (s.platform === "aws") {
+    rdsParameters(s);
+    elasticacheParameters(s.redis);
+    return;
+  }
   renderPostgresConf(s, { role: "primary", port: 5432, listenAddresses: "127.0.0.1", socketDir: "/tmp" });
-  elasticacheParameters(s.redis);
   renderRedisConf(s.redis, { bind: "127.0.0.1", port: 6379, dir: "/tmp", password: "p".repeat(32) });
   renderSentinelConf(s.redis, { bind: "127.0.0.1", port: 26379, dir: "/tmp", masterHost: "127.0.0.1", masterPort: 6379, password: "p".repeat(32) });
   renderPgBouncerIni(s.pgbouncer as never, { listenAddr: "127.0.0.1", listenPort: 6432, primary: { host: "127.0.0.1", port: 5432 }, replicas: [{ host: "127.0.0.1", port: 5433 }], database: s.postgres.databaseName } as never);
