@@ -69,7 +69,7 @@ describe("the smoke suite against the sandbox", () => {
     for (const m of Object.values(CUSTOM_METRICS)) expect(measured, m.metricName).toContain(m.metricName);
     expect(msg(r, "redis.invalidation")).toMatch(/^0 of 20 DELs removed nothing, 0 of 60 reads on 3 node\(s\) still saw an invalidated key/);
     expect(r.results.filter((x) => x.id.startsWith("redis.node.")).length).toBe(outputs.redis.nodes.length);
-    expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(4 * outputs.postgres.partitionPairs.length);
+    expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(7 * outputs.postgres.partitionPairs.length);
     expect(r.exitCode).toBe(0);
     console.log(`healthy sandbox run: ${r.results.length} checks, wall ${r.wallTimeMs} ms, sum of check times ${r.sumCheckMs} ms`);
     previous = new Map(r.results.map((x) => [x.id, x.status]));

@@ -65,6 +65,12 @@ export const redisOutputs = z.strictObject({
   sentinelMasterName: z.string().nullable(),
   /** Replicas the topology is meant to have, per shard. */
   expectedReplicas: z.int().min(0),
+  /**
+   * Docker: "host:port" as Sentinel and the replicas announce a node inside the container
+   * network -> the endpoint a client on the host reaches it at (ioredis natMap). Absent
+   * where announced addresses are reachable as they are (aws, sandbox).
+   */
+  natMap: z.record(z.string().min(1), endpoint).optional(),
   tls: z.boolean(),
   /** Whether AUTH is required (the password is in `applicationCredentials.redisPassword`). */
   authRequired: z.boolean(),

@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { rdsForcesTls, rdsParameters } from "./render";
 import { createRdsReplicas } from "./replicas";
 
@@ -25,14 +25,6 @@ export function parameterGroupFamily(engineVersion: string): string {
 
 export function primaryIdentifier(prefix: string): string {
   return `${prefix}-pg`;
-}
-
-/** What primary and replicas share. */
-export interface RdsShared {
-  parameterGroupName: pulumi.Output<string>;
-  monitoringRoleArn: pulumi.Output<string> | undefined;
-  logExports: readonly string[];
-  logGroups: (identifier: string, role: string) => aws.cloudwatch.LogGroup[];
 }
 
 export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: ResolvedPostgresArgs, placement: PostgresAwsArgs): RealizedPostgres {
@@ -78,7 +70,7 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
 
   const logGroups = (identifier: string, role: string) =>
     RDS_LOG_EXPORTS.map(
-      (log) => new aws.cloudwatch.LogGroup(`${name}-${role}-${log}-log`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: p.logRetentionDays, kmsKeyId: a.settings.alarms.kmsKeyArn, tags: a.tags }, child),
+      (log) => new aws.cloudwatch.LogGroup(`${name}-${role}-${log}-log`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: p.logRetentionDays, kmsKeyId: a.settings.logKmsKeyArn, tags: a.tags }, child),
     );
 
   const primary = new aws.rds.Instance(

@@ -6,8 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./index";
-import type { RdsShared } from "./rds";
+import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./types";
+import type { RdsShared } from "./types";
 
 export function replicaIdentifier(prefix: string, n: number): string {
   return `${prefix}-pg-replica-${n}`;

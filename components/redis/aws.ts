@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./index";
+import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./types";
 import { elasticacheParameterFamily, elasticacheParameters } from "./render";
 
 export const ELASTICACHE_LOG_TYPES = ["slow-log", "engine-log"] as const;

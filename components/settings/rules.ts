@@ -6,10 +6,9 @@ import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS, formatLevel, levelsOrdered } fro
 import { REQUIRED_TAG_KEYS } from "../tags";
 import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
 import { checkAwsRules } from "./awsRules";
+import type { RuleContext } from "./ruleContext";
 
-export interface RuleContext {
-  issue(path: (string | number)[], message: string): void;
-}
+export type { RuleContext } from "./ruleContext";
 
 /** ElastiCache: 1-40 characters, lower-case letters, digits and hyphens, starting with a letter. */
 export function replicationGroupIdProblem(id: string): string | undefined {

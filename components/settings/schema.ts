@@ -275,7 +275,7 @@ export const alarms = z.strictObject({
 /** The smoke suite as a Fargate task inside the VPC, and its schedule (AWS). */
 export const checks = z.strictObject({
   /** Image to run; default built from `baseImage` (the suite bundled by esbuild) and pushed to ECR. */
-  image: z.string().min(1).optional(),
+  image: z.string().regex(/^[^\s]{1,255}$/, { message: "expected an image reference of 1-255 characters without spaces" }).optional(),
   /** Pinned Node.js base image (tag or digest) the checks image is built on. */
   baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
     message: "expected a pinned image reference (name:tag or name@sha256:...)",
@@ -285,7 +285,8 @@ export const checks = z.strictObject({
   /** Minutes between scheduled runs; the custom-metric alarms and the monitor alarm use it as their period. */
   scheduleMinutes: z.int().min(1).max(60),
   cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
-  memoryMb: z.int().min(512),
+  memoryMb: z.int().min(512).max(30720, { message: "expected at most 30720 MiB (Fargate with 4 vCPU)" }),
+  // A CloudWatch Logs retention (retentionInDays takes only the listed values).
   logRetentionDays,
 });
 

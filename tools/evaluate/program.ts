@@ -67,6 +67,11 @@ export interface RunOptions {
   /** Explicit stack file path instead of `Pulumi.<stack>.yaml`. */
   file?: string;
   preview?: boolean;
+  /**
+   * State merged over what the mocks compute for a resource (e.g. real passwords for
+   * random:RandomPassword when the dev-stack runner creates the containers for real).
+   */
+  state?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
 
 // Pulumi's documented wire format for a secret value (sdk/proto "secret" signature):
@@ -157,6 +162,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     {
       newResource(args) {
         const r = mockNewResource(args);
+        const extra = opts.state?.(args.type, args.name, args.inputs);
+        if (extra) r.state = { ...r.state, ...extra };
         const queue = waiting.get(key(args.type, args.name));
         const c = queue?.shift();
         if (c) complete(c, args, r.state);
