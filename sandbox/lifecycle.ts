@@ -19,10 +19,10 @@ import { withPg } from "./pgClient";
 import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
 import { readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
-import { portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
+import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
 import { parseInfo, sentinelMaster, withRedis } from "./redisClient";
-import { acquireLock, outputsFile, PARTS, readState, STATE_VERSION, stateFile, writeState, type Part, type SandboxState, type Secrets } from "./state";
+import { acquireLock, outputsFile, PARTS, readState, STATE_VERSION, StateError, stateFile, writeState, type Part, type SandboxState, type Secrets } from "./state";
 
 export const DEFAULT_STACK = "dev";
 export const defaultDir = (stack = DEFAULT_STACK) => join(PROJECT_ROOT, ".sandbox", stack);
@@ -97,7 +97,18 @@ export function stopGroups(state: Pick<SandboxState, "processes" | "redis">): Pr
 
 async function stopAll(state: SandboxState): Promise<StopResult[]> {
   const results: StopResult[] = [];
-  for (const group of stopGroups(state)) results.push(...(await Promise.all(group.map((p) => stopProcess(p)))));
+  // With the folder: each pid is checked to still be our daemon (start time, executable, cwd) before a signal.
+  for (const group of stopGroups(state)) results.push(...(await Promise.all(group.map((p) => stopProcess(p, undefined, state.dir)))));
+  return results;
+}
+
+/** Stops every sandbox daemon running from `dir` (found in /proc by executable and cwd), PgBouncer and Sentinels first. */
+async function stopUntracked(dir: string): Promise<StopResult[]> {
+  const kindOf = (exe: string): ProcessRecord["kind"] => (/postgres$/.test(exe) ? "postgres" : /pgbouncer$/.test(exe) ? "pgbouncer" : "redis");
+  const found = findDaemonsUnder(dir).map((f) => ({ name: `untracked pid ${f.pid} (${f.exe.split("/").pop()})`, pid: f.pid, startTicks: f.startTicks, kind: kindOf(f.exe) }));
+  const first = found.filter((f) => f.kind !== "postgres");
+  const results = await Promise.all(first.map((p) => stopProcess(p, undefined, dir)));
+  results.push(...(await Promise.all(found.filter((f) => f.kind === "postgres").map((p) => stopProcess(p, undefined, dir)))));
   return results;
 }
 
@@ -293,10 +304,20 @@ export async function stopSandbox(dir: string, o: { purge?: boolean } = {}): Pro
   let results: StopResult[] = [];
   let found = false;
   try {
-    const state = readState(abs);
+    let state: SandboxState | null = null;
+    try {
+      state = readState(abs);
+    } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      // A damaged state file must not orphan the daemons: find them by their folders.
+      found = true;
+      results = await stopUntracked(abs);
+    }
     if (state) {
       found = true;
       results = await stopAll(state);
+      // Anything still running from this folder that the state does not name (a record lost or forged).
+      results.push(...(await stopUntracked(abs)));
     }
   } finally {
     release();

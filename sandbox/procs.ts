@@ -6,7 +6,7 @@
  * from /proc/<pid>/stat, not from `kill -0`.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:net";
 
@@ -83,6 +83,71 @@ export function recordAlive(p: Pick<ProcessRecord, "pid" | "startTicks">): boole
   return isAlive(p.pid, p.startTicks);
 }
 
+/** The daemons the sandbox runs (their real paths: Debian links redis-server and redis-sentinel to one binary). */
+export const DAEMON_BINARIES = ["/usr/bin/redis-server", "/usr/bin/redis-sentinel", "/usr/lib/postgresql/15/bin/postgres", "/usr/sbin/pgbouncer"];
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Executable and working directory of a live process (null when it is gone or unreadable). */
+export function processIdentity(pid: number): { exe: string; cwd: string } | null {
+  try {
+    return { exe: readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ""), cwd: readlinkSync(`/proc/${pid}/cwd`) };
+  } catch {
+    return null;
+  }
+}
+
+const inside = (path: string, dir: string) => path === dir || path.startsWith(`${dir.replace(/\/+$/, "")}/`);
+
+/**
+ * Whether the recorded process is still the one the sandbox in `dir` started: the same
+ * pid and kernel start time, one of the sandbox's daemon executables, and a working
+ * directory inside `dir` (every daemon runs in its own folder there). A state file that
+ * names a foreign process, even with its real start time, fails the last two.
+ */
+export function isOurProcess(p: Pick<ProcessRecord, "pid" | "startTicks">, dir: string): boolean {
+  if (!recordAlive(p)) return false;
+  const id = processIdentity(p.pid);
+  if (!id) return false;
+  const exes = new Set(DAEMON_BINARIES.map(realOrSelf));
+  return exes.has(realOrSelf(id.exe)) && inside(id.cwd, realOrSelf(dir));
+}
+
+/** A running daemon found by its working directory (when the state file cannot be trusted). */
+export interface FoundProcess {
+  pid: number;
+  startTicks: number;
+  exe: string;
+  cwd: string;
+}
+
+/**
+ * Every live sandbox daemon whose working directory is inside `dir`, from /proc: how
+ * `down` finds what a sandbox started when its state file is damaged, so nothing is
+ * orphaned. Only processes that pass the same test as isOurProcess.
+ */
+export function findDaemonsUnder(dir: string): FoundProcess[] {
+  const root = realOrSelf(dir);
+  const exes = new Set(DAEMON_BINARIES.map(realOrSelf));
+  const out: FoundProcess[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const id = processIdentity(pid);
+    const st = readStat(pid);
+    if (!id || !st || st.state === "Z" || !exes.has(realOrSelf(id.exe)) || !inside(id.cwd, root)) continue;
+    out.push({ pid, startTicks: st.startTicks, ...id });
+  }
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface StartSpec {
@@ -104,13 +169,21 @@ export async function startProcess(spec: StartSpec): Promise<ProcessRecord> {
   const fd = openSync(spec.logFile, "a", 0o600);
   try {
     const ids = userIds(spec.user);
-    const child = spawn(spec.command, spec.args, {
+    // The child inherits umask 077: whatever a server rewrites later (Sentinel's sentinel.conf,
+    // CONFIG REWRITE's redis.conf, both holding passwords) is created 0600, not 0644.
+    const umask = process.umask(0o077);
+    let child;
+    try {
+      child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       detached: true,
       stdio: ["ignore", fd, fd],
       ...(ids ?? {}),
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", HOME: spec.cwd, ...spec.env },
-    });
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", HOME: spec.cwd, ...spec.env },
+      });
+    } finally {
+      process.umask(umask);
+    }
     const pid = await new Promise<number>((resolve, reject) => {
       child.once("error", (e) => reject(new Error(`${spec.name}: cannot start ${spec.command}: ${e.message}`)));
       child.once("spawn", () => resolve(child.pid as number));
@@ -139,16 +212,21 @@ export function stopSignal(kind: ProcessRecord["kind"]): NodeJS.Signals {
 export interface StopResult {
   name: string;
   pid: number;
-  /** "stopped" by the clean signal, "killed" after the bound, "not-running" when it was already gone. */
-  outcome: "stopped" | "killed" | "not-running";
+  /** "stopped" by the clean signal, "killed" after the bound, "not-running" when it was already gone, "not-ours" when the pid is not the sandbox's process (left alone). */
+  outcome: "stopped" | "killed" | "not-running" | "not-ours";
   ms: number;
 }
 
-/** Stops one recorded process by pid: clean signal, then SIGKILL after `graceMs`. */
-export async function stopProcess(p: ProcessRecord, graceMs = 10_000): Promise<StopResult> {
+/**
+ * Stops one recorded process by pid: clean signal, then SIGKILL after `graceMs`. With
+ * `dir`, only when isOurProcess(p, dir): a pid that now belongs to someone else (or that
+ * a forged state file names) is reported "not-ours" and never signalled.
+ */
+export async function stopProcess(p: Pick<ProcessRecord, "name" | "pid" | "startTicks" | "kind">, graceMs = 10_000, dir?: string): Promise<StopResult> {
   const t0 = performance.now();
   const done = (outcome: StopResult["outcome"]): StopResult => ({ name: p.name, pid: p.pid, outcome, ms: Math.round(performance.now() - t0) });
   if (!recordAlive(p)) return done("not-running");
+  if (dir !== undefined && !isOurProcess(p, dir)) return done("not-ours");
   try {
     process.kill(p.pid, stopSignal(p.kind));
   } catch {

@@ -54,6 +54,8 @@ describe("sandbox up from an empty folder", () => {
     const path = join(dir, "outputs.json");
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, "state.json")).mode & 0o777).toBe(0o600);
+    // Sentinel rewrites its config (with the master's password) at start: still 0600 after it (issue 9).
+    for (const p of state.processes.filter((x) => x.kind === "sentinel" || x.kind === "redis")) expect(statSync(p.args[0]).mode & 0o777, p.args[0]).toBe(0o600);
     const o = parseStackOutputs(JSON.parse(readFileSync(path, "utf8")), path);
     expect(o.platform).toBe("sandbox");
     expect(o.redis.primary.port).toBe(state.processes.find((p) => p.name === "redis-0")!.port);

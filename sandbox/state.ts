@@ -9,7 +9,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { z } from "zod";
 import type { Settings } from "../components/settings/schema";
-import { isAlive, type ProcessRecord } from "./procs";
+import { InputFileError, jsonErrorWithoutText, readRegularFileSync } from "../components/boundedFile";
+import { isAlive, parseProcStat, type ProcessRecord } from "./procs";
 
 export const STATE_VERSION = 1;
 export const PARTS = ["redis", "postgres", "pgbouncer"] as const;
@@ -85,11 +86,19 @@ export class StateError extends Error {}
 export function readState(dir: string): SandboxState | null {
   const path = stateFile(dir);
   if (!existsSync(path)) return null;
+  let text: string;
+  try {
+    text = readRegularFileSync(path, { what: "sandbox state file", maxBytes: 4 * 1024 * 1024 });
+  } catch (e) {
+    if (e instanceof InputFileError) throw new StateError(e.message);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new StateError(`${path}: not valid JSON (${(e as Error).message}); stop what it started with \`npm run sandbox -- down --dir ${dir}\` or remove the folder`);
+    // Never V8's message: it quotes the text around the error, and the file holds the passwords.
+    throw new StateError(`${path}: not valid JSON (${jsonErrorWithoutText(e, text)}); stop what it started with \`npm run sandbox -- down --dir ${dir}\` (it finds the processes by their folders) or remove the folder`);
   }
   const r = stateSchema.safeParse(raw);
   if (!r.success) {
@@ -129,6 +138,11 @@ export function processByName(state: SandboxState, name: string): ProcessRecord 
   return p;
 }
 
+/** This process's kernel start time (field 22 of /proc/self/stat). */
+export function ownStartTicks(): number {
+  return parseProcStat(readFileSync(`/proc/${process.pid}/stat`, "utf8")).startTicks;
+}
+
 /**
  * A lock file so two `up`s (or an `up` and a drill) never build on top of each other.
  * A lock whose holder died is taken over. Returns the release function.
@@ -139,7 +153,8 @@ export function acquireLock(dir: string, what: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, JSON.stringify({ pid: process.pid, what }));
+      // pid and kernel start time: a recycled pid never looks like a live holder.
+      writeSync(fd, JSON.stringify({ pid: process.pid, startTicks: ownStartTicks(), what }));
       closeSync(fd);
       return () => {
         try {
@@ -150,13 +165,13 @@ export function acquireLock(dir: string, what: string): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let holder: { pid?: number; what?: string } = {};
+      let holder: { pid?: number; startTicks?: number; what?: string } = {};
       try {
         holder = JSON.parse(readFileSync(path, "utf8"));
       } catch {
         /* unreadable: treat as stale */
       }
-      if (holder.pid && isAlive(holder.pid)) {
+      if (typeof holder.pid === "number" && isAlive(holder.pid, typeof holder.startTicks === "number" ? holder.startTicks : undefined)) {
         throw new StateError(`${dir} is busy: process ${holder.pid} is running "${holder.what ?? "?"}" on this sandbox; wait for it to finish`);
       }
       unlinkSync(path);

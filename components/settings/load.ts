@@ -5,6 +5,7 @@
  * anything.
  */
 import { z } from "zod";
+import { printable } from "../printable";
 import { deepMerge, isPlainObject, profileFor, UNSAFE_KEYS } from "./defaults";
 import { checkRules } from "./rules";
 import { settingsShape, type Settings } from "./schema";
@@ -29,13 +30,24 @@ export class SettingsError extends Error {
 }
 
 export function formatProblems(problems: SettingsProblem[], source: string): string {
-  const lines = problems.map((p) => `  - ${p.key}${p.value === undefined ? "" : ` = ${renderValue(p.value)}`}: ${p.message}`);
-  return `Invalid stack settings in ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+  const lines = problems.slice(0, MAX_PRINTED_PROBLEMS).map((p) => `  - ${printable(p.key)}${p.value === undefined ? "" : ` = ${renderValue(p.value)}`}: ${printable(p.message)}`);
+  if (problems.length > MAX_PRINTED_PROBLEMS) lines.push(`  ... and ${problems.length - MAX_PRINTED_PROBLEMS} more`);
+  return `Invalid stack settings in ${printable(source)} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 
+/** Problems printed at most; the rest are counted (a 5,000-item list must not print 5,000 lines). */
+export const MAX_PRINTED_PROBLEMS = 50;
+
 function renderValue(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = undefined; // a cycle or a BigInt: say what it is, not what it holds
+  }
+  // printable(): JSON leaves C1 controls and bidirectional overrides raw; they must not reach a terminal.
+  const text = s === undefined ? typeof v : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return printable(text);
 }
 
 /**
