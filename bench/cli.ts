@@ -1,6 +1,7 @@
 /**
  * Benchmarks: `npm run bench -- pgbouncer [--outputs <file>] [--local] [--duration 15]
- * [--scale 10] [--json]`. Loopback only; exits 1 when a run breaks its promise (for
+ * [--scale 10] [--json]` and `npm run bench -- partition [--rows 1000000,30000000]
+ * [--runs 7]` (bench/partition/run.ts). Loopback only; exits 1 when a run breaks its promise (for
  * PgBouncer: more server connections than default_pool_size + reserve_pool_size), 2 on
  * bad input or a failed run.
  */
@@ -62,6 +63,36 @@ program
     } finally {
       await target.stop();
     }
+  });
+
+function rowList(v: string): number[] {
+  const sizes = v.split(",").map((x) => Number(x.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1_000 || n > 2_000_000_000)) {
+    throw new InvalidArgumentError("--rows must be comma-separated whole numbers from 1000 to 2000000000, e.g. 1000000,30000000");
+  }
+  return [...new Set(sizes)];
+}
+
+interface PartitionOpts {
+  rows: number[];
+  runs: number;
+  rate: number;
+  json?: boolean;
+}
+
+program
+  .command("partition")
+  .description("one partition pair per size in its own sandbox (primary only), each loaded to its row count; runs the partition checks several times, sizes interleaved, and a reconcile per pair; prints rows / median per check / ratio to the smallest size")
+  .option("--rows <list>", "table sizes, comma-separated", rowList, [1_000_000, 10_000_000, 30_000_000])
+  .option("--runs <n>", "timed runs per check and size (after one warm-up)", positiveInt("--runs", 1, 50), 7)
+  .option("--rate <n>", "constant write rate of the model, rows per second (the history grows, the window does not)", positiveInt("--rate", 1, 10_000), 2)
+  .option("--json", "print the report as JSON")
+  .action(async (o: PartitionOpts) => {
+    const { formatPartitionBench, runPartitionBench } = await import("./partition/run");
+    const log = (line: string) => !o.json && console.error(line);
+    const report = await runPartitionBench({ rows: o.rows, runs: o.runs, ratePerSecond: o.rate, checkTimeoutMs: 5_000, dir: join(root, ".sandbox", "bench-partition"), log });
+    console.log(o.json ? JSON.stringify(report, null, 2) : formatPartitionBench(report));
+    process.exitCode = report.problems.length ? 1 : 0;
   });
 
 program.parseAsync(process.argv).catch((e: Error) => {

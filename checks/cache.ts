@@ -136,6 +136,33 @@ function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["no
   };
 }
 
+/**
+ * Every exported read endpoint answers an authenticated INFO: clients read from these,
+ * so a dead reader is an outage for reads even when the master is fine. (Before, nothing
+ * read `redis.readers`: 20,000 dead readers still gave HEALTHY.)
+ */
+function readersCheck(outputs: StackOutputs): Check {
+  const readers = outputs.redis.readers;
+  return {
+    id: "redis.readers",
+    group,
+    title: `All ${readers.length} read endpoint(s) answer`,
+    async run(ctx): Promise<CheckOutcome> {
+      const answers = await Promise.allSettled(readers.map((r, i) => withRedis(ctx, r, dataNodeOptions(outputs, `Redis reader ${i + 1}`), (c) => info(c, "replication"))));
+      const dead = readers.map((r, i) => ({ r, a: answers[i] })).filter(({ a }) => a.status === "rejected");
+      const measured = { value: readers.length - dead.length, unit: "count" };
+      const threshold = `all ${readers.length} answer`;
+      if (dead.length === 0) {
+        const roles = answers.map((a) => (a as PromiseFulfilledResult<Record<string, string>>).value.role ?? "?");
+        return { status: "PASS", measured, threshold, message: `${readers.length} reader(s) answer (${readers.map((r, i) => `${addr(r)} ${roles[i]}`).join(", ")})` };
+      }
+      const which = dead.slice(0, 5).map(({ r, a }) => `${addr(r)} (${errorText((a as PromiseRejectedResult).reason)})`).join("; ");
+      const more = dead.length > 5 ? ` and ${dead.length - 5} more` : "";
+      return { status: dead.length === readers.length ? "FAIL" : "WARN", measured, threshold, message: `${dead.length} of ${readers.length} reader(s) do not answer: ${which}${more}` };
+    },
+  };
+}
+
 function authCheck(outputs: StackOutputs): Check {
   return {
     id: "redis.auth-enforced",
@@ -337,6 +364,7 @@ export const cacheChecks: CheckFactory = (outputs) => {
   const checks: Check[] = [primaryCheck(outputs), replicasConnectedCheck(outputs)];
   for (const n of r.nodes) checks.push(nodeCheck(outputs, n));
   for (const n of r.nodes) checks.push(replicaReadCheck(outputs, n));
+  if (r.readers.length > 0) checks.push(readersCheck(outputs));
   checks.push(authCheck(outputs));
   if (r.sentinels.length > 0) checks.push(sentinelAgreementCheck(outputs), sentinelQuorumCheck(outputs));
   checks.push(hitRateCheck(outputs), getLatencyCheck(outputs));

@@ -14,8 +14,10 @@ import { redactorForOutputs } from "./redact";
 import { POST_RUN_HOOKS } from "./registry";
 import { formatConsoleReport, useColour } from "./report/console";
 import { formatJsonReport } from "./report/json";
+import { printable } from "./report/escape";
 import { formatJunitReport } from "./report/junit";
-import { EXIT } from "./runner";
+import { InVpcError, runChecksInVpc, type InVpcOptions } from "./invpc/run";
+import { DEFAULT_DEADLINE_MS, EXIT } from "./runner";
 import { runSuite, type SuiteOptions } from "./suite";
 
 export interface CliIO {
@@ -33,6 +35,8 @@ interface CliOptions {
   timeout?: number;
   deadline?: number;
   failOn: "fail" | "warn";
+  inVpc?: boolean;
+  inVpcWait?: number;
   [hookFlag: string]: unknown;
 }
 
@@ -55,6 +59,8 @@ function program(io: CliIO, hooks: PostRunHook[]): Command {
     .option("--timeout <ms>", "per-check timeout for checks that set none (default 5000)", positiveInt("--timeout"))
     .option("--deadline <ms>", "deadline for the whole suite (default 60000)", positiveInt("--deadline"))
     .addOption(new Option("--fail-on <level>", "lowest status that fails the gate (exit >= 2)").choices(["fail", "warn"]).default("fail"))
+    .addOption(new Option("--in-vpc", "run the suite as the stack's checks task inside the VPC (ECS RunTask, AWS) and print its report; needs --stack or --outputs with outputs.checks.aws"))
+    .addOption(new Option("--in-vpc-wait <ms>", "bound on the whole in-VPC run, start to report (default: the suite deadline + 5 minutes)").argParser(positiveInt("--in-vpc-wait")))
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .addHelpText("after", "\nExit codes: 0 healthy, 1 degraded (WARN), 2 unhealthy (FAIL, or WARN with --fail-on warn), 3 bad outputs or usage, 4 internal error.");
@@ -71,8 +77,34 @@ async function writeReport(path: string, text: string, what: string): Promise<vo
   }
 }
 
+/** Fargate start, image pull and log delivery on top of the suite's own deadline. */
+const IN_VPC_START_ALLOWANCE_MS = 5 * 60_000;
+
+/** --in-vpc: the same arguments go to the task; the report comes back from its log. */
+async function inVpcReport(outputs: StackOutputs, opts: CliOptions, hooks: PostRunHook[], io: CliIO, deps: Partial<InVpcOptions>) {
+  const args = [
+    ...(opts.only ? ["--only", opts.only] : []),
+    ...(opts.timeout ? ["--timeout", String(opts.timeout)] : []),
+    ...(opts.deadline ? ["--deadline", String(opts.deadline)] : []),
+    "--fail-on",
+    opts.failOn,
+    ...hooks.map((h) => new Option(h.flag!.flags).long!),
+  ];
+  const r = await runChecksInVpc(outputs, {
+    args,
+    waitMs: opts.inVpcWait ?? (opts.deadline ?? DEFAULT_DEADLINE_MS) + IN_VPC_START_ALLOWANCE_MS,
+    progress: (line) => void io.stderr.write(`in-vpc: ${line}\n`),
+    ...deps,
+  });
+  if (r.report.exitCode !== r.exitCode) io.stderr.write(`in-vpc: the task exited with ${r.exitCode}, its report says ${r.report.exitCode}; exiting with the task's\n`);
+  return { ...r.report, exitCode: r.exitCode };
+}
+
+/** Our messages' own lines stay lines; anything else unprintable in them is shown escaped. */
+const printLines = (text: string) => text.split("\n").map(printable).join("\n");
+
 /** Runs the command line; resolves to the exit code (never calls process.exit). */
-export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POST_RUN_HOOKS, suiteOverrides: Partial<SuiteOptions> = {}): Promise<number> {
+export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POST_RUN_HOOKS, suiteOverrides: Partial<SuiteOptions> = {}, inVpc: Partial<InVpcOptions> = {}): Promise<number> {
   const cmd = program(io, hooks);
   let opts: CliOptions;
   try {
@@ -91,7 +123,9 @@ export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POS
     const outputs: StackOutputs = opts.outputs ? await readOutputsFile(opts.outputs) : await readOutputsFromStack(opts.stack as string, { env: io.env });
     redact = redactorForOutputs(outputs);
     const enabledHooks = hooks.filter((h) => h.flag && opts[new Option(h.flag.flags).attributeName()]).map((h) => h.name);
-    const report = await runSuite(outputs, { only: opts.only, timeoutMs: opts.timeout, deadlineMs: opts.deadline, failOn: opts.failOn, hooks, enabledHooks, ...suiteOverrides });
+    const report = opts.inVpc
+      ? await inVpcReport(outputs, opts, hooks.filter((h) => enabledHooks.includes(h.name)), io, inVpc)
+      : await runSuite(outputs, { only: opts.only, timeoutMs: opts.timeout, deadlineMs: opts.deadline, failOn: opts.failOn, hooks, enabledHooks, ...suiteOverrides });
     const jsonToStdout = opts.json === "-";
     const human = jsonToStdout ? io.stderr : io.stdout;
     human.write(redact(formatConsoleReport(report, useColour(human, io.env))));
@@ -104,15 +138,21 @@ export async function main(argv: string[], io: CliIO, hooks: PostRunHook[] = POS
     return report.exitCode;
   } catch (e) {
     if (e instanceof ContractError || e instanceof UsageError) {
-      io.stderr.write(`error: ${redact(e.message)}\n`);
+      io.stderr.write(`error: ${printLines(redact(e.message))}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`internal error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+    if (e instanceof InVpcError) {
+      io.stderr.write(`error: ${printLines(redact(e.message))}\n`);
+      return e.exitCode;
+    }
+    io.stderr.write(`internal error: ${printLines(redact(e instanceof Error ? (e.stack ?? e.message) : String(e)))}\n`);
     return EXIT.internal;
   }
 }
 
-if (require.main === module) {
+// In the checks image's bundle every module shares one `module`, so require.main matches here too;
+// the bundle's build defines DATATIER_BUNDLE (components/checkstask/image/Dockerfile) and checks/invpc/entry.ts runs instead.
+if (require.main === module && process.env.DATATIER_BUNDLE !== "1") {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
     process.exitCode = code;
     // Every connection is closed by now; this only guards against a stray handle keeping the process alive.

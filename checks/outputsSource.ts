@@ -3,9 +3,10 @@
  * in parseStackOutputs, whose errors name the field and never echo a value.
  */
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { InputFileError, jsonErrorWithoutText, MAX_INPUT_FILE_BYTES, readRegularFile } from "../components/boundedFile";
 import { parseStackOutputs, type StackOutputs } from "../components/contract/outputs";
 import { UsageError } from "./errors";
+import { hostileValueProblems } from "./outputsValues";
 
 export const PULUMI_TIMEOUT_MS = 60_000;
 
@@ -14,20 +15,26 @@ function parseJson(text: string, source: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     // V8's message can quote the text (and so a password): keep only the position.
-    const at = /position (\d+)/.exec((e as Error).message)?.[1];
-    throw new UsageError(`${source} is not valid JSON${at ? ` (error at character ${at})` : text.trim() === "" ? " (it is empty)" : ""}; expected the output of \`pulumi stack output --json --show-secrets\``);
+    throw new UsageError(`${source} is not valid JSON (${jsonErrorWithoutText(e, text)}); expected the output of \`pulumi stack output --json --show-secrets\``);
   }
 }
 
+/** Structure and sizes first (control characters, oversize strings and lists), then the contract. */
+function parseOutputs(value: unknown, source: string): StackOutputs {
+  hostileValueProblems(value, source);
+  return parseStackOutputs(value, source);
+}
+
+/** Reads an outputs document: a regular file of at most 1 MiB (a FIFO or a device is refused, never waited on). */
 export async function readOutputsFile(path: string): Promise<StackOutputs> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readRegularFile(path, { what: "outputs file" });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read outputs file ${path}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    if (e instanceof InputFileError) throw new UsageError(e.message);
+    throw e;
   }
-  return parseStackOutputs(parseJson(text, path), path);
+  return parseOutputs(parseJson(text, path), path);
 }
 
 /** Runs `pulumi stack output --json --show-secrets --stack <stack>` (PATH lookup, bounded). */
@@ -36,14 +43,15 @@ export async function readOutputsFromStack(stack: string, options: { env?: NodeJ
   const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
   const source = `\`pulumi ${args.join(" ")}\``;
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile("pulumi", args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? PULUMI_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" }, (err, out, errOut) => {
+    execFile("pulumi", args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? PULUMI_TIMEOUT_MS, maxBuffer: MAX_INPUT_FILE_BYTES, encoding: "utf8" }, (err, out, errOut) => {
       if (!err) return resolve(out);
       const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
       if (e.code === "ENOENT") return reject(new UsageError("the Pulumi CLI (`pulumi`) was not found on PATH: install it (https://www.pulumi.com/docs/install/) or pass --outputs <file> with the output of `pulumi stack output --json --show-secrets`"));
+      if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") return reject(new UsageError(`${source} printed more than ${MAX_INPUT_FILE_BYTES} bytes; expected a stack-outputs document`));
       if (e.killed) return reject(new UsageError(`${source} did not finish within ${options.timeoutMs ?? PULUMI_TIMEOUT_MS} ms`));
       const detail = String(errOut || "").trim().split("\n").slice(-3).join(" ").slice(0, 400);
       reject(new UsageError(`${source} failed (exit ${e.code ?? "?"})${detail ? `: ${detail}` : ""}`));
     });
   });
-  return parseStackOutputs(parseJson(stdout, source), `stack ${stack}`);
+  return parseOutputs(parseJson(stdout, source), `stack ${stack}`);
 }

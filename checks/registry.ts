@@ -9,12 +9,14 @@ import { awsChecks } from "./aws";
 import { cacheChecks } from "./cache";
 import { databaseChecks } from "./database";
 import type { PostRunHook } from "./hooks";
+import { invalidationChecks } from "./invalidation";
 import { partitionChecks } from "./partition";
 import { pgbouncerChecks } from "./pgbouncer";
 import type { CheckFactory } from "./types";
 
 export const CHECK_FACTORIES: CheckFactory[] = [
   cacheChecks,
+  invalidationChecks,
   databaseChecks,
   pgbouncerChecks,
   partitionChecks,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
 import { killHard, stopProcess } from "../sandbox/procs";
 import type { StackOutputs } from "../components/contract/outputs";
+import { CUSTOM_METRICS } from "../components/alarms/catalogue";
 import { formatConsoleReport } from "./report/console";
 import { runSuite, type SuiteReport } from "./suite";
 
@@ -57,7 +58,16 @@ const msg = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.
 describe("the smoke suite against the sandbox", () => {
   it("is healthy: every check PASS or SKIP, checks follow the topology", async () => {
     const r = await suite();
-    expect(r.results.filter((x) => x.status !== "PASS").map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${outputs.redis.nodes[0].name}=SKIP`, "redis.hit-rate=SKIP"]);
+    // No reconcile has run in a fresh sandbox: the full-table verdict is SKIP, one per pair.
+    expect(r.results.filter((x) => x.status !== "PASS").map((x) => `${x.id}=${x.status}`)).toEqual([
+      `redis.replica-read.${outputs.redis.nodes[0].name}=SKIP`,
+      "redis.hit-rate=SKIP",
+      ...outputs.postgres.partitionPairs.map((p) => `partition.reconcile.${p.legacy}=SKIP`),
+    ]);
+    // Every custom metric an alarm reads is measured by a real run (the publish hook adds the heartbeat).
+    const measured = new Set([...r.metrics.map((m) => m.name), CUSTOM_METRICS.suiteRuns.metricName]);
+    for (const m of Object.values(CUSTOM_METRICS)) expect(measured, m.metricName).toContain(m.metricName);
+    expect(msg(r, "redis.invalidation")).toMatch(/^0 of 20 DELs removed nothing, 0 of 60 reads on 3 node\(s\) still saw an invalidated key/);
     expect(r.results.filter((x) => x.id.startsWith("redis.node.")).length).toBe(outputs.redis.nodes.length);
     expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(4 * outputs.postgres.partitionPairs.length);
     expect(r.exitCode).toBe(0);
@@ -65,11 +75,13 @@ describe("the smoke suite against the sandbox", () => {
     previous = new Map(r.results.map((x) => [x.id, x.status]));
   });
 
-  it("a killed Redis replica: its node and replica-read FAIL, the replica count WARNs", async () => {
+  it("a killed Redis replica: its node and replica-read FAIL, the replica count and the readers WARN", async () => {
     const victim = outputs.redis.nodes[outputs.redis.nodes.length - 1].name;
     await killHard(proc(victim));
     const r = await suite();
-    expect(changed(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN" });
+    // The sandbox exports each replica as a reader: one of them is dead, the other answers.
+    expect(changed(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN", "redis.readers": "WARN" });
+    expect(msg(r, "redis.readers")).toMatch(new RegExp(`^1 of ${outputs.redis.readers.length} reader\\(s\\) do not answer: 127\\.0\\.0\\.1:${proc(victim).port} \\(`));
     expect(msg(r, `redis.node.${victim}`)).toMatch(new RegExp(`^cannot connect to Redis node ${victim} at 127\\.0\\.0\\.1:\\d+: connection refused`));
     expect(msg(r, "redis.replicas-connected")).toBe(`only ${outputs.redis.expectedReplicas - 1} of ${outputs.redis.expectedReplicas} expected replica(s) online on the master`);
   });

@@ -4,9 +4,9 @@
  * configSchema, and the effective enforcement level, resolved as the engine does:
  * the policy's own entry, then "all", then the policy's default, then the pack's.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
+import { InputFileError, jsonErrorWithoutText, readRegularFileSync } from "../components/boundedFile";
 
 /** The pack's default (PolicyPack enforcementLevel): advisory unless a stack's config says otherwise. */
 export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
@@ -35,12 +35,19 @@ export function policyConfigPath(stack: string): string {
 
 /** Reads policies/config/<stack>.json; an absent file means every policy at the pack's default (advisory). */
 export function loadPolicyConfig(stack: string, file = policyConfigPath(stack)): { config: PolicyPackConfig; file: string | null } {
-  if (!fs.existsSync(file)) return { config: {}, file: null };
+  let text: string;
+  try {
+    text = readRegularFileSync(file, { what: "policy config" });
+  } catch (e) {
+    if (e instanceof InputFileError && e.reason === "missing") return { config: {}, file: null };
+    if (e instanceof InputFileError) throw new PolicyConfigError(file, [e.message]);
+    throw e;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new PolicyConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
+    throw new PolicyConfigError(file, [`not valid JSON (${jsonErrorWithoutText(e, text)})`]);
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new PolicyConfigError(file, ["expected a JSON object keyed by policy name (and \"all\")"]);
   return { config: parsed as PolicyPackConfig, file };
@@ -113,4 +120,49 @@ export function propertiesOf(policy: Policy, config: PolicyPackConfig): Record<s
   if (!entry || typeof entry === "string") return {};
   const { enforcementLevel: _level, ...props } = entry;
   return props;
+}
+
+/** The stack whose policy config is the production one (policies/config/prod.json). */
+export const PRODUCTION_POLICY_CONFIG = "prod";
+
+/**
+ * The policy config a stack is reviewed under, chosen by its validated `production`
+ * flag, not by its name: the stack's own file (policies/config/<stack>.json) when there is
+ * one; otherwise, for a production stack, the production config; otherwise none (every
+ * policy advisory). A `production: true` stack named "live" used to get every policy
+ * advisory because no live.json existed.
+ */
+export function policyConfigFor(stack: string, production: boolean): { config: PolicyPackConfig; file: string | null } {
+  const own = loadPolicyConfig(stack);
+  if (own.file || !production) return own;
+  const prod = loadPolicyConfig(PRODUCTION_POLICY_CONFIG);
+  if (!prod.file) throw new PolicyConfigError(policyConfigPath(stack), [`stack "${stack}" has production: true but neither ${stack}.json nor ${PRODUCTION_POLICY_CONFIG}.json exists in ${configDir()}; a production stack is never reviewed with every policy advisory`]);
+  return prod;
+}
+
+/** Whether a policy has a production switch (its rule applies only in production). */
+export function hasProductionSwitch(policy: Policy): boolean {
+  return policy.configSchema?.properties?.production !== undefined;
+}
+
+/**
+ * A production stack's config with every production rule switched on, whatever the file
+ * says: the settings are the source of truth for `production`. A file that switches a
+ * production rule off (`production: false`) for a production stack is refused, naming it.
+ */
+export function withProductionRules(config: PolicyPackConfig, policies: readonly Policy[], file: string): PolicyPackConfig {
+  const out: PolicyPackConfig = { ...config };
+  const problems: string[] = [];
+  for (const policy of policies) {
+    if (!hasProductionSwitch(policy)) continue;
+    const entry = config[policy.name];
+    const obj = typeof entry === "string" ? { enforcementLevel: entry as EnforcementLevel } : entry && typeof entry === "object" ? entry : {};
+    if ((obj as { production?: unknown }).production === false) {
+      problems.push(`"${policy.name}".production: is false, but the stack's settings say production: true; remove it (production rules follow the settings)`);
+      continue;
+    }
+    out[policy.name] = { ...obj, production: true } as PolicyPackConfig[string];
+  }
+  if (problems.length > 0) throw new PolicyConfigError(file, problems);
+  return out;
 }

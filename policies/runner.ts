@@ -22,7 +22,7 @@ import {
   unknownCheckingProxy,
 } from "@pulumi/policy";
 import type { RecordedResource } from "../tools/evaluate/program";
-import { enforcementLevelOf, loadPolicyConfig, policyConfigPath, propertiesOf, validatePolicyConfig } from "./enforcement";
+import { enforcementLevelOf, policyConfigFor, policyConfigPath, propertiesOf, validatePolicyConfig, withProductionRules } from "./enforcement";
 
 export interface Violation {
   policy: string;
@@ -54,8 +54,10 @@ export type PolicyInputResource = Pick<RecordedResource, "type" | "name" | "urn"
 export interface RunPoliciesInput {
   resources: readonly PolicyInputResource[];
   stack: string;
-  /** The policy pack config; default policies/config/<stack>.json, or every policy advisory when there is none. */
+  /** The policy pack config; default policyConfigFor(stack, production): policies/config/<stack>.json, the production config for a production stack without one, else every policy advisory. */
   config?: PolicyPackConfig;
+  /** The stack's validated `production` setting: production rules apply whatever the stack is named. */
+  production?: boolean;
   /** Policies to run; default every policy of the pack. */
   policies?: Policies;
 }
@@ -192,11 +194,12 @@ export async function runPolicies(input: RunPoliciesInput): Promise<PolicyRun> {
   let config = input.config;
   let file = "(config passed in)";
   if (!config) {
-    const loaded = loadPolicyConfig(input.stack);
+    const loaded = policyConfigFor(input.stack, input.production === true);
     config = loaded.config;
     file = loaded.file ?? policyConfigPath(input.stack);
   }
   validatePolicyConfig(config, policies, file);
+  if (input.production === true) config = withProductionRules(config, policies, file);
 
   const result: PolicyRun = { violations: [], notApplicable: [] };
   const byUrn = new Map(input.resources.map((r) => [r.urn, r]));

@@ -25,7 +25,7 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
   const nodes = state.processes.filter((p) => p.kind === "redis");
   const master = byName(state.redis!.master);
   const pb = byName(PGBOUNCER_NAME);
-  const outputs: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+  const outputs: Omit<StackOutputs, "application" | "applicationCredentials" | "checks"> = {
     contractVersion: CONTRACT_VERSION,
     environment: s.environment,
     production: s.production,
@@ -51,6 +51,7 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
       monitoringUser: SANDBOX_ROLES.monitoring,
       tls: false,
       partitionPairs: s.postgres.partitionPairs.map((p) => ({ legacy: p.legacy, partitioned: p.partitioned, timestampColumn: p.timestampColumn })),
+      partitionChecks: { windowSeconds: s.postgres.partitionChecks.windowSeconds, reconcileMaxAgeSeconds: s.postgres.partitionChecks.reconcileMaxAgeSeconds },
       aws: null,
     },
     pgbouncer: {
@@ -81,7 +82,8 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
     aws: null,
   });
   const applicationCredentials = applicationCredentialsFor(application, { readWrite: state.secrets.app, readOnly: state.secrets.readonly, redis: state.secrets.redisPassword });
-  return parseStackOutputs({ ...outputs, application, applicationCredentials }, "the sandbox's outputs");
+  // The checks run on the operator's machine here: no task to start.
+  return parseStackOutputs({ ...outputs, application, applicationCredentials, checks: { aws: null } }, "the sandbox's outputs");
 }
 
 /** Writes <dir>/outputs.json (0600); returns its path, or null for a partial sandbox. */

@@ -9,7 +9,9 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unli
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
+import { reconcileDdl } from "../checks/lib/reconcileResult";
 import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
+import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "./pgClient";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { demoSchemaSql, rolesSql, SANDBOX_ROLES } from "./schema";
@@ -131,7 +133,8 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
   const root = pgRoot(state.dir);
   const dataDir = ownedDir(join(root, "primary"));
   const pwfile = join(root, ".initdb-pw");
-  ownedFile(pwfile, `${state.secrets.postgresSuperuser}\n`);
+  // The verifier, not the password: initdb stores a SCRAM verifier as it is, and the plain text never touches the disk.
+  ownedFile(pwfile, `${scramVerifier(state.secrets.postgresSuperuser)}\n`);
   try {
     await asPostgres(join(PG_BIN, "initdb"), ["-D", dataDir, "-U", "postgres", `--pwfile=${pwfile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"]);
   } finally {
@@ -157,6 +160,7 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
     await c.query("COMMIT");
     await c.query("RESET ROLE");
     for (const sql of heartbeatDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
+    for (const sql of reconcileDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
   }, 30_000);
 }
 

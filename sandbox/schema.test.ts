@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLE_NAMES } from "../components/postgres/roles";
+import { verifierMatches } from "../components/postgres/scram";
 import { loadStackSettings } from "../components/settings/stackFile";
 import { demoSchemaSql, monthlyPartitions, rolesSql, SANDBOX_ROLES } from "./schema";
 
@@ -13,13 +14,20 @@ describe("role names", () => {
 });
 
 describe("rolesSql", () => {
-  const pw = { replication: "p1", app: "p2", readonly: "p3", monitoring: "p'4", pgbouncerAdmin: "p5", pgbouncerStats: "p6" };
+  const pw = { replication: "pw-replication-1", app: "pw-app-2", readonly: "pw-readonly-3", monitoring: "pw-monitor'4", pgbouncerAdmin: "pw-admin-5", pgbouncerStats: "pw-stats-6" };
   const sql = rolesSql(settings, pw);
+  const verifierIn = (stmt: string | undefined) => /PASSWORD '(SCRAM-SHA-256\$[^']+)'$/.exec(stmt ?? "")?.[1] ?? "";
   it("creates the replication, app, read-only, monitoring and PgBouncer console roles, then the database", () => {
-    expect(sql[0]).toMatch(/^CREATE ROLE "replicator" LOGIN REPLICATION PASSWORD 'p1'$/);
-    expect(sql.find((s) => s.includes('"datatier_monitor"'))).toMatch(/LOGIN IN ROLE pg_monitor, "app_readonly" PASSWORD 'p''4'$/);
+    expect(sql[0]).toMatch(/^CREATE ROLE "replicator" LOGIN REPLICATION PASSWORD 'SCRAM-SHA-256\$4096:/);
+    expect(sql.find((s) => s.includes('"datatier_monitor"'))).toMatch(/LOGIN IN ROLE pg_monitor, "app_readonly" PASSWORD 'SCRAM-SHA-256\$/);
     expect(sql.find((s) => s.includes(settings.pgbouncer.adminUser))).toMatch(/NOLOGIN/);
     expect(sql.at(-1)).toBe(`CREATE DATABASE "${settings.postgres.databaseName}" OWNER "app"`);
+  });
+  it("sends SCRAM verifiers, never a password (issue 9: pg_stat_statements held them)", () => {
+    const text = sql.join("\n");
+    for (const p of Object.values(pw)) expect(text).not.toContain(p);
+    expect(verifierMatches(verifierIn(sql[0]), pw.replication)).toBe(true);
+    expect(verifierMatches(verifierIn(sql.find((s) => s.includes('"datatier_monitor"'))), pw.monitoring)).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
  * with rows spread over recent months so the partition checks judge real data.
  */
 import { escapeIdentifier, escapeLiteral } from "pg";
+import { scramVerifier } from "../components/postgres/scram";
 import type { Settings } from "../components/settings/schema";
 
 /**
@@ -36,13 +37,14 @@ function ident(name: string, what: string): string {
 }
 
 /**
- * Roles and the database. Run as the superuser on the `postgres` database with
- * statement logging off in that session (the statements carry passwords).
+ * Roles and the database. Each password travels as its SCRAM-SHA-256 verifier, computed
+ * here: the plain text never reaches the server, so neither pg_stat_statements (which
+ * the monitoring role reads) nor a statement log can hold it, whatever their settings.
  */
 export function rolesSql(s: Settings, pw: RolePasswords): string[] {
   const r = SANDBOX_ROLES;
   const db = ident(s.postgres.databaseName, "postgres.databaseName");
-  const role = (name: string, password: string, extra: string) => `CREATE ROLE ${ident(name, "role")} ${extra} PASSWORD ${escapeLiteral(password)}`;
+  const role = (name: string, password: string, extra: string) => `CREATE ROLE ${ident(name, "role")} ${extra} PASSWORD ${escapeLiteral(scramVerifier(password))}`;
   return [
     role(r.replication, pw.replication, "LOGIN REPLICATION"),
     role(r.app, pw.app, "LOGIN"),
@@ -75,6 +77,19 @@ export function monthlyPartitions(partitioned: string, now: Date, back = 6, ahea
   return out;
 }
 
+/**
+ * The timestamp indexes the partition checks rely on (partition.indexes.* verifies
+ * them): one on the legacy table, one on the partitioned twin, which PostgreSQL creates
+ * on every partition, present and future.
+ */
+export function timestampIndexSql(pair: Settings["postgres"]["partitionPairs"][number]): string[] {
+  const ts = ident(pair.timestampColumn, "postgres.partitionPairs.timestampColumn");
+  return [
+    `CREATE INDEX IF NOT EXISTS ${ident(`${pair.legacy}_${pair.timestampColumn}_idx`.slice(0, MAX_IDENT), "index name")} ON ${ident(pair.legacy, "postgres.partitionPairs.legacy")} (${ts})`,
+    `CREATE INDEX IF NOT EXISTS ${ident(`${pair.partitioned}_${pair.timestampColumn}_idx`.slice(0, MAX_IDENT), "index name")} ON ${ident(pair.partitioned, "postgres.partitionPairs.partitioned")} (${ts})`,
+  ];
+}
+
 export interface DemoSchemaOptions {
   /** Reference time for the partitions and the seed rows. */
   now: Date;
@@ -96,13 +111,13 @@ export function demoSchemaSql(s: Settings, o: DemoSchemaOptions): string[] {
     const fn = ident(`${pair.legacy}_dual_write`, "dual-write function name");
     const columns = `organization_id bigint NOT NULL, amount_cents bigint NOT NULL, currency char(3) NOT NULL DEFAULT 'USD', description text, ${ts} timestamptz NOT NULL DEFAULT now()`;
     out.push(`CREATE TABLE ${legacy} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ${columns})`);
-    out.push(`CREATE INDEX ON ${legacy} (${ts})`);
     // The partition key must be part of the primary key of a partitioned table.
     out.push(`CREATE TABLE ${part} (id bigint NOT NULL, ${columns}, PRIMARY KEY (id, ${ts})) PARTITION BY RANGE (${ts})`);
     for (const p of monthlyPartitions(pair.partitioned, o.now)) {
       out.push(`CREATE TABLE ${ident(p.name, "partition name")} PARTITION OF ${part} FOR VALUES FROM (${escapeLiteral(p.from)}) TO (${escapeLiteral(p.to)})`);
     }
     out.push(`CREATE TABLE ${ident(`${pair.partitioned}_default`, "partition name")} PARTITION OF ${part} DEFAULT`);
+    out.push(...timestampIndexSql(pair));
     // Dual write: every change to the legacy table is mirrored in the same transaction.
     out.push(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -126,6 +141,8 @@ $fn$`);
         `SELECT 1 + (i % 50), 100 + (i * 37) % 100000, (ARRAY['USD','EUR','GBP'])[1 + i % 3], 'demo row ' || i, ` +
         `now() - make_interval(secs => i * ${Math.max(1, Math.floor((150 * 86_400) / rows))}) FROM generate_series(0, ${rows - 1}) AS i`,
     );
+    // Planner statistics from the start: partition.size-estimate.* judges reltuples.
+    out.push(`ANALYZE ${legacy}`, `ANALYZE ${part}`);
   }
   const ro = ident(SANDBOX_ROLES.readonly, "role");
   out.push(`GRANT USAGE ON SCHEMA public TO ${ro}`);

@@ -64,6 +64,8 @@ export function realizeAlarms(ctx: StackContext, from: AlarmSources): RealizedAl
     postgres: from.postgres,
     pgbouncer: from.pgbouncer && pgbouncerOnAws(from.pgbouncer),
     partitionTables: s.postgres.partitionPairs.map((p) => p.legacy),
+    // The checks task's schedule (stacks/checks.ts) publishes the heartbeat the monitor alarm watches.
+    scheduledChecks: s.checks.scheduleEnabled ? { minutes: s.checks.scheduleMinutes } : null,
     tags: ctx.tags,
   });
   return { contract: alarms.contract, alarms };

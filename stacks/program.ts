@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT_VERSION, thresholdsForOutputs } from "../components/contract/outputs";
 import { realizeAlarms } from "./alarms";
 import { realizeApplicationAccess } from "./appaccess";
+import { realizeChecks } from "./checks";
 import { createContext } from "./context";
 import { realizePgBouncer } from "./pgbouncer";
 import { realizePostgres } from "./postgres";
@@ -43,5 +44,8 @@ export async function main(): Promise<Record<string, unknown>> {
   // Two secret outputs: the operator's passwords (the smoke suite's), and the application's.
   outputs.credentials = pulumi.secret(pulumi.output(secrets));
   outputs.applicationCredentials = pulumi.secret(app.credentials);
+
+  // Last: the checks task carries the finished document (its own `checks` part added inside).
+  outputs.checks = realizeChecks(ctx, pgbouncer, { ...outputs }).contract;
   return outputs;
 }

@@ -34,6 +34,7 @@ export function topologyFromOutputs(outputs: StackOutputs): AlarmTopology {
     postgres: outputs.postgres.aws ? { primaryInstanceId: outputs.postgres.aws.primaryInstanceId, replicaInstanceIds: outputs.postgres.aws.replicaInstanceIds } : null,
     pgbouncer: pgb ? { clusterName: pgb.clusterName, serviceName: pgb.serviceName, targetGroupArnSuffix: arnSuffix(pgb.targetGroupArn), loadBalancerArnSuffix: arnSuffix(pgb.loadBalancerArn), desiredCount: pgb.desiredCount } : null,
     partitionTables: outputs.postgres.partitionPairs.map((p) => p.legacy),
+    scheduledChecks: outputs.checks.aws?.scheduleMinutes ? { minutes: outputs.checks.aws.scheduleMinutes } : null,
   };
 }
 

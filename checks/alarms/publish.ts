@@ -5,6 +5,7 @@
  * select on. Off AWS there is no CloudWatch: it reports what it would publish.
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { CUSTOM_METRICS } from "../../components/alarms/catalogue";
 import type { StackOutputs } from "../../components/contract/outputs";
 import type { PostRunHook } from "../hooks";
 import { awsCall, type RetryPolicy } from "../lib/aws";
@@ -47,7 +48,9 @@ export async function publishMetrics(metrics: MeasuredMetric[], outputs: StackOu
   const at = (opts.now ?? (() => new Date()))();
   const bad = metrics.filter((m) => !Number.isFinite(m.value));
   if (bad.length > 0) throw new Error(`refusing to publish non-numeric values for ${bad.map((m) => m.name).join(", ")}`);
-  const datums = metrics.map((m) => toDatum(m, outputs, at));
+  // The heartbeat: one datum per finished run, what the monitor alarm (scheduled-checks-silent) watches.
+  const heartbeat: MeasuredMetric = { name: CUSTOM_METRICS.suiteRuns.metricName, dimensions: {}, value: 1, unit: "Count" };
+  const datums = [...metrics, heartbeat].map((m) => toDatum(m, outputs, at));
   const lines = datums.map(describeDatum);
   if (opts.dryRun || datums.length === 0) return { namespace, published: 0, dryRun: opts.dryRun, lines };
   if (!outputs.region) throw new Error("outputs.region is null; publishing metrics needs the stack's region");

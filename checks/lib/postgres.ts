@@ -28,9 +28,60 @@ const END_TIMEOUT_MS = 1_000;
 /** How the suite's sessions are named (pg_stat_activity, PgBouncer SHOW CLIENTS). */
 export const APPLICATION_NAME = "datatier-smoke";
 
-/** Opens a connection, runs `fn`, always closes it. */
+/**
+ * Connections the suite holds at once to one server. Checks multiply with the topology
+ * (seven per partition pair, one heartbeat write on the primary per replica), and all
+ * run concurrently: without a cap, 50 pairs would open 350 sessions on the primary and
+ * crowd out the application. Waiting for a slot counts against the check's own timeout.
+ */
+export const MAX_CONNECTIONS_PER_SERVER = 6;
+
+const slots = new Map<string, { busy: number; waiting: (() => void)[] }>();
+
+/** Takes one of the server's slots (or rejects when `signal` aborts first); resolves to its release. */
+export async function acquireSlot(key: string, signal: AbortSignal, limit = MAX_CONNECTIONS_PER_SERVER): Promise<() => void> {
+  let s = slots.get(key);
+  if (!s) slots.set(key, (s = { busy: 0, waiting: [] }));
+  const server = s;
+  const release = () => {
+    server.busy--;
+    server.waiting.shift()?.();
+  };
+  if (server.busy < limit) {
+    server.busy++;
+    return release;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const go = () => {
+      signal.removeEventListener("abort", onAbort);
+      server.busy++;
+      resolve();
+    };
+    const onAbort = () => {
+      const i = server.waiting.indexOf(go);
+      if (i >= 0) server.waiting.splice(i, 1);
+      reject(new Error(`aborted while waiting for one of the ${limit} connection slots to ${key}`));
+    };
+    if (signal.aborted) return onAbort();
+    server.waiting.push(go);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return release;
+}
+
+/** Opens a connection, runs `fn`, always closes it. At most MAX_CONNECTIONS_PER_SERVER at once per server. */
 export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>): Promise<T> {
   const where = `${t.label} at ${t.host}:${t.port}/${t.database}`;
+  ctx.step?.(`waiting for a connection slot to ${where}`);
+  const release = await acquireSlot(`${t.host}:${t.port}`, ctx.signal);
+  try {
+    return await connectAndRun(ctx, t, where, fn);
+  } finally {
+    release();
+  }
+}
+
+async function connectAndRun<T>(ctx: CheckContext, t: PgTarget, where: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const connectTimeout = connectDeadlineMs(ctx);
   const queryTimeout = Math.max(1, ctx.timeoutMs);
   const client = new Client({

@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import type { SuiteReport } from "../suite";
 import type { Status } from "../types";
+import { printable as p } from "./escape";
 
 /** Colour only on a TTY, never with NO_COLOR set (https://no-color.org), always with FORCE_COLOR. */
 export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -17,16 +18,17 @@ function seconds(ms: number): string {
 export function formatConsoleReport(report: SuiteReport, colour: boolean): string {
   const c = pc.createColors(colour);
   const paint: Record<Status, (s: string) => string> = { PASS: c.green, WARN: c.yellow, FAIL: (s) => c.bold(c.red(s)), SKIP: c.dim };
-  const lines: string[] = [c.bold(`Data-tier smoke suite: ${report.environment} (${report.platform})`)];
+  // Every value below may come from the outputs document or a server's answer: p() makes control characters visible.
+  const lines: string[] = [c.bold(`Data-tier smoke suite: ${p(report.environment)} (${p(report.platform)})`)];
   const groups = [...new Set(report.results.map((r) => r.group))];
   for (const g of groups) {
-    lines.push("", c.bold(g));
+    lines.push("", c.bold(p(g)));
     for (const r of report.results.filter((x) => x.group === g)) {
-      const extra = [r.measured && `measured ${r.measured.value} ${r.measured.unit}`, r.threshold && `threshold ${r.threshold}`].filter(Boolean).join("; ");
-      lines.push(`  ${paint[r.status](r.status.padEnd(4))}  ${r.id}  ${r.message}${extra ? c.dim(` [${extra}]`) : ""}${c.dim(` (${Math.round(r.durationMs)} ms)`)}`);
+      const extra = [r.measured && `measured ${r.measured.value} ${p(r.measured.unit)}`, r.threshold && `threshold ${p(r.threshold)}`].filter(Boolean).join("; ");
+      lines.push(`  ${paint[r.status](r.status.padEnd(4))}  ${p(r.id)}  ${p(r.message)}${extra ? c.dim(` [${extra}]`) : ""}${c.dim(` (${Math.round(r.durationMs)} ms)`)}`);
     }
   }
-  for (const h of report.hooks) lines.push(`  ${h.ok ? c.green("done") : c.red("FAILED")}  hook ${h.name}: ${h.message}`);
+  for (const h of report.hooks) lines.push(`  ${h.ok ? c.green("done") : c.red("FAILED")}  hook ${p(h.name)}: ${p(h.message)}`);
   const n = report.counts;
   const overall = { healthy: c.green, degraded: c.yellow, unhealthy: (s: string) => c.bold(c.red(s)) }[report.overall](report.overall.toUpperCase());
   const overlap = report.wallTimeMs > 0 ? ` (${(report.sumCheckMs / report.wallTimeMs).toFixed(1)}x overlap)` : "";

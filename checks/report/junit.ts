@@ -5,19 +5,21 @@
  */
 import junit from "junit-report-builder";
 import type { SuiteReport } from "../suite";
+import { printable as p } from "./escape";
 
 export function formatJunitReport(report: SuiteReport, redact: (s: string) => string): string {
-  const builder = junit.newBuilder().name(`data-tier smoke (${report.environment})`);
+  // p(): XML 1.0 cannot even hold most control characters; values show them as escapes instead.
+  const builder = junit.newBuilder().name(`data-tier smoke (${p(report.environment)})`);
   for (const g of [...new Set(report.results.map((r) => r.group))]) {
     const inGroup = report.results.filter((r) => r.group === g);
-    const suite = builder.testSuite().name(g).timestamp(new Date(report.startedAt)).time(inGroup.reduce((s, r) => s + r.durationMs, 0) / 1000);
+    const suite = builder.testSuite().name(p(g)).timestamp(new Date(report.startedAt)).time(inGroup.reduce((s, r) => s + r.durationMs, 0) / 1000);
     for (const r of inGroup) {
-      const tc = suite.testCase().className(`smoke.${g}`).name(`${r.id}: ${r.title}`).time(r.durationMs / 1000).property("status", r.status);
-      if (r.measured) tc.property("measured", `${r.measured.value} ${r.measured.unit}`);
-      if (r.threshold) tc.property("threshold", r.threshold);
-      if (r.status === "FAIL" || (r.status === "WARN" && report.failOn === "warn")) tc.failure(r.message, r.status);
-      else if (r.status === "SKIP") tc.skipped().standardOutput(r.message);
-      else tc.standardOutput(`${r.status}: ${r.message}`);
+      const tc = suite.testCase().className(`smoke.${p(g)}`).name(`${p(r.id)}: ${p(r.title)}`).time(r.durationMs / 1000).property("status", r.status);
+      if (r.measured) tc.property("measured", `${r.measured.value} ${p(r.measured.unit)}`);
+      if (r.threshold) tc.property("threshold", p(r.threshold));
+      if (r.status === "FAIL" || (r.status === "WARN" && report.failOn === "warn")) tc.failure(p(r.message), r.status);
+      else if (r.status === "SKIP") tc.skipped().standardOutput(p(r.message));
+      else tc.standardOutput(`${r.status}: ${p(r.message)}`);
     }
   }
   return redact(builder.build());

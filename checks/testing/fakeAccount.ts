@@ -51,7 +51,7 @@ export function accountFromRun(run: ProgramRun): MetricAlarm[] {
 /** Contract outputs for a run: the run's own fields over a complete sample (slices not yet in the program keep sample values). */
 export function outputsFromRun(run: ProgramRun): StackOutputs {
   const o = sampleOutputs();
-  const keys = ["environment", "production", "platform", "region", "thresholds", "redis", "postgres", "pgbouncer", "alarms"] as const;
+  const keys = ["environment", "production", "platform", "region", "thresholds", "redis", "postgres", "pgbouncer", "alarms", "checks"] as const;
   for (const k of keys) if (run.outputs[k] !== undefined) (o as Record<string, unknown>)[k] = run.outputs[k];
   return o;
 }

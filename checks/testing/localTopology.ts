@@ -17,6 +17,7 @@ import { DOCUMENTED_THRESHOLDS } from "../../components/thresholds/thresholds";
 import { applicationCredentialsFor, applicationOutputsFor } from "../../components/contract/application";
 import { CONTRACT_VERSION, thresholdsForOutputs, type StackOutputs } from "../../components/contract/outputs";
 import { heartbeatDdl } from "../lib/heartbeat";
+import { reconcileDdl } from "../lib/reconcileResult";
 import { freePort } from "./fakes";
 import { until } from "../../testing/local";
 
@@ -134,12 +135,18 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     await sql(
       [
         ...heartbeatDdl("datatier_monitor"),
+        ...reconcileDdl("datatier_monitor"),
         "CREATE TABLE revenue_transactions (id bigserial PRIMARY KEY, org_id int NOT NULL, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
         "CREATE TABLE revenue_transactions_partitioned (id bigint NOT NULL, org_id int NOT NULL, amount numeric NOT NULL, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at)",
         "CREATE TABLE revenue_transactions_p_default PARTITION OF revenue_transactions_partitioned DEFAULT",
+        // The timestamp indexes partition.indexes.* requires (the window checks range-scan them).
+        "CREATE INDEX ON revenue_transactions (created_at)",
+        "CREATE INDEX ON revenue_transactions_partitioned (created_at)",
         "CREATE FUNCTION revenue_dual_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO revenue_transactions_partitioned VALUES (NEW.id, NEW.org_id, NEW.amount, NEW.created_at); RETURN NEW; END $$",
         "CREATE TRIGGER revenue_transactions_dual_write AFTER INSERT ON revenue_transactions FOR EACH ROW EXECUTE FUNCTION revenue_dual_write()",
         "INSERT INTO revenue_transactions (org_id, amount) SELECT g % 7, g FROM generate_series(1, 50) g",
+        "ANALYZE revenue_transactions",
+        "ANALYZE revenue_transactions_partitioned",
         "GRANT SELECT ON revenue_transactions, revenue_transactions_partitioned TO datatier_monitor",
       ].join(";\n"),
     );
@@ -166,7 +173,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     throw e;
   }
 
-  const base: Omit<StackOutputs, "application" | "applicationCredentials"> = {
+  const base: Omit<StackOutputs, "application" | "applicationCredentials" | "checks"> = {
     contractVersion: CONTRACT_VERSION,
     environment: "it",
     production: false,
@@ -212,7 +219,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
   const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
-  const outputs: StackOutputs = { ...base, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
+  const outputs: StackOutputs = { ...base, checks: { aws: null }, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };
 
   const childPid = (i: number) => procs[i].pid as number;
   return {

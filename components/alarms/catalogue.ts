@@ -23,12 +23,22 @@ export type MetricUnit = "Seconds" | "Microseconds" | "Milliseconds" | "Percent"
 export type ComparisonOperator = "GreaterThanThreshold" | "LessThanThreshold";
 export type MissingDataPolicy = "breaching" | "notBreaching" | "ignore" | "missing";
 
-/** Custom metrics the application and the smoke suite publish (docs/alarms.md). */
+/**
+ * Custom metrics, each with its publisher in this repository: the smoke suite with
+ * --publish-metrics, which the scheduled checks run every `checks.scheduleMinutes`
+ * (components/checkstask/schedule.ts; docs/alarms.md). The application may publish the
+ * same metrics too.
+ */
 export const CUSTOM_METRICS = {
-  partitionRowDelta: { metricName: "PartitionRowDelta", unit: "Count", dimensions: ["Environment", "Table"], publisher: "smoke suite (--publish-metrics) or the application" },
-  cacheGetTimeP99: { metricName: "CacheGetTimeP99", unit: "Milliseconds", dimensions: ["Environment"], publisher: "smoke suite (--publish-metrics)" },
-  invalidationFailureRate: { metricName: "CacheInvalidationFailureRate", unit: "Percent", dimensions: ["Environment"], publisher: "the application" },
+  partitionRowDelta: { metricName: "PartitionRowDelta", unit: "Count", dimensions: ["Environment", "Table"], publisher: "scheduled checks (partition.row-parity)" },
+  cacheGetTimeP99: { metricName: "CacheGetTimeP99", unit: "Milliseconds", dimensions: ["Environment"], publisher: "scheduled checks (redis.get-latency)" },
+  invalidationFailureRate: { metricName: "CacheInvalidationFailureRate", unit: "Percent", dimensions: ["Environment"], publisher: "scheduled checks (redis.invalidation)" },
+  /** One datum per finished run: the monitor alarm's heartbeat. */
+  suiteRuns: { metricName: "SmokeSuiteRuns", unit: "Count", dimensions: ["Environment"], publisher: "scheduled checks (every run)" },
 } as const;
+
+/** Who feeds an alarm's metric: AWS itself, or the scheduled checks (--publish-metrics). */
+export type AlarmPublisher = "aws" | "scheduled checks";
 
 /** A metric-math alarm reads at most this many metrics (CloudWatch hard limit). */
 export const MAX_METRICS_PER_MATH_ALARM = 10;
@@ -70,7 +80,8 @@ export type BaselineKind =
   | "pgbouncerTasksBelowDesired"
   | "pgbouncerNoTasks"
   | "nlbUnhealthyTargets"
-  | "nlbNoHealthyTargets";
+  | "nlbNoHealthyTargets"
+  | "scheduledChecksSilent";
 
 export interface AlarmSpec<V = string> {
   /** Stable, prefix-free id, e.g. "postgres-replica-1-replica-lag-warning". */
@@ -86,6 +97,8 @@ export interface AlarmSpec<V = string> {
   severity: Severity;
   /** Namespace of the metric(s) read. */
   namespace: string;
+  /** Who publishes the metric: AWS (its own namespaces), or the scheduled checks (the custom namespace). */
+  publisher: AlarmPublisher;
   /** The single metric watched; null for a metric-math alarm. */
   metric: MetricRef<V> | null;
   /** Metric-math queries (empty for a single-metric alarm). */
@@ -121,6 +134,8 @@ export interface AlarmTopology<V = string> {
   pgbouncer: { clusterName: V; serviceName: V; targetGroupArnSuffix: V; loadBalancerArnSuffix: V; desiredCount: number } | null;
   /** Legacy table of each partition pair (the `Table` dimension of PartitionRowDelta). */
   partitionTables: string[];
+  /** The schedule running the checks with --publish-metrics (AWS); absent or null without one. */
+  scheduledChecks?: { minutes: number } | null;
 }
 
 export interface AlarmPlanInput<V = string> {
@@ -174,6 +189,7 @@ export const RUNBOOK_ANCHORS: Record<ThresholdKey | BaselineKind, string> = {
   pgbouncerNoTasks: "pgbouncer-tasks",
   nlbUnhealthyTargets: "pgbouncer-targets",
   nlbNoHealthyTargets: "pgbouncer-targets",
+  scheduledChecksSilent: "scheduled-checks-silent",
 };
 
 // Missing-data policies, one reason each (printed into the alarm description).
@@ -195,6 +211,7 @@ const MISSING = {
   tasksBreaching: ["breaching", "Container Insights stops reporting when the service or the insights setting is gone: that must page, not look healthy"],
   targetsBreaching: ["breaching", "the NLB reports healthy hosts every minute while it exists; silence means no target group to route to"],
   targetsNotBreaching: ["notBreaching", "no unhealthy-host datapoint means no unhealthy host"],
+  monitorBreaching: ["breaching", "the scheduled checks publish one datum per run; silence is exactly what this alarm exists to catch"],
 } as const satisfies Record<string, readonly [MissingDataPolicy, string]>;
 
 type Missing = keyof typeof MISSING;
@@ -223,6 +240,8 @@ interface Draft<V> {
   meaning: string;
   /** Evaluation override (suite-published metrics: one run, one datapoint). */
   evaluation?: { evaluationPeriods: number; datapointsToAlarm: number };
+  /** Period override, seconds (the monitor alarm: one schedule interval). */
+  period?: number;
 }
 
 /** Metric math over every member node, within CloudWatch's 10-metric limit. */
@@ -358,11 +377,12 @@ function documentedDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
     id: `cache-invalidation-failure-rate-${severity}`,
     resource: `cache invalidation (${environment})`,
     namespace: ns,
-    metric: { namespace: ns, metricName: CUSTOM_METRICS.invalidationFailureRate.metricName, dimensions: { Environment: environment }, stat: "Average" },
+    metric: { namespace: ns, metricName: CUSTOM_METRICS.invalidationFailureRate.metricName, dimensions: { Environment: environment }, stat: "Maximum" },
     metricLabel: CUSTOM_METRICS.invalidationFailureRate.metricName,
-    statistic: "Average",
-    missing: "appNotBreaching",
-    meaning: "cache invalidations fail: readers may be served stale entries until their TTL",
+    statistic: "Maximum",
+    missing: "suiteIgnore",
+    meaning: "cache invalidations fail (the scheduled checks' probe, or the application's own figure): readers may be served stale entries until their TTL",
+    evaluation: oneRun,
   }));
   return out;
 }
@@ -435,6 +455,28 @@ function baselineDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
       { ...lb, id: "pgbouncer-no-healthy-targets-critical", kind: "nlbNoHealthyTargets", severity: "critical", metric: nlb("HealthyHostCount", "Minimum"), metricLabel: "HealthyHostCount", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "targetsBreaching", meaning: "the NLB has no healthy PgBouncer target: every connection attempt fails" },
     );
   }
+  if (input.topology.scheduledChecks) {
+    const minutes = input.topology.scheduledChecks.minutes;
+    const ns = input.settings.customMetricNamespace;
+    out.push({
+      ...base,
+      id: "scheduled-checks-silent-critical",
+      kind: "scheduledChecksSilent",
+      resource: `scheduled checks (every ${minutes} min)`,
+      severity: "critical",
+      namespace: ns,
+      metric: { namespace: ns, metricName: CUSTOM_METRICS.suiteRuns.metricName, dimensions: { Environment: input.environment }, stat: "Sum" },
+      metricLabel: CUSTOM_METRICS.suiteRuns.metricName,
+      statistic: "Sum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      unit: "Count",
+      missing: "monitorBreaching",
+      meaning: `no smoke-suite run published a report in 2 schedule intervals (${2 * minutes} min): every custom-metric alarm is blind meanwhile`,
+      period: minutes * 60,
+      evaluation: { evaluationPeriods: 2, datapointsToAlarm: 2 },
+    });
+  }
   return out;
 }
 
@@ -453,12 +495,13 @@ export function alarmPlan<V = string>(input: AlarmPlanInput<V>): AlarmSpec<V>[] 
       resource: d.resource,
       severity: d.severity,
       namespace: d.namespace,
+      publisher: d.namespace === s.customMetricNamespace ? "scheduled checks" : "aws",
       metric: d.metric ?? null,
       // The watched query carries the catalogue's label, so the console and the review agree.
       metricQueries: (d.metricQueries ?? []).map((q) => (q.returnData ? { ...q, label: d.metricLabel } : q)),
       metricLabel: d.metricLabel,
       statistic: d.statistic,
-      period: s.periodSeconds,
+      period: d.period ?? s.periodSeconds,
       comparisonOperator: d.comparisonOperator,
       threshold: d.threshold,
       unit: d.unit,

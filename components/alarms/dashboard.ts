@@ -94,7 +94,7 @@ export function dashboardBody(input: AlarmPlanInput, specs: AlarmSpec[], region:
   }
   panels.push({
     title: "Cache invalidation failure rate (%)",
-    metrics: [[ns, CUSTOM_METRICS.invalidationFailureRate.metricName, "Environment", environment, { stat: "Average" }]],
+    metrics: [[ns, CUSTOM_METRICS.invalidationFailureRate.metricName, "Environment", environment, { stat: "Maximum" }]],
     lines: levelLines(specs, (s) => s.kind === "invalidationFailureRate"),
     unit: "Percent",
   });

@@ -33,8 +33,31 @@ export interface DataTierAlarmsArgs {
   pgbouncer?: AlarmTopology<pulumi.Input<string>>["pgbouncer"];
   /** Legacy table of each partition pair (PartitionRowDelta's `Table` dimension). @default [] */
   partitionTables?: string[];
+  /** The schedule running the checks with --publish-metrics: adds the monitor alarm. @default null (no monitor alarm) */
+  scheduledChecks?: { minutes: number } | null;
   /** Tags for the topics, key and alarms. @default {} */
   tags?: Record<string, string>;
+}
+
+/**
+ * The topology as plain objects holding only the id fields. Callers may hand in a
+ * component (PostgresCluster has `primaryInstanceId` and `replicaInstanceIds`), and
+ * `pulumi.output(...)` does not unwrap a Resource: it would stringify the Output
+ * ("Calling [toJSON] on an [Output<T>]...") into the dashboard's dimensions.
+ */
+function plainTopology(
+  a: Pick<DataTierAlarmsArgs, "redis" | "postgres" | "pgbouncer" | "scheduledChecks"> & { partitionTables: string[] },
+): AlarmTopology<pulumi.Input<string>> {
+  const { redis, postgres, pgbouncer } = a;
+  return {
+    redis: redis ? { replicationGroupId: redis.replicationGroupId, memberClusterIds: [...redis.memberClusterIds], replicasPerShard: redis.replicasPerShard } : null,
+    postgres: postgres ? { primaryInstanceId: postgres.primaryInstanceId, replicaInstanceIds: [...postgres.replicaInstanceIds] } : null,
+    pgbouncer: pgbouncer
+      ? { clusterName: pgbouncer.clusterName, serviceName: pgbouncer.serviceName, targetGroupArnSuffix: pgbouncer.targetGroupArnSuffix, loadBalancerArnSuffix: pgbouncer.loadBalancerArnSuffix, desiredCount: pgbouncer.desiredCount }
+      : null,
+    partitionTables: [...a.partitionTables],
+    scheduledChecks: a.scheduledChecks ? { minutes: a.scheduledChecks.minutes } : null,
+  };
 }
 
 /**
@@ -60,7 +83,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DataTierAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], tags: {}, ...args };
+    const a = { namePrefix: name, redis: null, postgres: null, pgbouncer: null, partitionTables: [], scheduledChecks: null, tags: {}, ...args };
 
     const planInput: AlarmPlanInput<pulumi.Input<string>> = {
       namePrefix: a.namePrefix,
@@ -68,7 +91,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
       settings: a.settings,
       thresholds: a.thresholds,
       postgresMaxConnections: a.postgresMaxConnections,
-      topology: { redis: a.redis, postgres: a.postgres, pgbouncer: a.pgbouncer, partitionTables: a.partitionTables },
+      topology: plainTopology(a),
     };
     // The plan's shape (names, count, levels) is known now; only dimension values wait on ids.
     // Computed before registering anything, so an impossible plan leaves no half-made component.

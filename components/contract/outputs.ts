@@ -11,19 +11,39 @@
  * (connection details and, on AWS, the ARNs of the secrets and of the read policy).
  *
  * Version 2 (from 1): `credentials.redisPassword` moved to
- * `applicationCredentials.redisPassword`; `application` and `applicationCredentials` are new.
+ * `applicationCredentials.redisPassword`; `application`, `applicationCredentials` and
+ * `checks` (the in-VPC checks task) are new.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { THRESHOLD_KEYS } from "../thresholds/thresholds";
 
 export const CONTRACT_VERSION = 2;
 
-const host = z.string().min(1, { message: "expected a host name or address" });
+/** A DNS name (RFC 1123 labels; "_" too, as container names use it), at most 253 characters. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+/**
+ * Whether `s` names a host the suite may connect to: a host name, an IPv4 address or an
+ * IPv6 address (bare). Never a URL, never userinfo (`user:password@`), never a path,
+ * port, space or control character: the value is printed in reports and used to connect.
+ */
+export function isHostOrAddress(s: string): boolean {
+  return HOST_NAME.test(s) || isIP(s) !== 0;
+}
+
+const host = z.string().refine(isHostOrAddress, { message: "expected a host name, an IPv4 or an IPv6 address (no URL, credentials, port, path, spaces or control characters)" });
 export const endpoint = z.strictObject({
   host,
   port: z.int().min(1).max(65535),
 });
 export type Endpoint = z.infer<typeof endpoint>;
+
+/** Most endpoints of one kind a stack exports (ElastiCache: 1 + 5 replicas per shard; RDS: 15 replicas): bounds the suite's work. */
+export const MAX_ENDPOINTS = 64;
+const endpointList = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_ENDPOINTS);
+/** Names of nodes and replicas: ElastiCache / RDS ids and local process names. */
+const endpointName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: "expected an id of letters, digits, \".\", \"_\", \":\" or \"-\" (at most 128)" });
 
 const thresholdOut = z.strictObject({
   warning: z.number(),
@@ -36,11 +56,11 @@ export const redisOutputs = z.strictObject({
   /** Where writes go: ElastiCache primary endpoint, or the master at deploy time (Sentinel may move it). */
   primary: endpoint,
   /** Read endpoints: ElastiCache reader endpoint, or each replica node locally. */
-  readers: z.array(endpoint),
+  readers: endpointList(endpoint),
   /** Every data node, named (ElastiCache member cluster ids, or local node names). */
-  nodes: z.array(endpoint.extend({ name: z.string().min(1) })),
+  nodes: endpointList(endpoint.extend({ name: endpointName })),
   /** Sentinels (local realizations); empty on AWS. */
-  sentinels: z.array(endpoint),
+  sentinels: endpointList(endpoint),
   /** Name Sentinel monitors the master under; null on AWS. */
   sentinelMasterName: z.string().nullable(),
   /** Replicas the topology is meant to have, per shard. */
@@ -58,13 +78,19 @@ export const redisOutputs = z.strictObject({
 
 export const postgresOutputs = z.strictObject({
   primary: endpoint,
-  replicas: z.array(endpoint.extend({ id: z.string().min(1) })),
+  replicas: endpointList(endpoint.extend({ id: endpointName })),
   database: z.string().min(1),
   /** Role with pg_monitor used by the smoke suite (password in credentials). */
   monitoringUser: z.string().min(1),
   /** Whether the server demands TLS. */
   tls: z.boolean(),
   partitionPairs: z.array(z.strictObject({ legacy: z.string(), partitioned: z.string(), timestampColumn: z.string() })),
+  /**
+   * How the partition checks judge (components/settings/partitionChecks.ts): the window of
+   * the gate's row parity, and the age past which a reconcile result is stale. Optional:
+   * outputs written before it existed get the defaults.
+   */
+  partitionChecks: z.strictObject({ windowSeconds: z.int().min(1), reconcileMaxAgeSeconds: z.int().min(1) }).optional(),
   aws: z
     .strictObject({
       primaryInstanceId: z.string().min(1),
@@ -105,6 +131,29 @@ export const alarmOutputs = z.strictObject({
   criticalTopicArn: z.string().nullable(),
   /** Every alarm the stack created (empty off AWS). */
   alarmNames: z.array(z.string()),
+});
+
+/**
+ * The smoke suite as a task inside the VPC (AWS): what `npm run check -- --stack <s> --in-vpc`
+ * starts with ECS RunTask, and what the schedule runs with --publish-metrics; null off AWS.
+ */
+export const checksOutputs = z.strictObject({
+  aws: z
+    .strictObject({
+      clusterName: z.string().min(1),
+      taskDefinitionArn: z.string().min(1),
+      containerName: z.string().min(1),
+      subnetIds: z.array(z.string().min(1)).min(1),
+      securityGroupId: z.string().min(1),
+      /** awslogs group and stream prefix: the stream is `<prefix>/<container>/<task id>`. */
+      logGroupName: z.string().min(1),
+      logStreamPrefix: z.string().min(1),
+      /** EventBridge Scheduler schedule running the checks every `checks.scheduleMinutes`; null with `checks.scheduleEnabled: false`. */
+      scheduleName: z.string().min(1).nullable(),
+      /** Minutes between scheduled runs (the monitor alarm's period); null without a schedule. */
+      scheduleMinutes: z.int().min(1).nullable(),
+    })
+    .nullable(),
 });
 
 /** Operator-only secrets: the smoke suite's logins. No application is given these. */
@@ -182,6 +231,8 @@ export const stackOutputs = z.strictObject({
   alarms: alarmOutputs,
   /** What an application reads (plain). */
   application: applicationOutputs,
+  /** The in-VPC checks task and its schedule (plain). */
+  checks: checksOutputs,
   /** Secret output: the operator's passwords. */
   credentials: credentialsOutputs,
   /** Secret output: the application roles' and the Redis AUTH password. */
@@ -195,6 +246,7 @@ export type PgBouncerOutputs = z.infer<typeof pgbouncerOutputs>;
 export type AlarmOutputs = z.infer<typeof alarmOutputs>;
 export type Credentials = z.infer<typeof credentialsOutputs>;
 export type ApplicationOutputs = z.infer<typeof applicationOutputs>;
+export type ChecksOutputs = z.infer<typeof checksOutputs>;
 export type ApplicationRoleSecret = z.infer<typeof applicationRoleSecret>;
 export type ApplicationCredentials = z.infer<typeof applicationCredentialsOutputs>;
 

@@ -6,6 +6,7 @@ import { loadStackSettings } from "../settings/stackFile";
 import { DEFAULT_ROLE_NAMES } from "./roles";
 import { rdsParameters } from "./render";
 import { INSTANCE, MOCK_MASTER_PASSWORD, PASSWORD, ROLE, expectNoPlainPassword, pgChildren, pgNamed, pgOfType, pgPasswords } from "./testkit";
+import { isScramVerifier, verifierMatches } from "./scram";
 
 const settings = loadStackSettings("prod");
 const p = settings.postgres;
@@ -165,11 +166,16 @@ describe("prod: roles through @pulumi/postgresql", () => {
     expect(monitoring.inputs.roles).toEqual(["pg_monitor", DEFAULT_ROLE_NAMES.readonly]);
   });
 
-  it("gives each role its own random password", () => {
+  it("gives each role its own random password, sent to Postgres only as its SCRAM verifier", () => {
     const roles = pgOfType(run, ROLE);
-    const passwords = new Set(pgOfType(run, PASSWORD).map((r) => r.state.result));
-    expect(passwords.size).toBe(roles.length);
-    for (const r of roles) expect(passwords.has(r.inputs.password)).toBe(true);
+    const passwords = pgOfType(run, PASSWORD).map((r) => String(r.state.result));
+    expect(new Set(passwords).size).toBe(roles.length);
+    // Issue 9: CREATE ROLE ... PASSWORD '<plain>' lands in pg_stat_statements and statement logs.
+    for (const r of roles) {
+      expect(isScramVerifier(r.inputs.password)).toBe(true);
+      expect(passwords.filter((pw) => verifierMatches(r.inputs.password, pw))).toHaveLength(1);
+      for (const pw of passwords) expect(r.inputs.password).not.toContain(pw);
+    }
   });
 
   it("grants the read-only role SELECT on current and future tables, and nothing more", () => {
@@ -190,7 +196,8 @@ describe("prod: roles through @pulumi/postgresql", () => {
     expectNoPlainPassword(run, passwords);
     const monitoring = pgOfType(run, ROLE).find((r) => r.inputs.name === DEFAULT_ROLE_NAMES.monitoring)!;
     expect(run.secretOutputs).toContain("credentials");
-    expect(run.outputs.credentials.postgresMonitoringPassword).toBe(monitoring.inputs.password);
+    // The role holds the verifier; the credentials hold the password it was made from.
+    expect(verifierMatches(monitoring.inputs.password, run.outputs.credentials.postgresMonitoringPassword)).toBe(true);
   });
 
   it("exports a contract that parses, with the instance ids and the master secret ARN", () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runProgram, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { postgresOutputs } from "../contract/outputs";
 import { loadStackSettings } from "../settings/stackFile";
+import { scramVerifier, verifierMatches } from "./scram";
 import { CONF_PATH, DEFAULT_POSTGRES_IMAGE, HBA_PATH, PGPASS_PATH, REPLICATION_INIT_PATH, SUPERUSER_PASSWORD_PATH, pgpassLine, replicaBootstrapScript, replicationRoleSql } from "./docker";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { DEFAULT_ROLE_NAMES } from "./roles";
@@ -55,7 +56,12 @@ describe("dev: primary and streaming replicas as containers", () => {
     expect(primary.inputs.envs).toContain(`POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_PATH}`);
     expect(primary.inputs.envs.some((e: string) => e.startsWith("POSTGRES_PASSWORD="))).toBe(false);
     expect(uploadsOf(primary)[SUPERUSER_PASSWORD_PATH].content).toBe(superuser);
-    expect(uploadsOf(primary)[REPLICATION_INIT_PATH].content).toBe(replicationRoleSql(DEFAULT_ROLE_NAMES.replication, replication));
+    // The init script carries the password's SCRAM verifier, never the password (it runs with pg_stat_statements loaded).
+    const init = uploadsOf(primary)[REPLICATION_INIT_PATH].content as string;
+    expect(init).not.toContain(replication);
+    const verifier = /PASSWORD '(SCRAM-SHA-256\$[^']+)'/.exec(init)?.[1] ?? "";
+    expect(verifierMatches(verifier, replication)).toBe(true);
+    expect(init).toBe(replicationRoleSql(DEFAULT_ROLE_NAMES.replication, replication, verifier.split(/[:$]/)[2]));
     for (const r of replicas) expect(uploadsOf(r)[PGPASS_PATH].content).toBe(pgpassLine(`${NAME}-primary`, p.port, DEFAULT_ROLE_NAMES.replication, replication));
     expect(primary.secretInputs).toContain("uploads");
   });
@@ -114,7 +120,8 @@ describe("docker helpers", () => {
   });
 
   it("quotes the replication password as a SQL literal and refuses a bad role", () => {
-    expect(replicationRoleSql("replicator", "it's")).toBe("CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD 'it''s';\n");
+    const salt = Buffer.alloc(16, 1).toString("base64");
+    expect(replicationRoleSql("replicator", "it's", salt)).toBe(`CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '${scramVerifier("it's", salt)}';\n`);
     expect(() => replicationRoleSql("r; DROP", "x")).toThrow(/role name/);
   });
 

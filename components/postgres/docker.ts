@@ -10,7 +10,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresDockerArgs, RealizedPostgres, ResolvedPostgresArgs } from "./index";
 import { renderPgHba, renderPostgresConf } from "./render";
-import { rolePassword } from "./roles";
+import { rolePassword, scramSalt } from "./roles";
+import { scramVerifier } from "./scram";
 
 /** PostgreSQL image for the docker platform: pinned, so a rebuild never changes the engine underneath. */
 export const DEFAULT_POSTGRES_IMAGE = "postgres:15.8";
@@ -35,10 +36,15 @@ export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Init script the image runs once on an empty data dir: the streaming replication role. */
-export function replicationRoleSql(user: string, password: string): string {
+/**
+ * Init script the image runs once on an empty data dir: the streaming replication role,
+ * with the SCRAM verifier of its password (never the password: the init script's SQL
+ * runs on a server with pg_stat_statements loaded). `salt` keeps the script the same
+ * between runs, so the upload does not change on every preview.
+ */
+export function replicationRoleSql(user: string, password: string, salt?: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(user)) throw new Error(`replication role: "${user}" is not a lower-case role name`);
-  return `CREATE ROLE ${user} WITH REPLICATION LOGIN PASSWORD ${sqlLiteral(password)};\n`;
+  return `CREATE ROLE ${user} WITH REPLICATION LOGIN PASSWORD ${sqlLiteral(scramVerifier(password, salt))};\n`;
 }
 
 /** A .pgpass line for the replication connection (":" and "\" escaped as libpq expects). */
@@ -125,7 +131,7 @@ export function realizeDockerPostgres(parent: pulumi.Resource, name: string, a: 
         upload(CONF_PATH, conf("primary"), false),
         upload(HBA_PATH, hba, false),
         upload(SUPERUSER_PASSWORD_PATH, superuserPassword, true),
-        upload(REPLICATION_INIT_PATH, replicationPassword.apply((pw) => replicationRoleSql(replicationUser, pw)), true),
+        upload(REPLICATION_INIT_PATH, pulumi.all([replicationPassword, scramSalt(parent, `${name}-replication-salt`)]).apply(([pw, salt]) => replicationRoleSql(replicationUser, pw, salt)), true),
       ],
       healthcheck: health,
       // Created = healthy: replicas and the role provider connect right after.

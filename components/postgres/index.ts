@@ -165,6 +165,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         monitoringUser,
         tls: realized.tls,
         partitionPairs: p.partitionPairs.map((x) => ({ legacy: x.legacy, partitioned: x.partitioned, timestampColumn: x.timestampColumn })),
+        partitionChecks: { windowSeconds: p.partitionChecks.windowSeconds, reconcileMaxAgeSeconds: p.partitionChecks.reconcileMaxAgeSeconds },
         aws: args.aws ? { primaryInstanceId: primaryId, replicaInstanceIds: replicaIds, masterSecretArn: secretArn! } : null,
       }));
 

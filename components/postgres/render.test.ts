@@ -37,15 +37,19 @@ describe("postgresParameters", () => {
     expect(postgresParameters(dev).max_connections).not.toBe(postgresParameters(prod).max_connections);
   });
 
-  it("lets postgres.parameters win over the derived values", () => {
-    const p = postgresParameters(withParams(dev, { log_min_duration_statement: "42", work_mem: "64MB" }));
-    expect(p.log_min_duration_statement).toBe("42");
-    expect(p.work_mem).toBe("64MB");
+  it("adds the allowed postgres.parameters, normalised to the spelling RDS takes", () => {
+    const p = postgresParameters(withParams(dev, { WORK_MEM: "64MB", jit: "off", statement_timeout: "30s" }));
+    expect(p.work_mem).toBe("65536");
+    expect(p.jit).toBe("0");
+    expect(p.statement_timeout).toBe("30000");
+    expect(p.WORK_MEM).toBeUndefined();
   });
 
-  it("refuses parameters the realization owns, naming the setting", () => {
-    expect(() => postgresParameters(withParams(dev, { port: "6000" }))).toThrow(/postgres\.parameters\.port: is set by the realization/);
-    expect(() => postgresParameters(withParams(dev, { wal_level: "logical" }))).toThrow(/postgres\.parameters\.wal_level/);
+  it("refuses parameters derived from settings or owned by the realization, naming the setting", () => {
+    expect(() => postgresParameters(withParams(dev, { port: "6000" }))).toThrow(/postgres\.parameters\.port: set postgres\.port instead/);
+    expect(() => postgresParameters(withParams(dev, { max_connections: "500" }))).toThrow(/set postgres\.maxConnections instead/);
+    expect(() => postgresParameters(withParams(dev, { log_min_duration_statement: "42" }))).toThrow(/set postgres\.logMinDurationStatementMs instead/);
+    expect(() => postgresParameters(withParams(dev, { wal_level: "logical" }))).toThrow(/postgres\.parameters\.wal_level: is set by the realization/);
   });
 
   it("refuses bad names and multi-line values without echoing the value", () => {
@@ -86,10 +90,16 @@ describe("rdsParameters", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it("reports TLS off when postgres.parameters turn rds.force_ssl off", () => {
-    const s = withParams(prod, { "rds.force_ssl": "0" });
-    expect(rdsParameters(s).find((x) => x.name === "rds.force_ssl")?.value).toBe("0");
-    expect(rdsForcesTls(s)).toBe(false);
+  it("cannot turn TLS off: rds.force_ssl is derived", () => {
+    expect(() => rdsParameters(withParams(prod, { "rds.force_ssl": "0" }))).toThrow(/rds\.force_ssl: is derived/);
+  });
+
+  it("sends every postmaster-context parameter of the catalogue pending-reboot, including user-given ones", () => {
+    const p = rdsParameters(withParams(prod, { shared_buffers: "4GB", huge_pages: "try", work_mem: "8MB" }));
+    const by = Object.fromEntries(p.map((x) => [x.name, x]));
+    expect(by.shared_buffers).toEqual({ name: "shared_buffers", value: String((4 * 1024 * 1024) / 8), applyMethod: "pending-reboot" });
+    expect(by.huge_pages.applyMethod).toBe("pending-reboot");
+    expect(by.work_mem.applyMethod).toBe("immediate");
   });
 });
 

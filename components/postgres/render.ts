@@ -7,6 +7,7 @@
  * characters) are refused with an error naming the parameter; the value is never echoed.
  */
 import type { Settings } from "../settings/schema";
+import { checkParameter, needsRestart } from "./catalogue";
 
 /** Self-managed node facts the settings do not hold. */
 export interface PostgresRuntime {
@@ -24,58 +25,6 @@ export interface PostgresRuntime {
 /** pg_stat_statements must be preloaded; the smoke suite and Performance Insights read it. */
 export const PRELOAD_LIBRARIES = "pg_stat_statements";
 
-/**
- * Parameters a server only reads at start. RDS refuses `immediate` for them, so they
- * are applied `pending-reboot`. Anything not listed is treated as dynamic.
- */
-export const STATIC_PARAMETERS: ReadonlySet<string> = new Set([
-  "max_connections",
-  "superuser_reserved_connections",
-  "shared_preload_libraries",
-  "shared_buffers",
-  "huge_pages",
-  "max_worker_processes",
-  "max_wal_senders",
-  "max_replication_slots",
-  "max_locks_per_transaction",
-  "max_pred_locks_per_transaction",
-  "max_prepared_transactions",
-  "max_files_per_process",
-  "max_logical_replication_workers",
-  "autovacuum_max_workers",
-  "autovacuum_freeze_max_age",
-  "autovacuum_multixact_freeze_max_age",
-  "track_activity_query_size",
-  "track_commit_timestamp",
-  "wal_buffers",
-  "pg_stat_statements.max",
-  "rds.logical_replication",
-]);
-
-/**
- * Parameters the realization owns (where the server listens, where its files are,
- * replication plumbing RDS manages). Setting them in `postgres.parameters` is refused.
- */
-export const RUNTIME_OWNED_PARAMETERS: ReadonlySet<string> = new Set([
-  "port",
-  "listen_addresses",
-  "unix_socket_directories",
-  "data_directory",
-  "config_file",
-  "hba_file",
-  "ident_file",
-  "external_pid_file",
-  "logging_collector",
-  "log_directory",
-  "wal_level",
-  "hot_standby",
-  "archive_mode",
-  "archive_command",
-  "primary_conninfo",
-]);
-
-const PARAM_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
-
 function checkValue(name: string, value: string): string {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) {
@@ -84,27 +33,31 @@ function checkValue(name: string, value: string): string {
   return value;
 }
 
-function checkUserParameters(parameters: Record<string, string>): void {
-  for (const [name, value] of Object.entries(parameters)) {
-    if (!PARAM_NAME.test(name)) {
-      throw new Error(`postgres.parameters: "${name.replace(/[^\x20-\x7e]/g, "?")}" is not a parameter name; expected letters, digits and _ (optionally "prefix.name")`);
-    }
-    if (RUNTIME_OWNED_PARAMETERS.has(name.toLowerCase())) {
-      throw new Error(`postgres.parameters.${name}: is set by the realization (RDS or the rendered postgresql.conf); remove it from postgres.parameters`);
-    }
-    if (typeof value !== "string") throw new Error(`postgres.parameters.${name}: expected a string value`);
-    checkValue(`postgres.parameters.${name}`, value);
+/**
+ * `postgres.parameters` checked against the allow list (catalogue/index.ts) and
+ * normalised: lower-case names, values in the spelling RDS takes. The settings rules
+ * refuse the same entries with the config key first (exit 2); this throw is the guard
+ * for callers that bypass them. The value is never echoed.
+ */
+export function userParameters(s: Settings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(s.postgres.parameters)) {
+    const c = checkParameter(name, value, s.platform);
+    if (!c.ok) throw new Error(`postgres.parameters.${name.replace(/[^\x20-\x7e]/g, "?").slice(0, 64)}: ${c.problem}`);
+    if (c.name in out) throw new Error(`postgres.parameters.${c.name}: given twice (names are case-insensitive)`);
+    out[c.name] = c.value;
   }
+  return out;
 }
 
 /**
- * GUCs common to RDS and self-managed nodes, from the settings; then
- * `postgres.parameters` verbatim, which win. Booleans are "1"/"0": the only spelling the
+ * GUCs common to RDS and self-managed nodes, from the settings; then the allowed
+ * `postgres.parameters`, normalised. Booleans are "1"/"0": the only spelling the
  * RDS API takes, and one Postgres reads too.
  */
 export function postgresParameters(s: Settings): Record<string, string> {
   const p = s.postgres;
-  checkUserParameters(p.parameters);
+  const user = userParameters(s);
   const base: Record<string, string> = {
     max_connections: String(p.maxConnections),
     superuser_reserved_connections: String(p.reservedConnections),
@@ -123,7 +76,8 @@ export function postgresParameters(s: Settings): Record<string, string> {
     // ms: an idle-in-transaction client pins a PgBouncer server connection in transaction mode.
     idle_in_transaction_session_timeout: "300000",
   };
-  return { ...base, ...p.parameters };
+  // Derived names are refused in `postgres.parameters`, so nothing here overrides `base`.
+  return { ...base, ...user };
 }
 
 export interface RdsParameter {
@@ -134,11 +88,11 @@ export interface RdsParameter {
 
 /** The RDS parameter group: the common GUCs plus TLS enforced, sorted by name. */
 export function rdsParameters(s: Settings): RdsParameter[] {
-  // postgres.parameters may set rds.force_ssl too; they win, as everywhere else.
+  // rds.force_ssl is derived (refused in postgres.parameters): TLS is always forced.
   const all: Record<string, string> = { "rds.force_ssl": "1", ...postgresParameters(s) };
   return Object.keys(all)
     .sort()
-    .map((name) => ({ name, value: all[name], applyMethod: STATIC_PARAMETERS.has(name.toLowerCase()) ? "pending-reboot" : "immediate" }));
+    .map((name) => ({ name, value: all[name], applyMethod: needsRestart(name) ? "pending-reboot" : "immediate" }));
 }
 
 /** Whether the RDS parameter group demands TLS (what the contract's `tls` reports). */

@@ -12,6 +12,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 
 /** Role names; override per stack through PostgresClusterArgs.roleNames. */
 export interface RoleNames {
@@ -54,6 +55,24 @@ export function rolePassword(parent: pulumi.Resource, name: string): pulumi.Outp
   return pulumi.secret(pw.result);
 }
 
+/** A salt for a SCRAM verifier, kept in the stack's state so the verifier is the same on every run. */
+export function scramSalt(parent: pulumi.Resource, name: string): pulumi.Output<string> {
+  return new random.RandomBytes(name, { length: SCRAM_SALT_BYTES }, { parent, additionalSecretOutputs: ["base64", "hex"] }).base64;
+}
+
+/**
+ * What the Role resource is given as `password`: the SCRAM-SHA-256 verifier, not the
+ * password. The provider sends it verbatim in CREATE/ALTER ROLE ... PASSWORD '<value>'
+ * and, reading the role back, keeps a state value that starts with "SCRAM-SHA-256" as
+ * is (cyrilgdn/terraform-provider-postgresql, postgresql/resource_postgresql_role.go,
+ * readRolePassword); PostgreSQL stores a verifier as it is. So no password reaches the
+ * server's statement log or pg_stat_statements (on RDS too), and the stable salt keeps
+ * the verifier, and so the resource, unchanged between runs.
+ */
+export function roleVerifier(parent: pulumi.Resource, name: string, password: pulumi.Output<string>): pulumi.Output<string> {
+  return pulumi.secret(pulumi.all([password, scramSalt(parent, name)]).apply(([pw, salt]) => scramVerifier(pw, salt)));
+}
+
 export function manageRoles(parent: pulumi.Resource, name: string, a: ResolvedPostgresArgs, db: RealizedPostgres): RoleCredentials {
   const p = a.settings.postgres;
   const n = a.roleNames;
@@ -86,7 +105,8 @@ export function manageRoles(parent: pulumi.Resource, name: string, a: ResolvedPo
   const login = (role: keyof Omit<RoleNames, "replication">, extra: Partial<postgresql.RoleArgs> = {}) => {
     const slug = role === "pgbouncerAuth" ? "pgbouncer-auth" : role;
     const password = rolePassword(parent, `${name}-${slug}-password`);
-    const r = new postgresql.Role(`${name}-role-${slug}`, { name: n[role], login: true, password, ...extra }, opts);
+    const verifier = roleVerifier(parent, `${name}-${slug}-scram-salt`, password);
+    const r = new postgresql.Role(`${name}-role-${slug}`, { name: n[role], login: true, password: verifier, ...extra }, opts);
     new postgresql.Grant(`${name}-${slug}-connect`, { database, role: r.name, objectType: "database", privileges: ["CONNECT"] }, opts);
     return { role: r, cred: { user: r.name, password } as Credential };
   };

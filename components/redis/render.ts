@@ -10,6 +10,7 @@
  */
 import { redisWriteSafety } from "../settings/defaults";
 import type { RedisSettings } from "../settings/schema";
+import { elasticacheParameterProblems } from "./catalogue";
 
 /** Per-node facts the settings do not hold: where this node listens and whom it follows. */
 export interface RedisNodeRuntime {
@@ -225,5 +226,8 @@ export function elasticacheParameters(s: RedisSettings): { name: string; value: 
   }
   // A custom group for a cluster-mode-enabled group must say so itself.
   if (s.clusterMode.enabled) out.push({ name: "cluster-enabled", value: "yes" });
+  // Guard: only what ElastiCache lists as modifiable for the family, with permitted values.
+  const problems = elasticacheParameterProblems(out, family);
+  if (problems.length > 0) throw new Error(`ElastiCache parameter group ${family}: ${problems.join("; ")}`);
   return out;
 }

@@ -5,6 +5,7 @@
  * 1000 clients onto 100 server connections) are the base; production tightens it.
  */
 import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS } from "../thresholds/thresholds";
+import { PARTITION_CHECK_DEFAULTS } from "./partitionChecks";
 import type { SettingsInput } from "./schema";
 
 type Profile = Omit<SettingsInput, "project" | "environment" | "production" | "platform" | "region">;
@@ -67,6 +68,7 @@ export const BASE_PROFILE: Profile = {
       { legacy: "revenue_transactions", partitioned: "revenue_transactions_partitioned", timestampColumn: "created_at" },
       { legacy: "expense_transactions", partitioned: "expense_transactions_partitioned", timestampColumn: "created_at" },
     ],
+    partitionChecks: { ...PARTITION_CHECK_DEFAULTS },
   },
   pgbouncer: {
     baseImage: "edoburu/pgbouncer:v1.23.1-p3",
@@ -113,6 +115,14 @@ export const BASE_PROFILE: Profile = {
     },
     dashboard: true,
   },
+  checks: {
+    baseImage: "node:22.12.0-bookworm-slim",
+    scheduleEnabled: true,
+    scheduleMinutes: 5,
+    cpu: 512,
+    memoryMb: 1024,
+    logRetentionDays: 30,
+  },
   tags: {},
 };
 
@@ -133,11 +143,18 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Keys that are JavaScript object machinery, never settings. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** Deep merge where arrays and scalars from `over` replace, objects merge. */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    // `__proto__` and friends would rewrite the prototype instead of adding a key; load.ts reports them.
+    if (UNSAFE_KEYS.has(k)) continue;
+    out[k] = Object.prototype.hasOwnProperty.call(out, k) ? deepMerge(out[k], v) : v;
+  }
   return out as T;
 }
 

@@ -5,7 +5,7 @@
  * anything.
  */
 import { z } from "zod";
-import { deepMerge, isPlainObject, profileFor } from "./defaults";
+import { deepMerge, isPlainObject, profileFor, UNSAFE_KEYS } from "./defaults";
 import { checkRules } from "./rules";
 import { settingsShape, type Settings } from "./schema";
 
@@ -51,7 +51,7 @@ export interface RawStackConfig {
   awsRegion?: string;
 }
 
-const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "tags"] as const;
+const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "checks", "tags"] as const;
 
 function keyOf(project: string, path: PropertyKey[]): string {
   const [head, ...rest] = path.map(String);
@@ -75,19 +75,115 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Bounds on any raw value, before the schema: the review stays fast whatever a stack file holds. */
+export const RAW_LIMITS = { stringChars: 4096, listItems: 100, objectKeys: 200, depth: 8 } as const;
+
+/**
+ * Walks the raw values once: keys that are JavaScript machinery (`__proto__`, ...),
+ * oversize strings, lists and maps, and nesting too deep are reported (never echoed)
+ * and dropped, so the schema and the rules still judge the rest in the same run.
+ */
+function scanRaw(values: Record<string, unknown>, project: string, problems: SettingsProblem[]): Record<string, unknown> {
+  const walk = (v: unknown, path: string[]): unknown => {
+    const key = () => keyOf(project, path);
+    if (typeof v === "string" && v.length > RAW_LIMITS.stringChars) {
+      problems.push({ key: key(), value: undefined, message: `is a string of ${v.length} characters; at most ${RAW_LIMITS.stringChars}` });
+      return undefined;
+    }
+    if (v === null || typeof v !== "object") return v;
+    if (path.length >= RAW_LIMITS.depth) {
+      problems.push({ key: key(), value: undefined, message: `nests deeper than ${RAW_LIMITS.depth} levels; no setting does` });
+      return undefined;
+    }
+    if (Array.isArray(v)) {
+      if (v.length > RAW_LIMITS.listItems) {
+        problems.push({ key: key(), value: undefined, message: `is a list of ${v.length} items; at most ${RAW_LIMITS.listItems}` });
+        return undefined;
+      }
+      return v.map((x, i) => walk(x, [...path, String(i)]));
+    }
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length > RAW_LIMITS.objectKeys) {
+      problems.push({ key: key(), value: undefined, message: `is a mapping of ${entries.length} keys; at most ${RAW_LIMITS.objectKeys}` });
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of entries) {
+      if (UNSAFE_KEYS.has(k)) {
+        problems.push({ key: keyOf(project, [...path, k]), value: undefined, message: `"${k}" is not a setting name (JavaScript object machinery); remove it` });
+        continue;
+      }
+      if (k.length > 256) {
+        problems.push({ key: key(), value: undefined, message: `holds a key of ${k.length} characters; at most 256` });
+        continue;
+      }
+      const w = walk(x, [...path, k]);
+      if (w !== undefined) out[k] = w;
+    }
+    return out;
+  };
+  return walk(values, []) as Record<string, unknown>;
+}
+
+function isPrefix(a: PropertyKey[], b: PropertyKey[]): boolean {
+  return a.length <= b.length && a.every((x, i) => String(x) === String(b[i]));
+}
+
+function setAt(obj: Record<string, unknown>, path: PropertyKey[], value: unknown): void {
+  let cur: Record<string, unknown> = obj;
+  for (const p of path.slice(0, -1)) {
+    const next = cur[String(p)];
+    if (next === null || typeof next !== "object") return;
+    cur = next as Record<string, unknown>;
+  }
+  const last = String(path[path.length - 1]);
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+}
+
+/**
+ * A copy of `candidate` with every value the schema refused put back to the profile's
+ * default (the nearest enclosing default for list items and map entries, unknown keys
+ * removed), so the cross-field rules can run on the rest in the same run. Returns the
+ * paths it repaired; rule problems on those paths are dropped (they would judge a default).
+ */
+function repair(candidate: Record<string, unknown>, profile: unknown, issues: z.core.$ZodIssue[]): { repaired: Record<string, unknown>; paths: PropertyKey[][] } | undefined {
+  const repaired = structuredClone(candidate);
+  const paths: PropertyKey[][] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) setAt(repaired, [...issue.path, k], undefined);
+      continue;
+    }
+    // Top-level choices (platform, environment, production, region) shape every rule: no repair.
+    if (issue.path.length === 0 || UNREPAIRABLE.has(String(issue.path[0])) && issue.path.length === 1) return undefined;
+    // Climb to the nearest value with a default (list items have none), or delete an optional key / map entry.
+    let path = issue.path;
+    while (path.length > 1 && valueAt(profile, path) === undefined && !isPlainObject(valueAt(profile, path.slice(0, -1)))) path = path.slice(0, -1);
+    setAt(repaired, path, structuredClone(valueAt(profile, path)));
+    paths.push(path);
+  }
+  return { repaired, paths };
+}
+
+/** Settings every rule depends on: when one is wrong, the rules wait for the fix. */
+const UNREPAIRABLE = new Set(["platform", "environment", "production", "region", "project"]);
+
 export function parseSettings(raw: RawStackConfig): Settings {
   const source = raw.source ?? `stack "${raw.stack}"`;
   const problems: SettingsProblem[] = [];
-  for (const k of Object.keys(raw.values)) {
+  const values = scanRaw(raw.values, raw.project, problems);
+  for (const k of Object.keys(values)) {
     if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) {
       problems.push({ key: `${raw.project}:${k}`, value: undefined, message: `unknown setting; expected one of ${TOP_LEVEL_KEYS.join(", ")}` });
     }
   }
-  const environment = raw.values.environment ?? raw.stack;
-  const production = raw.values.production ?? environment === "prod";
+  const environment = values.environment ?? raw.stack;
+  const production = values.production ?? environment === "prod";
+  const profile = profileFor({ production: production === true, platform: values.platform });
   const candidate: Record<string, unknown> = deepMerge(
-    { ...profileFor({ production: production === true, platform: raw.values.platform }) } as Record<string, unknown>,
-    Object.fromEntries(Object.entries(raw.values).filter(([k]) => (TOP_LEVEL_KEYS as readonly string[]).includes(k))),
+    { ...profile } as Record<string, unknown>,
+    Object.fromEntries(Object.entries(values).filter(([k]) => (TOP_LEVEL_KEYS as readonly string[]).includes(k))),
   );
   candidate.project = raw.project;
   candidate.environment = environment;
@@ -95,18 +191,34 @@ export function parseSettings(raw: RawStackConfig): Settings {
   if (raw.awsRegion !== undefined) candidate.region = raw.awsRegion;
 
   const parsed = settingsShape.safeParse(candidate);
-  if (!parsed.success) {
+  let settings: Settings | undefined;
+  let repairedPaths: PropertyKey[][] = [];
+  if (parsed.success) {
+    settings = parsed.data;
+  } else {
     for (const issue of parsed.error.issues) {
       const path = issue.path;
       problems.push({ key: keyOf(raw.project, path), value: issue.code === "unrecognized_keys" ? undefined : valueAt(candidate, path), message: describeZodIssue(issue) });
     }
-    throw new SettingsError(problems, source);
+    // Every problem at once: judge the cross-field rules on the rest too.
+    const fixed = repair(candidate, profile, parsed.error.issues);
+    const again = fixed && settingsShape.safeParse(fixed.repaired);
+    if (fixed && again?.success) {
+      settings = again.data;
+      repairedPaths = fixed.paths;
+    }
   }
-  checkRules(parsed.data, {
-    issue: (path, message) => problems.push({ key: keyOf(raw.project, path), value: valueAt(parsed.data, path), message }),
-  });
-  if (problems.length > 0) throw new SettingsError(problems, source);
-  return parsed.data;
+  if (settings) {
+    const data = settings;
+    checkRules(data, {
+      issue: (path, message) => {
+        if (repairedPaths.some((r) => isPrefix(r, path) || isPrefix(path, r))) return;
+        problems.push({ key: keyOf(raw.project, path), value: valueAt(data, path), message });
+      },
+    });
+  }
+  if (problems.length > 0 || !settings) throw new SettingsError(problems, source);
+  return settings;
 }
 
 /** Decodes a Pulumi config value: objects and numbers arrive JSON-encoded, strings as is. */

@@ -5,6 +5,7 @@
 import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS, formatLevel, levelsOrdered } from "../thresholds/thresholds";
 import { REQUIRED_TAG_KEYS } from "../tags";
 import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
+import { checkAwsRules } from "./awsRules";
 
 export interface RuleContext {
   issue(path: (string | number)[], message: string): void;
@@ -95,10 +96,7 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   if (p.maxAllocatedStorageGb < p.allocatedStorageGb) {
     ctx.issue(["postgres", "maxAllocatedStorageGb"], `is ${p.maxAllocatedStorageGb}, below allocatedStorageGb (${p.allocatedStorageGb}); storage autoscaling needs a higher ceiling`);
   }
-  const pi = p.performanceInsights.retentionDays;
-  if (p.performanceInsights.enabled && !(pi === 7 || (pi % 31 === 0 && pi <= 731))) {
-    ctx.issue(["postgres", "performanceInsights", "retentionDays"], `is ${pi}; expected 7 or a multiple of 31 up to 731`);
-  }
+  // Performance Insights retention and the other AWS rules: awsRules.ts.
   const names = new Set<string>();
   p.partitionPairs.forEach((pair, i) => {
     if (pair.legacy === pair.partitioned) ctx.issue(["postgres", "partitionPairs", i, "partitioned"], "must differ from legacy");
@@ -164,4 +162,6 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   for (const key of REQUIRED_TAG_KEYS) {
     if (key === "Owner" && !s.tags[key]) ctx.issue(["tags", key], "every stack names an Owner tag (team or on-call rotation)");
   }
+
+  checkAwsRules(s, ctx);
 }

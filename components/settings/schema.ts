@@ -21,9 +21,18 @@ export const weeklyWindow = z.string().regex(new RegExp(`^${day}:${hhmm}-${day}:
   message: 'expected a UTC window "ddd:hh:mm-ddd:hh:mm", e.g. "sun:05:00-sun:06:00"',
 });
 
-const kmsKeyArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, { message: "expected a KMS key or alias ARN" });
+/**
+ * A KMS key ARN. Not an alias ARN: the provider stores the key ARN the service reports,
+ * so an alias would show as a change (a replacement, for RDS and ElastiCache) on every up.
+ */
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/, {
+  message: "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); an alias ARN is stored by the provider as the key ARN, so every later up would plan a replacement",
+});
+
+/** Largest integer every consumer reads as such (PgBouncer, Redis and Postgres parse C ints). */
+export const INT32_MAX = 2_147_483_647;
+/** Longest list a stack file may give anywhere: keeps the review fast on any input. */
+export const MAX_LIST = 50;
 
 const port = z.int().min(1024, { message: "expected a port from 1024 to 65535" }).max(65535, {
   message: "expected a port from 1024 to 65535",
@@ -55,24 +64,25 @@ export const REDIS_COMMANDS_REQUIRED_BY_SENTINEL = [
 
 export const network = z.strictObject({
   /** VPC the data tier lives in (AWS). */
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'expected a VPC id "vpc-..."' }).optional(),
+  vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: 'expected a VPC id "vpc-..."' }).optional(),
   /** Private subnets, with their availability zone so Multi-AZ can be checked before deploy. */
   privateSubnets: z
     .array(
       z.strictObject({
-        id: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id "subnet-..."' }),
+        id: z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: 'expected a subnet id "subnet-..."' }),
         availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, {
           message: 'expected an availability zone such as "us-east-1a"',
         }),
       }),
     )
+    .max(20, { message: "an RDS DB subnet group holds at most 20 subnets" })
     .default([]),
   /** Security groups of the application tier: the only clients of PgBouncer and Redis. */
-  appSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'expected "sg-..."' })).default([]),
+  appSecurityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: 'expected "sg-..."' })).max(20, { message: "at most 20 groups (each becomes ingress rules; a security group holds 60 inbound rules)" }).default([]),
   /** Security groups of operators / bastions, admitted to Postgres and Redis directly. */
-  adminSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'expected "sg-..."' })).default([]),
+  adminSecurityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: 'expected "sg-..."' })).max(20, { message: "at most 20 groups (each becomes ingress rules; a security group holds 60 inbound rules)" }).default([]),
   /** Docker network name for the docker platform. */
-  dockerNetworkName: z.string().min(1).optional(),
+  dockerNetworkName: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, { message: "expected a docker network name: 1-63 letters, digits, _ . -" }).optional(),
 });
 
 export const redis = z.strictObject({
@@ -82,7 +92,7 @@ export const redis = z.strictObject({
   /** ElastiCache node type. */
   nodeType: z.string().regex(/^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$/, { message: 'expected an ElastiCache node type such as "cache.r7g.large"' }),
   /** Replication group id; defaults to "<project>-<environment>-redis". */
-  replicationGroupId: z.string().optional(),
+  replicationGroupId: z.string().max(256).optional(),
   /** Replicas per shard (0-5). */
   replicas: z.int().min(0).max(5, { message: "ElastiCache allows at most 5 replicas per shard" }),
   clusterMode: z.strictObject({
@@ -101,7 +111,7 @@ export const redis = z.strictObject({
   minReplicasMaxLagSeconds: z.int().min(1).max(60).optional(),
   port,
   /** maxmemory for self-managed nodes (docker, sandbox); ElastiCache sizes by node type. */
-  maxmemoryMb: z.int().min(16),
+  maxmemoryMb: z.int().min(16).max(1_048_576, { message: "expected at most 1048576 MB (1 TiB); larger values overflow Redis' byte count" }),
   maxmemoryPolicy: z.enum([
     "allkeys-lru",
     "volatile-lru",
@@ -115,11 +125,11 @@ export const redis = z.strictObject({
   persistence: z.strictObject({ rdb: z.boolean(), aof: z.boolean() }),
   ioThreads: z.int().min(1).max(16),
   lazyFree: z.boolean(),
-  slowlogLogSlowerThanUs: z.int().min(0),
-  slowlogMaxLen: z.int().min(1),
-  latencyMonitorThresholdMs: z.int().min(0),
+  slowlogLogSlowerThanUs: z.int().min(0).max(INT32_MAX),
+  slowlogMaxLen: z.int().min(1).max(1_000_000, { message: "expected at most 1000000 entries (the slow log lives in memory)" }),
+  latencyMonitorThresholdMs: z.int().min(0).max(INT32_MAX),
   /** Commands renamed away on self-managed nodes (ElastiCache already restricts them). */
-  disabledCommands: z.array(z.string().regex(/^[A-Z][A-Z-]*$/, { message: "expected an upper-case command name" })),
+  disabledCommands: z.array(z.string().regex(/^[A-Z][A-Z-]{0,39}$/, { message: "expected an upper-case command name" })).max(MAX_LIST),
   transitEncryption: z.boolean(),
   atRestEncryption: z.boolean(),
   kmsKeyArn: kmsKeyArn.optional(),
@@ -128,11 +138,11 @@ export const redis = z.strictObject({
   maintenanceWindow: weeklyWindow,
   logRetentionDays,
   sentinel: z.strictObject({
-    count: z.int().min(1),
-    quorum: z.int().min(1),
-    masterName: z.string().regex(/^[a-zA-Z0-9._-]+$/),
-    downAfterMs: z.int().min(100),
-    failoverTimeoutMs: z.int().min(1000),
+    count: z.int().min(1).max(9, { message: "expected 1-9 Sentinels (an odd number of 3 or 5 is usual)" }),
+    quorum: z.int().min(1).max(9),
+    masterName: z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, { message: "expected 1-64 letters, digits, . _ -" }),
+    downAfterMs: z.int().min(100).max(3_600_000, { message: "expected at most 3600000 ms (an hour)" }),
+    failoverTimeoutMs: z.int().min(1000).max(86_400_000, { message: "expected at most 86400000 ms (a day)" }),
     port,
   }),
 });
@@ -143,11 +153,11 @@ export const RDS_INSTANCE_CLASS =
 
 export const partitionPair = z.strictObject({
   /** Legacy (unpartitioned) table. */
-  legacy: z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a lower-case SQL identifier" }),
+  legacy: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "expected a lower-case SQL identifier of at most 63 characters" }),
   /** Its partitioned twin, kept in step by dual-write triggers. */
-  partitioned: z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a lower-case SQL identifier" }),
+  partitioned: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "expected a lower-case SQL identifier of at most 63 characters" }),
   /** Timestamp column used for "recent writes". */
-  timestampColumn: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("created_at"),
+  timestampColumn: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "expected a lower-case SQL identifier of at most 63 characters" }).default("created_at"),
 });
 
 export const postgres = z.strictObject({
@@ -166,7 +176,7 @@ export const postgres = z.strictObject({
   backupWindow: dailyWindow,
   maintenanceWindow: weeklyWindow,
   deletionProtection: z.boolean(),
-  performanceInsights: z.strictObject({ enabled: z.boolean(), retentionDays: z.int().min(7) }),
+  performanceInsights: z.strictObject({ enabled: z.boolean(), retentionDays: z.int().min(7).max(731, { message: "RDS keeps Performance Insights data at most 731 days" }) }),
   monitoringIntervalSeconds: z.union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)), {
     message: "expected one of 0, 1, 5, 10, 15, 30, 60",
   }),
@@ -174,91 +184,120 @@ export const postgres = z.strictObject({
   /** max_connections on the server; must leave room for PgBouncer's pools plus reserved slots. */
   maxConnections: z.int().min(10).max(262143),
   /** Superuser/maintenance slots kept out of PgBouncer's reach. */
-  reservedConnections: z.int().min(3),
-  logMinDurationStatementMs: z.int().min(-1),
+  reservedConnections: z.int().min(3).max(1000),
+  logMinDurationStatementMs: z.int().min(-1).max(INT32_MAX),
   /** Extra parameters for the parameter group / postgresql.conf, verbatim. */
-  parameters: z.record(z.string(), z.string()),
+  parameters: z.record(z.string().max(64, { message: "a parameter name is at most 64 characters" }), z.string().max(1024, { message: "a parameter value is at most 1024 characters" })),
   /** Manage application, read-only, monitoring and PgBouncer roles with @pulumi/postgresql. */
   manageRoles: z.boolean(),
   logRetentionDays,
-  partitionPairs: z.array(partitionPair),
+  partitionPairs: z.array(partitionPair).max(MAX_LIST),
+  /** How the partition checks judge at scale (components/settings/partitionChecks.ts). */
+  partitionChecks: z.strictObject({
+    /** Gate's exact row parity covers rows this recent: its cost follows the window, not the table. */
+    windowSeconds: z.int().min(60).max(86_400, { message: "expected at most 86400 (one day): a longer window is the reconciliation's job" }),
+    /** A reconcile result older than this makes partition.reconcile.* WARN. */
+    reconcileMaxAgeSeconds: z.int().min(3_600),
+  }),
 });
 
 export const pgbouncer = z.strictObject({
   /** Image to run; default built from `baseImage` and pushed to ECR. */
-  image: z.string().min(1).optional(),
+  image: z.string().regex(/^[^\s]{1,255}$/, { message: "expected an image reference of 1-255 characters without spaces" }).optional(),
   /** Pinned base image (tag or digest) the ECR image is built from. */
   baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
     message: "expected a pinned image reference (name:tag or name@sha256:...)",
   }),
   port,
   poolMode: z.enum(["session", "transaction", "statement"]),
-  maxClientConn: z.int().min(1),
-  defaultPoolSize: z.int().min(1),
-  minPoolSize: z.int().min(0),
-  reservePoolSize: z.int().min(0),
-  reservePoolTimeoutSeconds: z.int().min(0),
-  serverIdleTimeoutSeconds: z.int().min(0),
-  queryWaitTimeoutSeconds: z.int().min(0),
-  clientIdleTimeoutSeconds: z.int().min(0),
-  serverCheckDelaySeconds: z.int().min(0),
+  maxClientConn: z.int().min(1).max(1_000_000, { message: "expected at most 1000000 clients (each holds a file descriptor)" }),
+  defaultPoolSize: z.int().min(1).max(10_000),
+  minPoolSize: z.int().min(0).max(10_000),
+  reservePoolSize: z.int().min(0).max(10_000),
+  reservePoolTimeoutSeconds: z.int().min(0).max(86_400),
+  serverIdleTimeoutSeconds: z.int().min(0).max(86_400),
+  queryWaitTimeoutSeconds: z.int().min(0).max(86_400),
+  clientIdleTimeoutSeconds: z.int().min(0).max(86_400),
+  serverCheckDelaySeconds: z.int().min(0).max(86_400),
   authType: z.enum(["scram-sha-256", "md5"]),
-  adminUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
-  statsUser: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  adminUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
+  statsUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
   /** Clients queued in SHOW POOLS above this make the check fail. */
-  maxWaitingClients: z.int().min(0),
+  maxWaitingClients: z.int().min(0).max(1_000_000),
   tls: z.strictObject({
     client: z.enum(["disable", "allow", "prefer", "require"]),
     server: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
   }),
   /** ECS Fargate sizing (AWS). */
-  desiredCount: z.int().min(1),
-  minCount: z.int().min(1),
-  maxCount: z.int().min(1),
-  cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
-  memoryMb: z.int().min(512),
+  desiredCount: z.int().min(1).max(1000),
+  minCount: z.int().min(1).max(1000),
+  maxCount: z.int().min(1).max(1000, { message: "expected at most 1000 tasks" }),
+  cpu: z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048, 4096, 8192 or 16384" }),
+  memoryMb: z.int().min(512).max(122_880, { message: "expected at most 122880 MiB (Fargate with 16 vCPU)" }),
   cpuTargetPercent: z.int().min(10).max(95),
   logRetentionDays,
 });
 
-const levels = z.strictObject({ warning: z.number(), critical: z.number() });
+const level = z.number().min(-1e12).max(1e12, { message: "expected a finite threshold within +-1e12" });
+const levels = z.strictObject({ warning: level, critical: level });
 
 export const alarms = z.strictObject({
   enabled: z.boolean(),
   /** Per-stack overrides of the documented thresholds; defaults come from thresholds.ts. */
   thresholds: z.strictObject(Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, levels])) as Record<(typeof THRESHOLD_KEYS)[number], typeof levels>),
-  evaluationPeriods: z.int().min(1),
-  datapointsToAlarm: z.int().min(1),
+  evaluationPeriods: z.int().min(1).max(10_080, { message: "expected at most 10080 periods (see the one-day / seven-day rule)" }),
+  datapointsToAlarm: z.int().min(1).max(10_080),
   periodSeconds: z.union([60, 300, 900, 3600].map((n) => z.literal(n)), { message: "expected 60, 300, 900 or 3600" }),
   /** Namespace of the custom metrics the application and the smoke suite publish. */
-  customMetricNamespace: z.string().regex(/^[A-Za-z0-9./#:_-]+$/),
+  customMetricNamespace: z
+    .string()
+    .regex(/^[A-Za-z0-9./#:_-]{1,255}$/, { message: "expected 1-255 letters, digits and . / # : _ -" })
+    .refine((v) => !/^AWS\//i.test(v), { message: 'a custom namespace cannot start with "AWS/" (reserved for AWS services)' }),
   notifications: z.strictObject({
-    warningEmails: z.array(z.email({ message: "expected an e-mail address" })),
-    criticalEmails: z.array(z.email({ message: "expected an e-mail address" })),
-    httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "expected an https:// URL" })),
+    warningEmails: z.array(z.email({ message: "expected an e-mail address" }).max(254)).max(MAX_LIST),
+    criticalEmails: z.array(z.email({ message: "expected an e-mail address" }).max(254)).max(MAX_LIST),
+    httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "expected an https:// URL" }).max(2048)).max(MAX_LIST),
   }),
   /** Baseline health alarm limits; see components/alarms. */
   baseline: z.strictObject({
     rdsCpuPercent: z.number().min(1).max(100),
-    rdsFreeableMemoryMb: z.number().min(1),
-    rdsFreeStorageGb: z.number().min(1),
+    rdsFreeableMemoryMb: z.number().min(1).max(4_194_304),
+    rdsFreeStorageGb: z.number().min(1).max(65_536),
     rdsConnectionsPercentOfMax: z.number().min(1).max(100),
     redisEngineCpuPercent: z.number().min(1).max(100),
-    redisEvictionsPerMinute: z.number().min(0),
-    redisCurrentConnections: z.number().min(1),
+    redisEvictionsPerMinute: z.number().min(0).max(1e9),
+    redisCurrentConnections: z.number().min(1).max(65_000, { message: "ElastiCache nodes accept at most 65000 client connections" }),
   }),
   dashboard: z.boolean(),
   kmsKeyArn: kmsKeyArn.optional(),
 });
 
+/** The smoke suite as a Fargate task inside the VPC, and its schedule (AWS). */
+export const checks = z.strictObject({
+  /** Image to run; default built from `baseImage` (the suite bundled by esbuild) and pushed to ECR. */
+  image: z.string().min(1).optional(),
+  /** Pinned Node.js base image (tag or digest) the checks image is built on. */
+  baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
+    message: "expected a pinned image reference (name:tag or name@sha256:...)",
+  }),
+  /** Run the in-VPC checks with --publish-metrics on an EventBridge Scheduler schedule. */
+  scheduleEnabled: z.boolean(),
+  /** Minutes between scheduled runs; the custom-metric alarms and the monitor alarm use it as their period. */
+  scheduleMinutes: z.int().min(1).max(60),
+  cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
+  memoryMb: z.int().min(512),
+  logRetentionDays,
+});
+
+/** AWS tag rules: keys 1-128, values 0-256 characters of letters, digits, spaces and _ . : / = + - @. */
 export const tags = z.record(
-  z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "expected a tag key of 1-128 allowed characters" }),
-  z.string().max(256, { message: "tag values are at most 256 characters" }),
+  z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "expected a tag key of 1-128 letters, digits, spaces and _ . : / = + - @" }),
+  z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, { message: "expected a tag value of at most 256 letters, digits, spaces and _ . : / = + - @ (AWS tag rules)" }),
 );
 
 export const settingsShape = z.strictObject({
   /** Project name from Pulumi.yaml (prefix of every physical name). */
-  project: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "expected a lower-case project name" }),
+  project: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { message: "expected a lower-case project name of at most 40 characters" }),
   /** Environment name; defaults to the stack name. */
   environment: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, { message: "expected 1-16 lower-case letters, digits, -" }),
   /** Production rules apply (defaults to environment === "prod"). */
@@ -271,6 +310,7 @@ export const settingsShape = z.strictObject({
   postgres,
   pgbouncer,
   alarms,
+  checks,
   tags,
 });
 
@@ -281,5 +321,6 @@ export type PostgresSettings = Settings["postgres"];
 export type PgBouncerSettings = Settings["pgbouncer"];
 export type AlarmSettings = Settings["alarms"];
 export type NetworkSettings = Settings["network"];
+export type ChecksSettings = Settings["checks"];
 
 export { DOCUMENTED_THRESHOLDS, levelsOrdered };

@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { deepMerge } from "./defaults";
-import { SettingsError, parseSettings, type SettingsProblem } from "./load";
+import { parseSettings } from "./load";
 import { readStackFile, loadStackSettings } from "./stackFile";
-
-/** Problems reported for a committed stack file with `over` merged onto its values. */
-function problems(stack: "dev" | "prod", over: Record<string, unknown>, opts: { awsRegion?: string | null } = {}): SettingsProblem[] {
-  const raw = readStackFile(stack).raw;
-  const values = deepMerge(raw.values, over);
-  const awsRegion = opts.awsRegion === null ? undefined : (opts.awsRegion ?? raw.awsRegion);
-  try {
-    parseSettings({ ...raw, values, awsRegion });
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+import { problems } from "./testkit";
 
 describe("committed stack files", () => {
   it("dev validates with non-production defaults on docker", () => {

@@ -45,6 +45,12 @@ export const COMPUTED: Record<string, Computer> = {
   "aws:ecs/cluster:Cluster": (name) => ({ arn: arn("ecs", `cluster/${name}`) }),
   "aws:ecs/service:Service": (name, i) => ({ arn: arn("ecs", `service/${String(i.cluster ?? "cluster").split("/").pop()}/${i.name ?? name}`) }),
   "aws:ecr/repository:Repository": (name) => ({ repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}`, arn: arn("ecr", `repository/${name}`) }),
+  // Deterministic bytes from the name (SCRAM salts): the same run gives the same verifiers.
+  "random:index/randomBytes:RandomBytes": (name, i) => {
+    const n = Number(i.length ?? 32);
+    const bytes = Buffer.alloc(n, Buffer.from(`${name}-salt-bytes`));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  },
   "random:index/randomPassword:RandomPassword": (name, i) => ({ result: `mock-${name}-${"x".repeat(Math.max(0, Number(i.length ?? 32) - name.length - 6))}`, bcryptHash: "$2a$10$mock" }),
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:sns/topic:Topic": (name, i) => ({ arn: arn("sns", String(i.name ?? name)) }),

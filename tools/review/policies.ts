@@ -6,8 +6,8 @@
  * `pulumi preview --policy-pack` would. Secret values are never printed.
  */
 import * as path from "node:path";
-import { checkPlainOutputs, hasMandatory, knownSecretValues, loadPolicyConfig, runPolicies, type Violation } from "../../policies/policies";
-import { enforcementLevelOf } from "../../policies/enforcement";
+import { checkPlainOutputs, hasMandatory, knownSecretValues, runPolicies, type Violation } from "../../policies/policies";
+import { enforcementLevelOf, policyConfigFor } from "../../policies/enforcement";
 import { noSecretInPlainOutput } from "../../policies/secrets";
 import type { ReviewSection, SectionBuilder } from "./section";
 
@@ -30,9 +30,11 @@ function groupByPolicy(violations: Violation[]): Group[] {
   return [...groups.values()].sort((a, b) => Number(b.enforcementLevel === "mandatory") - Number(a.enforcementLevel === "mandatory") || a.policy.localeCompare(b.policy));
 }
 
-export const policiesReviewSection: SectionBuilder = async ({ stack, run }): Promise<ReviewSection> => {
-  const { config, file } = loadPolicyConfig(stack);
-  const result = await runPolicies({ resources: run.resources, stack, config });
+export const policiesReviewSection: SectionBuilder = async ({ stack, settings, run }): Promise<ReviewSection> => {
+  // The validated settings say whether this is production, not the stack's name.
+  const production = settings?.production === true;
+  const { config, file } = policyConfigFor(stack, production);
+  const result = await runPolicies({ resources: run.resources, stack, config, production });
   const outputLevel = enforcementLevelOf(noSecretInPlainOutput, config);
   const outputViolations: Violation[] =
     outputLevel === "disabled"
@@ -51,7 +53,7 @@ export const policiesReviewSection: SectionBuilder = async ({ stack, run }): Pro
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
 
   const lines = [
-    `policy config: ${file ? path.relative(process.cwd(), file) : `none (policies/config/${stack}.json absent: every policy advisory)`}`,
+    `policy config: ${file ? path.relative(process.cwd(), file) : `none (policies/config/${stack}.json absent: every policy advisory)`}${production ? " (production: true: every production rule applies)" : ""}`,
     violations.length === 0 ? "no violations" : `${violations.length} violation(s), ${mandatory} mandatory, in ${groups.length} polic${groups.length === 1 ? "y" : "ies"}`,
   ];
   for (const g of groups) {

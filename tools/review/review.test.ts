@@ -15,7 +15,8 @@ describe("npm run review", () => {
     const { code, out } = await captured({ stack: "prod" });
     expect(out).toContain('Offline review of stack "prod" (platform aws, production): settings valid');
     expect(out).toMatch(/== Plan\n/);
-    expect(out).toMatch(/aws:ec2\/securityGroup:SecurityGroup \(3\)/);
+    // Redis, PostgreSQL, PgBouncer and the in-VPC checks task.
+    expect(out).toMatch(/aws:ec2\/securityGroup:SecurityGroup \(4\)/);
     expect(out).not.toMatch(/mock-[a-z-]+-x{4,}/); // generated passwords never printed
     expect(code === EXIT.ok || code === EXIT.failed).toBe(true);
   });

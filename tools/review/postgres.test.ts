@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runProgram } from "../../testing/harness";
-import { loadStackSettings } from "../settings/stackFile";
-import { postgresReviewSection } from "./review";
-import { MOCK_MASTER_PASSWORD, PASSWORD, pgOfType } from "./testkit";
+import { loadStackSettings } from "../../components/settings/stackFile";
+import { postgresReviewSection } from "./postgres";
+import { MOCK_MASTER_PASSWORD, PASSWORD, pgOfType } from "../../components/postgres/testkit";
 
 describe("offline review: PostgreSQL section", () => {
   it("summarises the prod primary, replicas and parameters, without any password", async () => {

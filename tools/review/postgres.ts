@@ -4,10 +4,10 @@
  * the program's run under mocks. No secret is printed. A run that does not match the
  * settings (replica count, Multi-AZ, encryption, backups, protect) fails the section.
  */
-import { postgresOutputs } from "../contract/outputs";
-import type { ReviewSection, SectionBuilder } from "../../tools/review/section";
-import type { RecordedResource } from "../../tools/evaluate/program";
-import { postgresParameters, rdsParameters } from "./render";
+import { postgresOutputs } from "../../components/contract/outputs";
+import type { ReviewSection, SectionBuilder } from "./section";
+import type { RecordedResource } from "../evaluate/program";
+import { postgresParameters, rdsParameters } from "../../components/postgres/render";
 
 const COMPONENT = "datatier:postgres:PostgresCluster";
 const INSTANCE = "aws:rds/instance:Instance";

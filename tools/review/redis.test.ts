@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runProgram } from "../../testing/harness";
-import { loadStackSettings } from "../settings/stackFile";
-import { redisReviewSection } from "./review";
+import { loadStackSettings } from "../../components/settings/stackFile";
+import { redisReviewSection } from "./redis";
 
 describe("Redis review section", () => {
   it("summarises the prod group and its parameters, without the token", async () => {

@@ -3,10 +3,10 @@
  * that reach the engine (ElastiCache parameters on aws, redis.conf / sentinel.conf
  * directives elsewhere), read from the program's run under mocks. No secret is printed.
  */
-import { redisOutputs } from "../contract/outputs";
-import type { ReviewSection, SectionBuilder } from "../../tools/review/section";
-import { elasticacheParameterFamily, elasticacheParameters } from "./render";
-import { redisNodeCount } from "./index";
+import { redisOutputs } from "../../components/contract/outputs";
+import type { ReviewSection, SectionBuilder } from "./section";
+import { elasticacheParameterFamily, elasticacheParameters } from "../../components/redis/render";
+import { redisNodeCount } from "../../components/redis";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 const CONTAINER = "docker:index/container:Container";

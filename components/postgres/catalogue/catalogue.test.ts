@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { DERIVED_PARAMETERS, PG_CATALOGUE, allowedParameterNames, checkParameter, needsRestart } from "./index";
+
+describe("the postgres.parameters allow list", () => {
+  const allowed = allowedParameterNames("docker");
+
+  it("holds tuning parameters and none that load code, name files, run commands or weaken auth", () => {
+    expect(allowed).toEqual(expect.arrayContaining(["work_mem", "random_page_cost", "statement_timeout", "autovacuum_naptime", "shared_buffers", "pg_stat_statements.track"]));
+    const forbidden = /preload|library|_command$|_file$|^ssl|directory|^krb|^include|password|hba|^port$|^listen|^unix_socket|^fsync$|^wal_level$|^primary_/;
+    expect(allowed.filter((n) => forbidden.test(n))).toEqual([]);
+    for (const name of Object.keys(DERIVED_PARAMETERS)) expect(allowed).not.toContain(name);
+  });
+
+  it("is a strict subset of the PostgreSQL catalogue on docker; aws adds only rds.* names", () => {
+    for (const n of allowed) expect(PG_CATALOGUE.parameters[n], n).toBeDefined();
+    expect(allowedParameterNames("aws").filter((n) => !allowed.includes(n)).every((n) => n.startsWith("rds."))).toBe(true);
+    expect(allowed.length).toBeLessThan(Object.keys(PG_CATALOGUE.parameters).length);
+  });
+
+  it("normalises names to lower case and values to RDS's spelling", () => {
+    expect(checkParameter("Work_Mem", "1GB", "aws")).toEqual({ ok: true, name: "work_mem", value: "1048576", restart: false });
+    expect(checkParameter("shared_buffers", "128MB", "aws")).toEqual({ ok: true, name: "shared_buffers", value: "16384", restart: true });
+    expect(checkParameter("enable_seqscan", "OFF", "docker")).toMatchObject({ ok: true, value: "0" });
+    expect(checkParameter("wal_compression", "LZ4", "docker")).toMatchObject({ ok: true, value: "lz4" });
+  });
+
+  it("takes the restart need from the catalogue's postmaster context", () => {
+    const postmaster = Object.entries(PG_CATALOGUE.parameters).filter(([, p]) => p.context === "postmaster").map(([n]) => n);
+    expect(postmaster.length).toBeGreaterThan(40);
+    for (const n of postmaster) expect(needsRestart(n), n).toBe(true);
+    expect(needsRestart("work_mem")).toBe(false);
+    expect(needsRestart("rds.logical_replication")).toBe(true);
+  });
+});
