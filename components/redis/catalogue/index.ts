@@ -33,6 +33,10 @@ export const ELASTICACHE_MODIFIABLE: Record<string, ElastiCacheParameter> = {
   "lazyfree-lazy-user-del": { families: from("redis6.x"), permitted: YES_NO },
   "latency-tracking": { families: from("redis7"), permitted: YES_NO },
   "cluster-enabled": { families: from("redis3.2"), permitted: YES_NO },
+  // redis5.0 on (before: min-slaves-*): IsModifiable true, ChangeType immediate, AllowedValues "0-" in aws/aws-cli
+  // awscli/examples/elasticache/describe-engine-default-parameters.rst.
+  "min-replicas-to-write": { families: from("redis5.0"), permitted: { min: 0 } },
+  "min-replicas-max-lag": { families: from("redis5.0"), permitted: { min: 0 } },
 };
 
 /** Problems with parameters sent to an ElastiCache parameter group of `family`. */
