@@ -1,7 +1,7 @@
 /**
  * Benchmarks: `npm run bench -- pgbouncer [--outputs <file>] [--local] [--duration 15]
  * [--scale 10] [--json]` and `npm run bench -- partition [--rows 1000000,30000000]
- * [--runs 7]` (bench/partition/run.ts). Loopback only; exits 1 when a run breaks its promise (for
+ * [--runs 7]` (bench/partition/run.ts), `npm run bench -- read-routing [--clients 10] [--duration 5]`. Loopback only; exits 1 when a run breaks its promise (for
  * PgBouncer: more server connections than default_pool_size + reserve_pool_size), 2 on
  * bad input or a failed run.
  */
@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { formatReport, runBench } from "./pgbouncer/run";
+import { benchReadRouting, formatReadRouting } from "./readRouting";
 import { defaultOutputsFile, localTarget, sandboxTarget, type BenchTarget } from "./pgbouncer/targets";
 
 const root = join(__dirname, "..");
@@ -63,6 +64,17 @@ program
     } finally {
       await target.stop();
     }
+  });
+
+program
+  .command("read-routing")
+  .description("reads through the read-only pool on a sandbox of its own (dev settings, 1 replica): healthy and down; with the read router and without it")
+  .option("--clients <n>", "concurrent reading clients", positiveInt("--clients", 1, 200), 10)
+  .option("--duration <seconds>", "seconds per run", positiveInt("--duration", 1, 120), 5)
+  .option("--json", "print the figures as JSON")
+  .action(async (o: { clients: number; duration: number; json?: boolean }) => {
+    const rows = await benchReadRouting({ clients: o.clients, seconds: o.duration, log: (l) => !o.json && console.error(l) });
+    console.log(o.json ? JSON.stringify(rows, null, 2) : formatReadRouting(rows));
   });
 
 function rowList(v: string): number[] {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../components/contract/outputs";
 import { describeThreshold, errorText, judged, percentile, round, sleep, thresholdOf } from "./lib/measure";
-import { addr, askSentinel, countedGet, dataNodeOptions, selfLookupsAt, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
+import { addr, askSentinel, hostSide, countedGet, dataNodeOptions, selfLookupsAt, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
 import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 /** GETs in the latency sample. */
@@ -87,7 +87,7 @@ function nodeCheck(outputs: StackOutputs, node: StackOutputs["redis"]["nodes"][n
         return { status: "PASS", message: `${node.name} is the master` };
       }
       if (rep.master_link_status !== "up") return { status: "FAIL", message: `${node.name} is a replica with master_link_status ${rep.master_link_status ?? "missing"} (last I/O ${rep.master_last_io_seconds_ago ?? "?"} s ago)` };
-      const follows = `${rep.master_host}:${rep.master_port}`;
+      const follows = addr(hostSide(outputs, { host: rep.master_host, port: Number(rep.master_port) }));
       if (sentinelKnows && follows !== addr(m.at)) return { status: "FAIL", message: `${node.name} replicates from ${follows}, but ${m.via} names ${addr(m.at)} as the master` };
       return { status: "PASS", message: `${node.name} replicates from ${follows}, link up, last I/O ${rep.master_last_io_seconds_ago} s ago` };
     },

@@ -122,9 +122,11 @@ describe("fault matrix on the sandbox", () => {
   it("baseline: healthy", async () => {
     const r = await suite();
     baseline = new Map(r.results.map((x) => [x.id, x.status]));
-    // Healthy: nothing WARNs or FAILs (SKIPs are checks with nothing to judge, e.g. the master's own replica-read).
-    expect(r.results.filter((x) => (x.status === "WARN" || x.status === "FAIL") && !LOAD_SENSITIVE.has(x.id)).map((x) => `${x.id}=${x.status}`)).toEqual([]);
-    expect(baseline.get(`redis.replica-read.${master()}`)).toBe("SKIP");
+    // A fresh sandbox has no reconcile recorded yet: the full-table verdict is SKIP, one per pair.
+    const noReconcileYet = sandbox.outputs!.postgres.partitionPairs.map((p) => `partition.reconcile.${p.legacy}=SKIP`);
+    expect(r.results.filter((x) => x.status !== "PASS" && !LOAD_SENSITIVE.has(x.id)).map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${master()}=SKIP`, "redis.hit-rate=SKIP", ...noReconcileYet]);
+    // Exit 0 unless the machine's load alone pushed GET p99 past its level.
+    if (r.results.every((x) => !LOAD_SENSITIVE.has(x.id) || x.status === "PASS")) expect(r.exitCode).toBe(0);
   });
 
   it("damaged config: pgbouncer.ini pool size changed and reloaded -> pgbouncer.config FAIL; up rewrites the ini", async () => {

@@ -3,8 +3,8 @@
  * metrics to CloudWatch (`--publish-metrics`). Hooks are listed in registry.ts.
  */
 import type { StackOutputs } from "../components/contract/outputs";
-import type { SuiteReport } from "./suite";
-import type { MeasuredMetric } from "./types";
+import type { CheckResult, Overall } from "./runner";
+import type { MeasuredMetric, Status } from "./types";
 
 export interface PostRunInput {
   outputs: StackOutputs;
@@ -36,4 +36,25 @@ export interface HookResult {
   ok: boolean;
   message: string;
   durationMs: number;
+}
+
+/** One run of the suite: what the reports print and the hooks read. */
+export interface SuiteReport {
+  suite: "data-tier smoke";
+  environment: string;
+  platform: StackOutputs["platform"];
+  startedAt: string;
+  overall: Overall;
+  exitCode: number;
+  failOn: "fail" | "warn";
+  counts: Record<Status, number>;
+  /** Wall time of the checks, milliseconds. */
+  wallTimeMs: number;
+  /** Sum of the checks' durations, milliseconds (what a sequential run would roughly take). */
+  sumCheckMs: number;
+  defaultTimeoutMs: number;
+  deadlineMs: number;
+  results: CheckResult[];
+  metrics: MeasuredMetric[];
+  hooks: HookResult[];
 }

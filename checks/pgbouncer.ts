@@ -15,7 +15,7 @@ function poolTarget(outputs: StackOutputs, database: string, label: string): PgT
 }
 
 /** The admin console (virtual database "pgbouncer"); simple-protocol SHOW commands only. */
-function consoleTarget(outputs: StackOutputs, as: "admin" | "stats"): PgTarget {
+export function consoleTarget(outputs: StackOutputs, as: "admin" | "stats"): PgTarget {
   const b = outputs.pgbouncer;
   return {
     ...b.endpoint,

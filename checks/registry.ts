@@ -12,6 +12,7 @@ import type { PostRunHook } from "./hooks";
 import { invalidationChecks } from "./invalidation";
 import { partitionChecks } from "./partition";
 import { pgbouncerChecks } from "./pgbouncer";
+import { readRoutingChecks } from "./readRouting";
 import type { CheckFactory } from "./types";
 
 export const CHECK_FACTORIES: CheckFactory[] = [
@@ -19,6 +20,7 @@ export const CHECK_FACTORIES: CheckFactory[] = [
   invalidationChecks,
   databaseChecks,
   pgbouncerChecks,
+  readRoutingChecks,
   partitionChecks,
   awsChecks,
   alarmChecks,

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
 import { killHard, stopProcess } from "../sandbox/procs";
+import { readRouterState } from "../sandbox/readrouter";
+import { until } from "../testing/local";
 import type { StackOutputs } from "../components/contract/outputs";
 import { CUSTOM_METRICS } from "../components/alarms/catalogue";
 import { formatConsoleReport } from "./report/console";
@@ -69,7 +71,7 @@ describe("the smoke suite against the sandbox", () => {
     for (const m of Object.values(CUSTOM_METRICS)) expect(measured, m.metricName).toContain(m.metricName);
     expect(msg(r, "redis.invalidation")).toMatch(/^0 of 20 DELs removed nothing, 0 of 60 reads on 3 node\(s\) still saw an invalidated key/);
     expect(r.results.filter((x) => x.id.startsWith("redis.node.")).length).toBe(outputs.redis.nodes.length);
-    expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(4 * outputs.postgres.partitionPairs.length);
+    expect(r.results.filter((x) => x.id.startsWith("partition.")).length).toBe(7 * outputs.postgres.partitionPairs.length);
     expect(r.exitCode).toBe(0);
     console.log(`healthy sandbox run: ${r.results.length} checks, wall ${r.wallTimeMs} ms, sum of check times ${r.sumCheckMs} ms`);
     previous = new Map(r.results.map((x) => [x.id, x.status]));
@@ -93,19 +95,22 @@ describe("the smoke suite against the sandbox", () => {
     expect(msg(r, "redis.sentinel-agreement")).toMatch(/^2 of 3 Sentinels name 127\.0\.0\.1:\d+; not answering: 127\.0\.0\.1:\d+ \(cannot connect to Sentinel/);
   });
 
-  it("a stopped Postgres replica: its checks, streaming and the read-only pool FAIL", async () => {
+  it("a stopped Postgres replica: its checks and streaming FAIL; the read router moves reads to the primary, which WARNs", async () => {
     const replica = outputs.postgres.replicas[0].id;
     await stopProcess(proc(replica));
+    // The router moves the read-only pool within an interval and a second; the suite then sees the fallback.
+    await until("the read router to fall back to the primary", async () => readRouterState(dir)?.route === "primary-fallback", 3 * outputs.pgbouncer.readRouting!.intervalMs + 2000, 50);
     const r = await suite();
-    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL" });
+    expect(changed(r)).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${replica}`]: "FAIL", [`postgres.replica-lag.${replica}`]: "FAIL", "pgbouncer.read-only": "WARN", "pgbouncer.read-pool": "WARN" });
     expect(msg(r, `postgres.replica-lag.${replica}`)).toMatch(/connection refused/);
-    expect(msg(r, "pgbouncer.read-only")).toContain("PgBouncer queues clients while it cannot reach the server behind the pool");
+    expect(msg(r, "pgbouncer.read-only")).toMatch(/reaches the primary although 1 replica\(s\) exist/);
+    expect(msg(r, "pgbouncer.read-pool")).toMatch(/^reads fall back to the primary: no replica is healthy/);
   });
 
   it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
     await killHard(proc("pgbouncer"));
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.read-pool": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
     expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
     expect(r.exitCode).toBe(2);
   });

@@ -4,12 +4,14 @@
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { UsageError } from "./errors";
-import type { HookResult, PostRunHook } from "./hooks";
+import type { HookResult, PostRunHook, SuiteReport } from "./hooks";
+
+export type { SuiteReport } from "./hooks";
 import { redactorForOutputs } from "./redact";
 import { CHECK_FACTORIES, POST_RUN_HOOKS } from "./registry";
-import { countStatuses, DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_DEADLINE_MS, EXIT, exitCodeFor, overallStatus, runChecks, type CheckResult, type Overall } from "./runner";
+import { countStatuses, DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_DEADLINE_MS, EXIT, exitCodeFor, overallStatus, runChecks } from "./runner";
 import { matchesOnly, parseOnly } from "./select";
-import type { CheckFactory, MeasuredMetric, Status } from "./types";
+import type { CheckFactory } from "./types";
 
 export interface SuiteOptions {
   /** `--only` pattern (see select.ts). @default every check */
@@ -28,25 +30,6 @@ export interface SuiteOptions {
   enabledHooks?: string[];
 }
 
-export interface SuiteReport {
-  suite: "data-tier smoke";
-  environment: string;
-  platform: StackOutputs["platform"];
-  startedAt: string;
-  overall: Overall;
-  exitCode: number;
-  failOn: "fail" | "warn";
-  counts: Record<Status, number>;
-  /** Wall time of the checks, milliseconds. */
-  wallTimeMs: number;
-  /** Sum of the checks' durations, milliseconds (what a sequential run would roughly take). */
-  sumCheckMs: number;
-  defaultTimeoutMs: number;
-  deadlineMs: number;
-  results: CheckResult[];
-  metrics: MeasuredMetric[];
-  hooks: HookResult[];
-}
 
 const DEFAULT_HOOK_TIMEOUT_MS = 15_000;
 

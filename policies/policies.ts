@@ -3,31 +3,7 @@
  * pack's entry point (index.ts) only wraps ALL_POLICIES in a PolicyPack; import this
  * file, never index.ts, from tests and tools.
  */
-import type { Policies } from "@pulumi/policy";
-import { ALARM_POLICIES } from "./alarms";
-import { ELASTICACHE_POLICIES } from "./elasticache";
-import { NETWORK_POLICIES } from "./network";
-import { PGBOUNCER_POLICIES } from "./pgbouncer";
-import { PROTECTION_POLICIES } from "./protection";
-import { RDS_POLICIES } from "./rds";
-import { SECRET_POLICIES } from "./secrets";
-import { TAGGING_POLICIES } from "./tagging";
-
-export { ALARM_POLICIES, ELASTICACHE_POLICIES, NETWORK_POLICIES, PGBOUNCER_POLICIES, PROTECTION_POLICIES, RDS_POLICIES, SECRET_POLICIES, TAGGING_POLICIES };
-
-/** Policies per area, in the order reports list them. */
-export const POLICY_AREAS: Readonly<Record<string, Policies>> = {
-  rds: RDS_POLICIES,
-  elasticache: ELASTICACHE_POLICIES,
-  pgbouncer: PGBOUNCER_POLICIES,
-  network: NETWORK_POLICIES,
-  alarms: ALARM_POLICIES,
-  tagging: TAGGING_POLICIES,
-  protection: PROTECTION_POLICIES,
-  secrets: SECRET_POLICIES,
-};
-
-export const ALL_POLICIES: Policies = Object.values(POLICY_AREAS).flat();
+export { ALARM_POLICIES, ELASTICACHE_POLICIES, NETWORK_POLICIES, PGBOUNCER_POLICIES, PROTECTION_POLICIES, RDS_POLICIES, SECRET_POLICIES, TAGGING_POLICIES, POLICY_AREAS, ALL_POLICIES } from "./all";
 
 export { checkPlainOutputs, knownSecretValues, type OutputViolation } from "./secrets";
 export { runPolicies, hasMandatory, type Violation, type PolicyRun, type RunPoliciesInput } from "./runner";

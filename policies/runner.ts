@@ -190,7 +190,7 @@ async function runOne(
  */
 export async function runPolicies(input: RunPoliciesInput): Promise<PolicyRun> {
   // Loaded lazily: the pack's policies import @pulumi/aws.
-  const policies = input.policies ?? (await import("./policies")).ALL_POLICIES;
+  const policies = input.policies ?? (await import("./all")).ALL_POLICIES;
   let config = input.config;
   let file = "(config passed in)";
   if (!config) {

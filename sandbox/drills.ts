@@ -11,10 +11,11 @@ import { resolveThresholds } from "../components/thresholds/thresholds";
 import { writeOutputs } from "./outputs";
 import { PGBOUNCER_NAME } from "./pgbouncer";
 import { withPg } from "./pgClient";
-import { PRIMARY_NAME, superuserTarget } from "./postgres";
+import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
+import { measureRouting, routerRuns, type RoutingFigures } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
@@ -194,42 +195,81 @@ async function tryQuery(label: string, fn: () => Promise<string>): Promise<strin
   }
 }
 
-async function postgresReplicaDown(dir: string, log: Log): Promise<DrillResult> {
-  const state = requireState(dir, "postgres");
-  const replica = firstReplica(state);
-  const slot = state.postgres!.replicas[0].slot;
-  if (!recordAlive(replica)) throw new Error(`${replica.name} is already down: run \`npm run sandbox -- up\` first`);
+/** Waits until the primary sees the replica's slot inactive; ms, or null after 10 s. */
+async function slotInactiveAfter(state: SandboxState, slot: string): Promise<number | null> {
   const primary = proc(state, PRIMARY_NAME);
-  log(`stopping ${replica.name} (pid ${replica.pid}) by pid`);
-  const stop = await stopProcess(replica);
-  log(`${replica.name} ${stop.outcome} in ${stop.ms} ms`);
   const t0 = performance.now();
-  let slotInactiveMs: number | null = null;
   while (performance.now() - t0 < 10_000) {
     const active = await withPg(superuserTarget(state, primary), async (c) => (await c.query("select active from pg_replication_slots where slot_name = $1", [slot])).rows[0]?.active, 2000);
-    if (active === false) {
-      slotInactiveMs = ms(t0);
-      break;
-    }
+    if (active === false) return ms(t0);
     await sleep(50);
   }
-  log(`primary sees slot ${slot} inactive after ${slotInactiveMs ?? "more than 10000"} ms`);
-  const measured: DrillResult["measured"] = { replica: replica.name, stopMs: stop.ms, slotInactiveMs };
-  if (state.parts.includes("pgbouncer")) {
-    const pb = proc(state, PGBOUNCER_NAME);
-    const db = state.settings.postgres.databaseName;
-    const viaPool = (pool: string) => () =>
-      withPg({ host: pb.host, port: pb.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: pool }, async (c) => `in recovery: ${(await c.query("select pg_is_in_recovery() as r")).rows[0].r}`, 4000);
-    const ro = await tryQuery(`read-only pool "${readOnlyDatabaseName(db)}"`, viaPool(readOnlyDatabaseName(db)));
-    const rw = await tryQuery(`read-write pool "${readWriteDatabaseName(db)}"`, viaPool(readWriteDatabaseName(db)));
-    log(ro);
-    log(rw);
-    measured.readOnlyPool = ro;
-    measured.readWritePool = rw;
-  }
-  log("restore: npm run sandbox -- up (starts the replica again; it catches up from its slot)");
-  return { name: "postgres-replica-down", ok: stop.outcome !== "not-running", measured };
+  return null;
 }
+
+function routingMeasured(f: RoutingFigures): DrillResult["measured"] {
+  return { routerOutMs: f.outMs, rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+}
+
+/** Starts the replicas again and waits until every one streams (the drill repairs what it broke when the router runs). */
+async function restartReplicas(state: SandboxState, names: string[], log: Log): Promise<void> {
+  const t0 = performance.now();
+  for (const n of names) await restartPostgresProcess(state, proc(state, n));
+  writeState(state);
+  log(`started ${names.join(", ")} again: accepting connections after ${ms(t0)} ms`);
+  await waitPostgresHealthy(state, 30_000);
+}
+
+/**
+ * Stops `replicas` by pid. With the read router running, a read loop runs through the
+ * read-only pool across the stop and the restart (the drill repairs what it broke);
+ * without it, the replicas stay down until `up`.
+ */
+async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-replicas-down", dir: string, log: Log, all: boolean): Promise<DrillResult> {
+  const state = requireState(dir, "postgres");
+  const replicas = all ? (state.postgres?.replicas ?? []).map((r) => proc(state, r.name)) : [firstReplica(state)];
+  if (!replicas.length) throw new Error("the sandbox has no Postgres replica (postgres.replicas is 0)");
+  for (const r of replicas) if (!recordAlive(r)) throw new Error(`${r.name} is already down: run \`npm run sandbox -- up\` first`);
+  const slots = replicas.map((r) => state.postgres!.replicas.find((x) => x.name === r.name)!.slot);
+  const measured: DrillResult["measured"] = { replicas: replicas.map((r) => r.name).join(", ") };
+  let stopped = true;
+  const breakIt = async () => {
+    log(`stopping ${replicas.map((r) => `${r.name} (pid ${r.pid})`).join(", ")} by pid`);
+    const stops = await Promise.all(replicas.map((r) => stopProcess(r)));
+    for (const st of stops) log(`${st.name} ${st.outcome} in ${st.ms} ms`);
+    stopped = stops.every((st) => st.outcome !== "not-running");
+    measured.stopMs = Math.max(...stops.map((st) => st.ms));
+    const inactive = await Promise.all(slots.map((slot) => slotInactiveAfter(state, slot)));
+    measured.slotInactiveMs = inactive.some((x) => x === null) ? null : Math.max(...(inactive as number[]));
+    log(`primary sees slot(s) ${slots.join(", ")} inactive after ${measured.slotInactiveMs ?? "more than 10000"} ms`);
+    if (state.parts.includes("pgbouncer")) {
+      const pb = proc(state, PGBOUNCER_NAME);
+      const db = state.settings.postgres.databaseName;
+      const viaPool = (pool: string) => () =>
+        withPg({ host: pb.host, port: pb.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: pool }, async (c) => `in recovery: ${(await c.query("select pg_is_in_recovery() as r")).rows[0].r}`, 4000);
+      const rw = await tryQuery(`read-write pool "${readWriteDatabaseName(db)}"`, viaPool(readWriteDatabaseName(db)));
+      log(rw);
+      measured.readWritePool = rw;
+      if (!routerRuns(state)) {
+        const ro = await tryQuery(`read-only pool "${readOnlyDatabaseName(db)}"`, viaPool(readOnlyDatabaseName(db)));
+        log(ro);
+        measured.readOnlyPool = ro;
+      }
+    }
+  };
+  if (routerRuns(state)) {
+    const onPrimary = replicas.length === state.postgres!.replicas.length;
+    const f = await measureRouting(state, log, { names: replicas.map((r) => r.name), onPrimary, breakIt, repair: () => restartReplicas(state, replicas.map((r) => r.name), log) });
+    Object.assign(measured, routingMeasured(f));
+    return { name, ok: stopped && f.failedAfterBound === 0 && f.outMs !== null && f.inMs !== null, measured };
+  }
+  await breakIt();
+  log("restore: npm run sandbox -- up (starts the replica again; it catches up from its slot)");
+  return { name, ok: stopped, measured: { ...measured, replica: replicas[0].name } };
+}
+
+const postgresReplicaDown = (dir: string, log: Log) => stopReplicasDrill("postgres-replica-down", dir, log, false);
+const postgresAllReplicasDown = (dir: string, log: Log) => stopReplicasDrill("postgres-all-replicas-down", dir, log, true);
 
 async function pgbouncerDown(dir: string, log: Log): Promise<DrillResult> {
   const state = requireState(dir, "pgbouncer");
@@ -257,41 +297,65 @@ async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
   const pri = superuserTarget(state, primary, state.settings.postgres.databaseName);
   const writeHeartbeat = (c: import("pg").Client) =>
     c.query("INSERT INTO datatier_smoke.heartbeat (id, token, written_at) VALUES ('sandbox-lag-drill', md5(random()::text), clock_timestamp()) ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, written_at = EXCLUDED.written_at");
-  // A fresh write first, so the replay timestamp is "now" when the pause starts.
-  await withPg(pri, writeHeartbeat);
-  await sleep(200);
-  await withPg(rep, (c) => c.query("select pg_wal_replay_pause()"));
-  log(`paused WAL replay on ${replica.name} (${replica.host}:${replica.port}); writing to the primary until its lag passes the critical replica-lag threshold (${critical} s), at most ${boundMs / 1000} s`);
-  const t0 = performance.now();
-  let lag = 0;
-  let bytes = 0;
-  let lastReport = 0;
-  await withPg(pri, async (pc) => {
-    await withPg(rep, async (rc) => {
-      while (performance.now() - t0 < boundMs) {
-        await writeHeartbeat(pc);
-        lag = Number((await rc.query("select coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 as lag")).rows[0].lag);
-        bytes = Number((await pc.query("select coalesce(max(pg_wal_lsn_diff(sent_lsn, replay_lsn)), 0)::bigint as b from pg_stat_replication")).rows[0].b);
-        if (performance.now() - lastReport > 5000) {
-          log(`  lag ${lag.toFixed(1)} s, ${bytes} bytes of WAL sent but not replayed`);
-          lastReport = performance.now();
+  const measured: DrillResult["measured"] = { replica: replica.name, criticalSeconds: critical };
+  const holdPastCritical = async () => {
+    // A fresh write first, so the replay timestamp is "now" when the pause starts.
+    await withPg(pri, writeHeartbeat);
+    await sleep(200);
+    await withPg(rep, (c) => c.query("select pg_wal_replay_pause()"));
+    log(`paused WAL replay on ${replica.name} (${replica.host}:${replica.port}); writing to the primary until its lag passes the critical replica-lag threshold (${critical} s), at most ${boundMs / 1000} s`);
+    const t0 = performance.now();
+    let lag = 0;
+    let bytes = 0;
+    let lastReport = 0;
+    await withPg(pri, async (pc) => {
+      await withPg(rep, async (rc) => {
+        while (performance.now() - t0 < boundMs) {
+          await writeHeartbeat(pc);
+          lag = Number((await rc.query("select coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 as lag")).rows[0].lag);
+          bytes = Number((await pc.query("select coalesce(max(pg_wal_lsn_diff(sent_lsn, replay_lsn)), 0)::bigint as b from pg_stat_replication")).rows[0].b);
+          if (performance.now() - lastReport > 5000) {
+            log(`  lag ${lag.toFixed(1)} s, ${bytes} bytes of WAL sent but not replayed`);
+            lastReport = performance.now();
+          }
+          if (lag > critical) break;
+          await sleep(250);
         }
-        if (lag > critical) break;
-        await sleep(250);
-      }
-    }, boundMs + 5000);
-  }, boundMs + 10_000);
-  const reached = lag > critical;
-  log(`${reached ? "passed" : "did NOT pass"} the critical threshold: lag ${lag.toFixed(1)} s after ${(ms(t0) / 1000).toFixed(1)} s (${bytes} bytes behind)`);
+      }, boundMs + 5000);
+    }, boundMs + 10_000);
+    const reached = lag > critical;
+    log(`${reached ? "passed" : "did NOT pass"} the critical threshold: lag ${lag.toFixed(1)} s after ${(ms(t0) / 1000).toFixed(1)} s (${bytes} bytes behind)`);
+    Object.assign(measured, { lagSeconds: Number(lag.toFixed(2)), bytesBehind: bytes, tookMs: ms(t0) });
+    return reached;
+  };
+  if (routerRuns(state)) {
+    // With the router: reads through the pool while the lag builds, the router takes the
+    // replica out; then replay resumes and the router puts it back once it caught up.
+    let reached = false;
+    const f = await measureRouting(state, log, {
+      names: [replica.name],
+      onPrimary: state.postgres!.replicas.length === 1,
+      breakIt: async () => void (reached = await holdPastCritical()),
+      repair: async () => {
+        await withPg(rep, (c) => c.query("select pg_wal_replay_resume()"));
+        log(`resumed WAL replay on ${replica.name}`);
+      },
+    });
+    Object.assign(measured, routingMeasured(f));
+    return { name: "postgres-replica-lag", ok: reached && f.outMs !== null && f.inMs !== null && f.failedAfterBound === 0, measured };
+  }
+  const reached = await holdPastCritical();
   log(`replay stays paused. Resume with \`npm run sandbox -- up\`, or on ${replica.name}: SELECT pg_wal_replay_resume();`);
-  return { name: "postgres-replica-lag", ok: reached, measured: { replica: replica.name, criticalSeconds: critical, lagSeconds: Number(lag.toFixed(2)), bytesBehind: bytes, tookMs: ms(t0) } };
+  return { name: "postgres-replica-lag", ok: reached, measured };
 }
+
 
 export const DRILLS = {
   "redis-failover": { summary: "kill -9 the Redis master under acknowledged writes; measure Sentinel failover and lost writes", run: redisFailover },
   "postgres-replica-down": { summary: "stop one Postgres replica by pid", run: postgresReplicaDown },
   "pgbouncer-down": { summary: "stop PgBouncer", run: pgbouncerDown },
   "postgres-replica-lag": { summary: "pause WAL replay on a replica and write until its lag passes the critical threshold", run: postgresReplicaLag },
+  "postgres-all-replicas-down": { summary: "stop every Postgres replica by pid: reads fall back to the primary", run: postgresAllReplicasDown },
   "redis-master-freeze": { summary: "SIGSTOP the Redis master past down-after under WAIT-acknowledged writes (direct and via Sentinel), SIGCONT; measure writes lost and the window with two masters", run: redisMasterFreeze },
   "redis-master-partition": { summary: "cut the Redis master off from Sentinels and replicas (iptables rules of our own on lo, by port) past down-after while a client on its side keeps writing, heal; measure writes lost and the window with two masters", run: redisMasterPartition },
 } as const;

@@ -24,9 +24,11 @@ const DEADLINE_MS = 15_000;
 // Low replica-lag levels, so the lag drill passes the critical level in ~3 s, not 30 s.
 const LAG = { warning: 1, critical: 3 };
 
+// Without the read router: these drills then leave what they broke for `up` to heal, and
+// the suite sees the broken state (sandbox/readRouting.int.test.ts covers the router).
 function lowLagSettings(): Settings {
   const raw = readStackFile("dev").raw;
-  return parseSettings({ ...raw, source: `${raw.source} + replicaLag ${LAG.warning}/${LAG.critical} s (test)`, values: deepMerge(raw.values, { alarms: { thresholds: { replicaLag: LAG } } }) });
+  return parseSettings({ ...raw, source: `${raw.source} + replicaLag ${LAG.warning}/${LAG.critical} s, no read router (test)`, values: deepMerge(raw.values, { alarms: { thresholds: { replicaLag: LAG } }, readRouting: { enabled: false } }) });
 }
 
 const dir = mkdtempSync(join(tmpdir(), "drills-vs-suite-"));

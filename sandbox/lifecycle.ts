@@ -18,6 +18,7 @@ import { healPgBouncerFiles, PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer
 import { withPg } from "./pgClient";
 import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
+import { readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
 import { portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
 import { parseInfo, sentinelMaster, withRedis } from "./redisClient";
@@ -81,14 +82,14 @@ function checkSettings(s: Settings): void {
 }
 
 /** Order in which processes come up again (and the reverse is how they stop). */
-const START_ORDER: ProcessRecord["kind"][] = ["redis", "sentinel", "postgres", "pgbouncer"];
+const START_ORDER: ProcessRecord["kind"][] = ["redis", "sentinel", "postgres", "pgbouncer", "readrouter"];
 
 /** Stop groups, each stopped concurrently: clients first, the master and primary last. */
 export function stopGroups(state: Pick<SandboxState, "processes" | "redis">): ProcessRecord[][] {
   const ps = state.processes;
   const isMaster = (p: ProcessRecord) => p.name === state.redis?.master;
   return [
-    ps.filter((p) => p.kind === "pgbouncer" || p.kind === "sentinel"),
+    ps.filter((p) => p.kind === "pgbouncer" || p.kind === "sentinel" || p.kind === "readrouter"),
     ps.filter((p) => (p.kind === "postgres" && p.name !== PRIMARY_NAME) || (p.kind === "redis" && !isMaster(p))),
     ps.filter((p) => p.name === PRIMARY_NAME || (p.kind === "redis" && isMaster(p))),
   ].filter((g) => g.length > 0);
@@ -167,6 +168,7 @@ async function freshStart(dir: string, stack: string, settings: Settings, parts:
           await timed("postgres", () => startPostgres(state, { primary: pgPort, replicas: replicaPort }, timeoutMs));
           writeState(state);
           if (parts.includes("pgbouncer")) await timed("pgbouncer", () => startPgBouncer(state, bouncerPort, timeoutMs));
+          if (routerWanted(state)) await startReadRouter(state, timeoutMs);
         })(),
       );
     }
@@ -198,6 +200,7 @@ async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: 
   for (const p of dead) {
     if (p.kind === "redis" || p.kind === "sentinel") await restartRedisProcess(state, p);
     else if (p.kind === "postgres") await restartPostgresProcess(state, p);
+    else if (p.kind === "readrouter") await restartReadRouter(state);
     else {
       rewritten.push(...(await healPgBouncerFiles(state)));
       await restartPgBouncer(state, p);
@@ -345,6 +348,10 @@ async function roleOf(state: SandboxState, p: ProcessRecord): Promise<string> {
         return r.rec ? (r.paused ? "replica (replay paused)" : "replica") : "primary";
       }, 1500);
     }
+    if (p.kind === "readrouter") {
+      const st = readRouterState(state.dir);
+      return st ? `router (reads on ${st.route === "primary-fallback" ? "the primary" : st.healthy.join(", ")})` : "router (no state yet)";
+    }
     return "pooler";
   } catch (e) {
     return `unknown (${(e as Error).message})`;
@@ -359,7 +366,8 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const processes = await Promise.all(
     state.processes.map(async (p): Promise<ProcessStatus> => {
       const alive = recordAlive(p);
-      const answering = alive && (await portAnswers(p.host, p.port, 1000));
+      // The router listens nowhere: it answers when its state file shows a recent round.
+      const answering = alive && (p.kind === "readrouter" ? routerProblems(state).length === 0 : await portAnswers(p.host, p.port, 1000));
       return { name: p.name, kind: p.kind, pid: p.pid, host: p.host, port: p.port, alive, answering, role: answering ? await roleOf(state, p) : "down" };
     }),
   );
@@ -371,6 +379,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   }
   if (state.parts.includes("postgres")) problems.push(...(await postgresProblems(state)));
   if (state.parts.includes("pgbouncer") && processes.find((p) => p.name === PGBOUNCER_NAME)?.answering) problems.push(...(await pgbouncerProblems(state)));
+  problems.push(...routerProblems(state));
   const healthy = processes.every((p) => p.alive && p.answering) && problems.length === 0;
   return { dir: abs, found: true, healthy, processes, problems: [...new Set(problems)], outputsFile: existsSync(outputsFile(abs)) ? outputsFile(abs) : null };
 }

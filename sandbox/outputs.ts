@@ -8,6 +8,7 @@ import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbou
 import { resolveThresholds } from "../components/thresholds/thresholds";
 import { PGBOUNCER_NAME } from "./pgbouncer";
 import { PRIMARY_NAME } from "./postgres";
+import { routerStateFile, routerWanted } from "./readrouter";
 import { SANDBOX_ROLES } from "./schema";
 import { outputsFile, PARTS, writePrivateFile, type SandboxState } from "./state";
 
@@ -64,6 +65,7 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
       maxClientConn: s.pgbouncer.maxClientConn,
       defaultPoolSize: s.pgbouncer.defaultPoolSize,
       maxWaitingClients: s.pgbouncer.maxWaitingClients,
+      readRouting: routerWanted(state) ? { intervalMs: s.readRouting.intervalMs, stateFile: routerStateFile(state.dir), metricNamespace: null } : null,
       aws: null,
     },
     alarms: { customMetricNamespace: s.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },

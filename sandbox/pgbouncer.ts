@@ -42,6 +42,14 @@ export function pgbouncerUsers(state: SandboxState): string[] {
   return [SANDBOX_ROLES.app, SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring, pb.adminUser, pb.statsUser];
 }
 
+/** The renderer's runtime apart from the servers (shared with the read router, which re-renders the ini). */
+export function pgbouncerRuntime(state: SandboxState, port: number): { listenAddr: string; listenPort: number; authFile: string } {
+  return { listenAddr: PGBOUNCER_HOST, listenPort: port, authFile: join(bouncerDir(state.dir), "userlist.txt") };
+}
+
+/** The rendered pgbouncer.ini. */
+export const pgbouncerIniPath = (dir: string) => join(bouncerDir(dir), "pgbouncer.ini");
+
 /** pgbouncer.ini and userlist.txt as the settings and pg_authid say they should be (path -> text). */
 export async function renderedPgBouncerFiles(state: SandboxState, port: number): Promise<Map<string, string>> {
   const d = bouncerDir(state.dir);

@@ -14,7 +14,7 @@ import { connect } from "node:net";
 export interface ProcessRecord {
   /** Unique name, e.g. "redis-0", "sentinel-1", "postgres-primary", "pgbouncer". */
   name: string;
-  kind: "redis" | "sentinel" | "postgres" | "pgbouncer";
+  kind: "redis" | "sentinel" | "postgres" | "pgbouncer" | "readrouter";
   host: string;
   port: number;
   pid: number;

@@ -17,7 +17,7 @@ export type Part = (typeof PARTS)[number];
 
 const processRecord = z.object({
   name: z.string().min(1),
-  kind: z.enum(["redis", "sentinel", "postgres", "pgbouncer"]),
+  kind: z.enum(["redis", "sentinel", "postgres", "pgbouncer", "readrouter"]),
   host: z.string().min(1),
   port: z.int().min(1).max(65535),
   pid: z.int(),

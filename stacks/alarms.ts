@@ -15,15 +15,16 @@ export interface AlarmSources {
     targetGroupArnSuffix: pulumi.Input<string> | undefined;
     loadBalancerArnSuffix: pulumi.Input<string> | undefined;
     desiredCount: number;
+    readRouter?: boolean;
   };
 }
 
 function pgbouncerOnAws(p: NonNullable<AlarmSources["pgbouncer"]>) {
-  const { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount } = p;
+  const { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount, readRouter } = p;
   if (!clusterName || !serviceName || !targetGroupArnSuffix || !loadBalancerArnSuffix) {
     throw new Error("alarms: the PgBouncer component has no ECS cluster/service or NLB target group on platform aws; its alarms need all four");
   }
-  return { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount };
+  return { clusterName, serviceName, targetGroupArnSuffix, loadBalancerArnSuffix, desiredCount, readRouter };
 }
 
 export interface RealizedAlarms {

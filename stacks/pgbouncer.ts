@@ -31,6 +31,19 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
       { name: postgres.monitoringUser, password: postgres.monitoringPassword },
     ],
     tags: ctx.tags,
+    // The read router (AWS sidecar) when enabled and there are replicas to route between.
+    ...(ctx.aws && s.readRouting.enabled && s.postgres.replicas > 0
+      ? {
+          readRouting: {
+            settings: s.readRouting,
+            monitoring: { name: postgres.monitoringUser, password: postgres.monitoringPassword },
+            lag: { warning: ctx.thresholds.replicaLag.warning, critical: ctx.thresholds.replicaLag.critical },
+            tls: postgres.tls,
+            metricNamespace: s.alarms.customMetricNamespace,
+            environment: s.environment,
+          },
+        }
+      : {}),
     ...placement,
   });
 }

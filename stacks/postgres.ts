@@ -13,5 +13,7 @@ export function realizePostgres(ctx: StackContext): PostgresCluster {
         },
       }
     : { docker: { networkName: ctx.docker!.network.name } };
-  return new PostgresCluster(`${ctx.prefix}-postgres`, { settings: s, prefix: ctx.prefix, tags: ctx.tags, ...placement });
+  // The component reads its own section and three facts around it, not the whole stack.
+  const settings = { postgres: s.postgres, production: s.production, platform: s.platform, logKmsKeyArn: s.alarms.kmsKeyArn };
+  return new PostgresCluster(`${ctx.prefix}-postgres`, { settings, prefix: ctx.prefix, tags: ctx.tags, ...placement });
 }

@@ -3,7 +3,7 @@
  * only public SDK entry points are imported, and that test helpers stay test-only.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
@@ -21,6 +21,47 @@ function sources(): { file: string; imports: string[] }[] {
     const imports = [...text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)["']([^"']+)["']/g)].map((m) => m[1]);
     return { file, imports };
   });
+}
+
+/** The project's own module an import names, or undefined for a package. */
+function resolveLocal(all: Set<string>, from: string, spec: string): string | undefined {
+  if (!spec.startsWith(".")) return undefined;
+  const base = resolve(ROOT, dirname(from), spec);
+  return [`${base}.ts`, join(base, "index.ts")].map((c) => relative(ROOT, c)).find((c) => all.has(c));
+}
+
+/** Strongly connected groups of two or more files (Tarjan): each is an import cycle. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) found.push(group.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
 }
 
 /** Test code: test files, files in a testing/ folder, benchmarks, and files that import vitest. */
@@ -59,5 +100,16 @@ describe("imports", () => {
       isTestCode(file, imports) ? [] : imports.filter((m) => /(^|\/)testing(\/|$)/.test(m) || m === "vitest").map((m) => `${file}: ${m}`),
     );
     expect(leaks).toEqual([]);
+  });
+
+  it("has no import cycle among the project's own files (type imports included)", () => {
+    const names = new Set(all.map((s) => s.file));
+    const graph = new Map(all.map(({ file, imports }) => [file, imports.map((m) => resolveLocal(names, file, m)).filter((x): x is string => !!x)]));
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it("finds a cycle when there is one (the detector itself)", () => {
+    const graph = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts"]], ["c.ts", ["a.ts"]], ["d.ts", ["a.ts"]]]);
+    expect(cycles(graph)).toEqual([["a.ts", "b.ts", "c.ts"]]);
   });
 });

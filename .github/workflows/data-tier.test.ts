@@ -40,6 +40,16 @@ describe(".github/workflows/data-tier.yml", () => {
     expect(runs("review")).toContain("set -o pipefail");
   });
 
+  it("pull requests: the review diffs against the pull request's base commit, with the full history checked out", () => {
+    const step = wf.jobs.review.steps.find((s) => s.run?.includes("npm run --silent review"))! as Step & { env?: Record<string, string> };
+    expect(step.env?.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
+    expect(step.run).toContain('extra+=(--base "$BASE_SHA")');
+    expect(step.run).toContain('"${extra[@]}"');
+    expect(step.env?.ALLOW_REPLACE).toContain("'allow-replace'");
+    const [checkout] = uses("review", "actions/checkout@v4");
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0 });
+  });
+
   it("previews with the policy pack and the stack's policy config, only with credentials", () => {
     const [step] = uses("preview", "pulumi/actions@v7");
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
@@ -49,19 +59,28 @@ describe(".github/workflows/data-tier.yml", () => {
     expect(text).toMatch(/PULUMI_ACCESS_TOKEN: \$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}/);
   });
 
-  it("main: pulumi up dev, smoke dev, then pulumi up prod, smoke prod", () => {
-    for (const [job, stack] of [["deploy-dev", "dev"], ["deploy-prod", "prod"]] as const) {
-      const [up] = uses(job, "pulumi/actions@v7");
-      expect(up.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policies", policyPackConfigs: `policies/config/${stack}.json` });
-      expect(runs(job)).toContain(`npm run check -- --stack ${stack}`);
-      const steps = wf.jobs[job].steps;
-      expect(steps.findIndex((s) => s.run?.startsWith("npm run check"))).toBeGreaterThan(steps.indexOf(up));
-      expect(wf.jobs[job].if).toContain("github.ref == 'refs/heads/main'");
-      expect(wf.jobs[job].if).toContain("needs.credentials.outputs.configured == 'true'");
-      expect(wf.jobs[job].environment).toBe(stack);
-    }
-    expect(wf.jobs["deploy-prod"].needs).toContain("deploy-dev");
-    expect(wf.jobs["deploy-dev"].needs).toEqual(expect.arrayContaining(["test", "review"]));
+  it("main: the dev gate runs the sandbox and the smoke suite, with no Pulumi state and no cloud credentials", () => {
+    const job = wf.jobs["dev-gate"];
+    expect(runs("dev-gate")).toMatch(/^npm ci\nnpm run demo$/m);
+    expect(uses("dev-gate", "pulumi/actions@v7")).toEqual([]);
+    expect(JSON.stringify(job)).not.toContain("PULUMI_ACCESS_TOKEN");
+    expect(job.if).toContain("github.ref == 'refs/heads/main'");
+    expect(job.needs).toEqual(expect.arrayContaining(["test", "review"]));
+    // No job deploys the docker dev stack onto a hosted runner any more.
+    expect(Object.values(wf.jobs).flatMap((j) => j.steps).filter((s) => s.uses === "pulumi/actions@v7" && s.with?.command === "up").map((s) => s.with?.["stack-name"])).toEqual(["prod"]);
+  });
+
+  it("main: prod deploys from a runner inside the VPC and gates through the in-VPC checks task", () => {
+    const job = wf.jobs["deploy-prod"] as Job & { "runs-on": unknown };
+    expect(job["runs-on"]).toEqual(["self-hosted", "linux", "data-tier-prod"]);
+    const [up] = uses("deploy-prod", "pulumi/actions@v7");
+    expect(up.with).toMatchObject({ command: "up", "stack-name": "prod", policyPacks: "policies", policyPackConfigs: "policies/config/prod.json" });
+    expect(runs("deploy-prod")).toContain("npm run check -- --stack prod --in-vpc");
+    const steps = job.steps;
+    expect(steps.findIndex((s) => s.run?.startsWith("npm run check"))).toBeGreaterThan(steps.indexOf(up));
+    expect(job.if).toContain("needs.credentials.outputs.configured == 'true'");
+    expect(job.environment).toBe("prod");
+    expect(job.needs).toContain("dev-gate");
   });
 
   it("never puts a secret value in the file", () => {

@@ -32,7 +32,7 @@ export function topologyFromOutputs(outputs: StackOutputs): AlarmTopology {
   return {
     redis: outputs.redis.aws ? { replicationGroupId: outputs.redis.aws.replicationGroupId, memberClusterIds: outputs.redis.nodes.map((n) => n.name), replicasPerShard: outputs.redis.expectedReplicas } : null,
     postgres: outputs.postgres.aws ? { primaryInstanceId: outputs.postgres.aws.primaryInstanceId, replicaInstanceIds: outputs.postgres.aws.replicaInstanceIds } : null,
-    pgbouncer: pgb ? { clusterName: pgb.clusterName, serviceName: pgb.serviceName, targetGroupArnSuffix: arnSuffix(pgb.targetGroupArn), loadBalancerArnSuffix: arnSuffix(pgb.loadBalancerArn), desiredCount: pgb.desiredCount } : null,
+    pgbouncer: pgb ? { clusterName: pgb.clusterName, serviceName: pgb.serviceName, targetGroupArnSuffix: arnSuffix(pgb.targetGroupArn), loadBalancerArnSuffix: arnSuffix(pgb.loadBalancerArn), desiredCount: pgb.desiredCount, readRouter: !!outputs.pgbouncer.readRouting?.metricNamespace } : null,
     partitionTables: outputs.postgres.partitionPairs.map((p) => p.legacy),
     scheduledChecks: outputs.checks.aws?.scheduleMinutes ? { minutes: outputs.checks.aws.scheduleMinutes } : null,
   };

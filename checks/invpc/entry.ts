@@ -3,7 +3,9 @@
  * injected from Secrets Manager to a 0600 file, runs the suite exactly as
  * `npm run check -- --outputs <file>` does with the arguments the task was started with,
  * prints the human report to stderr and the JSON report as one marked line to stdout
- * (checks/invpc/report.ts), and exits with the suite's exit code.
+ * (checks/invpc/report.ts), and exits with the suite's exit code. With `reconcile` as
+ * the first argument it runs the reconciliation instead (its report on stdout, its exit
+ * code), so a daily schedule of the same task can record the gate's full-table verdict.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +13,11 @@ import { join } from "node:path";
 import { OUTPUTS_ENV } from "../../components/checkstask/task";
 import { main } from "../cli";
 import { EXIT } from "../runner";
+import { main as reconcileMain } from "../reconcile/cli";
 import { reportLine } from "./report";
+
+/** First argument that makes the task run `npm run reconcile` instead of the suite. */
+export const RECONCILE_COMMAND = "reconcile";
 
 export async function entry(argv: string[], env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
   const doc = env[OUTPUTS_ENV];
@@ -26,6 +32,8 @@ export async function entry(argv: string[], env: NodeJS.ProcessEnv, out: { write
   delete env[OUTPUTS_ENV];
   let json = "";
   try {
+    // `reconcile ...`: the full reconciliation (checks/reconcile/cli.ts) on the same outputs, for a daily schedule of this task.
+    if (argv[0] === RECONCILE_COMMAND) return await reconcileMain(["--outputs", file, ...argv.slice(1)], { stdout: out, stderr: err });
     const code = await main(["--outputs", file, "--json", "-", ...argv], { stdout: { write: (s: string) => (json += s) }, stderr: err, env });
     if (json) out.write(reportLine(json));
     return code;

@@ -102,7 +102,7 @@ describe("runChecksInVpc", () => {
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: "RUNNING" }] });
     ecs.on(StopTaskCommand).resolves({});
     const d = deps();
-    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...d }).catch((e: unknown) => e as Error & { exitCode: number });
+    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...d }).then(() => { throw new Error("expected the run to fail"); }, (e: unknown) => e as Error & { exitCode: number });
     expect(err.message).toMatch(/^the checks task 0123456789abcdef did not finish within 60 s \(last status RUNNING\); it was stopped\. Its log: \/ecs\/data-tier-prod-checks checks\/checks\/0123456789abcdef$/);
     expect(err.exitCode).toBe(4);
     expect(ecs.commandCalls(StopTaskCommand)[0].args[0].input).toMatchObject({ cluster: "data-tier-prod-pgbouncer", task: TASK });
@@ -112,7 +112,7 @@ describe("runChecksInVpc", () => {
 
   it("reports a task that fails to start with ECS's reason", async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: "arn:aws:ecs:eu-west-1:123456789012:container-instance/x", reason: "RESOURCE:ENI", detail: "no free IP addresses in subnet-a" }] });
-    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...deps() }).catch((e: unknown) => e as Error & { exitCode: number });
+    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...deps() }).then(() => { throw new Error("expected the run to fail"); }, (e: unknown) => e as Error & { exitCode: number });
     expect(err.message).toBe("the checks task did not start: RESOURCE:ENI no free IP addresses in subnet-a (arn:aws:ecs:eu-west-1:123456789012:container-instance/x)");
     expect(err.exitCode).toBe(4);
   });
@@ -132,7 +132,7 @@ describe("runChecksInVpc", () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
     ecs.on(DescribeTasksCommand).resolves(stopped(3));
     logs.on(GetLogEventsCommand).resolves({ events: [{ message: "error: DATATIER_OUTPUTS is empty" }] });
-    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...deps() }).catch((e: unknown) => e as Error & { exitCode: number });
+    const err = await runChecksInVpc(awsOutputs(), { args: [], waitMs: 60_000, ...deps() }).then(() => { throw new Error("expected the run to fail"); }, (e: unknown) => e as Error & { exitCode: number });
     expect(err.message).toMatch(/exited with 3 but wrote no report .*; its last line: error: DATATIER_OUTPUTS is empty$/);
     expect(err.exitCode).toBe(3);
   });

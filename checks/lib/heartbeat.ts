@@ -31,3 +31,9 @@ export async function readHeartbeat(client: Client, id: string): Promise<string 
   const r = await client.query<{ token: string }>(`SELECT token FROM ${HEARTBEAT_TABLE} WHERE id = $1`, [id]);
   return r.rows[0]?.token ?? null;
 }
+
+/** The row as a server sees it: its token and when the primary wrote it (ms since the epoch). */
+export async function readHeartbeatRow(client: Client, id: string): Promise<{ token: string; writtenAtMs: number } | null> {
+  const r = await client.query<{ token: string; ms: string }>(`SELECT token, (extract(epoch from written_at) * 1000)::float8 AS ms FROM ${HEARTBEAT_TABLE} WHERE id = $1`, [id]);
+  return r.rows[0] ? { token: r.rows[0].token, writtenAtMs: Number(r.rows[0].ms) } : null;
+}

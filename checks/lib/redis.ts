@@ -152,6 +152,15 @@ export function sentinelOptions(outputs: StackOutputs): RedisConnectOptions {
   return { tls: outputs.redis.tls, label: "Sentinel" };
 }
 
+/**
+ * Where a client on this host reaches an address Sentinel or a replica announced: the
+ * contract's natMap entry (docker: in-network name -> published port), else the address
+ * itself.
+ */
+export function hostSide(outputs: StackOutputs, a: Address): Address {
+  return outputs.redis.natMap?.[addr(a)] ?? a;
+}
+
 /** What one Sentinel says the master's address is (null when it does not know the name). */
 export async function askSentinel(ctx: CheckContext, outputs: StackOutputs, sentinel: Address): Promise<Address | null> {
   const name = outputs.redis.sentinelMasterName;
@@ -187,7 +196,8 @@ export async function locateMaster(ctx: CheckContext, outputs: StackOutputs): Pr
         return { a, s };
       }),
     );
-    return { at: found.a, node: nodeAt(found.a), via: `Sentinel at ${addr(found.s)}` };
+    const at = hostSide(outputs, found.a);
+    return { at, node: nodeAt(at), via: `Sentinel at ${addr(found.s)}` };
   } catch {
     return { at: r.primary, node: nodeAt(r.primary), via: "the deploy-time primary (no Sentinel answered)" };
   }

@@ -35,6 +35,10 @@ export const CUSTOM_METRICS = {
   invalidationFailureRate: { metricName: "CacheInvalidationFailureRate", unit: "Percent", dimensions: ["Environment"], publisher: "scheduled checks (redis.invalidation)" },
   /** One datum per finished run: the monitor alarm's heartbeat. */
   suiteRuns: { metricName: "SmokeSuiteRuns", unit: "Count", dimensions: ["Environment"], publisher: "scheduled checks (every run)" },
+  healthyReplicas: { metricName: "HealthyReplicas", unit: "Count", dimensions: ["Environment"], publisher: "the read router (components/readrouting), every round" },
+  readsOnPrimary: { metricName: "ReadsOnPrimary", unit: "Count", dimensions: ["Environment"], publisher: "the read router, every round: 1 while the read-only pool falls back to the primary" },
+  routingChanges: { metricName: "RoutingChanges", unit: "Count", dimensions: ["Environment"], publisher: "the read router, every round: 1 when it rewrote the read-only pool" },
+  routerChecks: { metricName: "RouterChecks", unit: "Count", dimensions: ["Environment"], publisher: "the read router, 1 per round (its heartbeat)" },
 } as const;
 
 /** Who feeds an alarm's metric: AWS itself, or the scheduled checks (--publish-metrics). */
@@ -81,7 +85,9 @@ export type BaselineKind =
   | "pgbouncerNoTasks"
   | "nlbUnhealthyTargets"
   | "nlbNoHealthyTargets"
-  | "scheduledChecksSilent";
+  | "scheduledChecksSilent"
+  | "readsOnPrimary"
+  | "readRouterSilent";
 
 export interface AlarmSpec<V = string> {
   /** Stable, prefix-free id, e.g. "postgres-replica-1-replica-lag-warning". */
@@ -131,7 +137,7 @@ export interface AlarmTopology<V = string> {
   /** RDS instances: the primary and the read replicas, in replica order. */
   postgres: { primaryInstanceId: V; replicaInstanceIds: V[] } | null;
   /** PgBouncer on ECS behind an NLB. */
-  pgbouncer: { clusterName: V; serviceName: V; targetGroupArnSuffix: V; loadBalancerArnSuffix: V; desiredCount: number } | null;
+  pgbouncer: { clusterName: V; serviceName: V; targetGroupArnSuffix: V; loadBalancerArnSuffix: V; desiredCount: number; /** A read router sidecar runs in the tasks. */ readRouter?: boolean } | null;
   /** Legacy table of each partition pair (the `Table` dimension of PartitionRowDelta). */
   partitionTables: string[];
   /** The schedule running the checks with --publish-metrics (AWS); absent or null without one. */
@@ -190,6 +196,8 @@ export const RUNBOOK_ANCHORS: Record<ThresholdKey | BaselineKind, string> = {
   nlbUnhealthyTargets: "pgbouncer-targets",
   nlbNoHealthyTargets: "pgbouncer-targets",
   scheduledChecksSilent: "scheduled-checks-silent",
+  readsOnPrimary: "read-routing",
+  readRouterSilent: "read-routing",
 };
 
 // Missing-data policies, one reason each (printed into the alarm description).
@@ -212,6 +220,8 @@ const MISSING = {
   targetsBreaching: ["breaching", "the NLB reports healthy hosts every minute while it exists; silence means no target group to route to"],
   targetsNotBreaching: ["notBreaching", "no unhealthy-host datapoint means no unhealthy host"],
   monitorBreaching: ["breaching", "the scheduled checks publish one datum per run; silence is exactly what this alarm exists to catch"],
+  routerNotBreaching: ["notBreaching", "a silent router is the router-silent alarm's job; no datapoint here means no fallback reported"],
+  routerSilentBreaching: ["breaching", "the router reports every round; no report means no router checks replica health"],
 } as const satisfies Record<string, readonly [MissingDataPolicy, string]>;
 
 type Missing = keyof typeof MISSING;
@@ -454,6 +464,15 @@ function baselineDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
       { ...lb, id: "pgbouncer-unhealthy-targets-warning", kind: "nlbUnhealthyTargets", severity: "warning", metric: nlb("UnHealthyHostCount", "Maximum"), metricLabel: "UnHealthyHostCount", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, missing: "targetsNotBreaching", meaning: "a PgBouncer task fails the NLB health check" },
       { ...lb, id: "pgbouncer-no-healthy-targets-critical", kind: "nlbNoHealthyTargets", severity: "critical", metric: nlb("HealthyHostCount", "Minimum"), metricLabel: "HealthyHostCount", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "targetsBreaching", meaning: "the NLB has no healthy PgBouncer target: every connection attempt fails" },
     );
+    if (pb.readRouter) {
+      const ns = input.settings.customMetricNamespace;
+      const router = (m: keyof typeof CUSTOM_METRICS, stat: string): MetricRef<V> => ({ namespace: ns, metricName: CUSTOM_METRICS[m].metricName, dimensions: { Environment: input.environment }, stat });
+      const rr = { ...base, resource: `read router (${input.environment})`, namespace: ns, unit: "Count" as const };
+      out.push(
+        { ...rr, id: "read-router-reads-on-primary-warning", kind: "readsOnPrimary", severity: "warning", metric: router("readsOnPrimary", "Maximum"), metricLabel: CUSTOM_METRICS.readsOnPrimary.metricName, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, missing: "routerNotBreaching", meaning: "no replica is healthy (down, not in recovery, or past the critical replica lag): reads fall back to the primary, which carries the whole load" },
+        { ...rr, id: "read-router-silent-critical", kind: "readRouterSilent", severity: "critical", metric: router("routerChecks", "SampleCount"), metricLabel: CUSTOM_METRICS.routerChecks.metricName, statistic: "SampleCount", comparisonOperator: "LessThanThreshold", threshold: 1, missing: "routerSilentBreaching", meaning: "no read router reports: the read-only pool no longer follows replica health (a dead replica would keep receiving reads)" },
+      );
+    }
   }
   if (input.topology.scheduledChecks) {
     const minutes = input.topology.scheduledChecks.minutes;

@@ -65,6 +65,12 @@ export const redisOutputs = z.strictObject({
   sentinelMasterName: z.string().nullable(),
   /** Replicas the topology is meant to have, per shard. */
   expectedReplicas: z.int().min(0),
+  /**
+   * Docker: "host:port" as Sentinel and the replicas announce a node inside the container
+   * network -> the endpoint a client on the host reaches it at (ioredis natMap). Absent
+   * where announced addresses are reachable as they are (aws, sandbox).
+   */
+  natMap: z.record(z.string().min(1), endpoint).optional(),
   tls: z.boolean(),
   /** Whether AUTH is required (the password is in `applicationCredentials.redisPassword`). */
   authRequired: z.boolean(),
@@ -113,6 +119,18 @@ export const pgbouncerOutputs = z.strictObject({
   maxClientConn: z.int().min(1),
   defaultPoolSize: z.int().min(1),
   maxWaitingClients: z.int().min(0),
+  /**
+   * The read router beside PgBouncer (components/readrouting); null or absent when none
+   * runs. Its state: a file locally, CloudWatch metrics in `metricNamespace` on AWS.
+   */
+  readRouting: z
+    .strictObject({
+      intervalMs: z.int().min(1),
+      stateFile: z.string().min(1).nullable(),
+      metricNamespace: z.string().min(1).nullable(),
+    })
+    .nullable()
+    .optional(),
   aws: z
     .strictObject({
       clusterName: z.string().min(1),
@@ -284,7 +302,25 @@ export function parseStackOutputs(value: unknown, source: string): StackOutputs 
     const got = typeof version === "number" ? `version ${version}` : `a ${typeof version}`;
     throw new ContractError([{ field: "contractVersion", message: `is ${got}; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }], source);
   }
-  const r = stackOutputs.safeParse(value);
+  return parseWith(stackOutputs, value, source);
+}
+
+/** The part of the outputs an application stack reads: plain only (it takes its secrets by ARN). */
+export const applicationView = stackOutputs.pick({ contractVersion: true, environment: true, platform: true, region: true, application: true });
+export type ApplicationView = z.infer<typeof applicationView>;
+
+/** Validates what an application reads from the tier (a StackReference's outputs), with the contract's messages. */
+export function parseApplicationView(value: unknown, source: string): ApplicationView {
+  const version = typeof value === "object" && value !== null ? (value as Record<string, unknown>).contractVersion : undefined;
+  if (version !== CONTRACT_VERSION) {
+    const got = version === undefined ? "missing" : typeof version === "number" ? `version ${version}` : `a ${typeof version}`;
+    throw new ContractError([{ field: "contractVersion", message: `is ${got}; this code reads contract version ${CONTRACT_VERSION} (README, "The stack-output contract", lists what changed)` }], source);
+  }
+  return parseWith(applicationView, value, source);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const r = schema.safeParse(value);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => ({
     field: i.path.map((p, n) => (typeof p === "number" ? `[${p}]` : `${n ? "." : ""}${String(p)}`)).join("") || "(root)",

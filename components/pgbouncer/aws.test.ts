@@ -98,13 +98,13 @@ describe("prod: ECS Fargate service", () => {
 
 describe("prod: image", () => {
   it("pushes an image built on the pinned base to a scanned, immutable ECR repository, and runs it by digest", () => {
-    const repo = mine(T.repo).inputs;
+    const repo = mine(T.repo, "-pgbouncer-repo").inputs;
     expect(repo.imageScanningConfiguration).toEqual({ scanOnPush: true });
     expect(repo.imageTagMutability).toBe("IMMUTABLE");
-    const image = mine(T.image);
+    const image = mine(T.image, "-pgbouncer-image");
     expect(image.inputs.build.context).toBe(IMAGE_CONTEXT);
     expect(image.inputs.build.args).toEqual({ BASE_IMAGE: s.baseImage });
-    expect(image.inputs.imageName).toBe(`${mine(T.repo).state.repositoryUrl}:${imageTag(s.baseImage)}`);
+    expect(image.inputs.imageName).toBe(`${mine(T.repo, "-pgbouncer-repo").state.repositoryUrl}:${imageTag(s.baseImage)}`);
     expect(containerDef().image).toBe(image.state.repoDigest);
     expect(containerDef().image).toMatch(/@sha256:[0-9a-f]{64}$/);
   });
@@ -115,9 +115,12 @@ describe("prod: image", () => {
 
   it("builds nothing when settings.pgbouncer.image names an image", async () => {
     const other = await runProgram({ stack: "prod", overrides: { pgbouncer: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/pgb@sha256:" + "a".repeat(64) } } });
-    expect(ofType(other, T.image)).toHaveLength(0);
-    expect(ofType(other, T.repo)).toHaveLength(0);
-    expect(JSON.parse(single(other, T.task).inputs.containerDefinitions)[0].image).toContain("/pgb@sha256:aaaa");
+    // PgBouncer's own: the read router's image is built either way (components/readrouting/aws.test.ts), the checks task's too.
+    const pgb = single(other, "datatier:pgbouncer:PgBouncer").urn;
+    const own = (type: string) => ofType(other, type).filter((r) => r.parent === pgb && !r.name.includes("-router-"));
+    expect(own(T.image)).toHaveLength(0);
+    expect(own(T.repo)).toHaveLength(0);
+    expect(JSON.parse(own(T.task)[0].inputs.containerDefinitions)[0].image).toContain("/pgb@sha256:aaaa");
   });
 });
 
@@ -135,13 +138,14 @@ describe("prod: configuration through Secrets Manager", () => {
     }
   });
 
-  it("lets the execution role read exactly those two secrets", () => {
+  it("lets the execution role read exactly those two secrets (and the read router's)", () => {
     const role = mine(T.role, "-execution");
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "ecs-tasks.amazonaws.com" });
     expect(mine(T.task).inputs.executionRoleArn).toBe(role.state.arn);
-    const policy = JSON.parse(mine(T.rolePolicy).inputs.policy);
-    expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [mine(T.secret, "-ini").state.arn, mine(T.secret, "-userlist").state.arn] }]);
-    expect(mine(T.task).inputs.taskRoleArn).toBeUndefined();
+    const policy = JSON.parse(mine(T.rolePolicy, "-execution-secrets").inputs.policy);
+    expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [mine(T.secret, "-ini").state.arn, mine(T.secret, "-userlist").state.arn, mine(T.secret, "-read-router").state.arn] }]);
+    // The task role belongs to the read router sidecar (its metrics), nothing else.
+    expect(mine(T.task).inputs.taskRoleArn).toBe(mine(T.role, "-task-role").state.arn);
   });
 
   it("attaches the ECS task execution managed policy in the stack's partition", () => {

@@ -32,6 +32,8 @@ describe("dev: PgBouncer container", () => {
     expect(c.command).toEqual(["/etc/pgbouncer/pgbouncer.ini"]);
     expect(c.healthcheck.tests).toEqual(["CMD-SHELL", `pg_isready -h 127.0.0.1 -p ${s.port} -t 3 || exit 1`]);
     expect(c.ulimits[0].soft).toBeGreaterThan(2 * s.maxClientConn);
+    // nproc too: podman in a VM (found with npm run dev-stack) starts nothing without it.
+    expect(c.ulimits.map((u: { name: string }) => u.name)).toEqual(["nofile", "nproc"]);
   });
 
   it("uploads pgbouncer.ini and the userlist readable by PgBouncer's user only, never as env or arguments", () => {

@@ -46,7 +46,12 @@ export function pgbouncerContainer(
       networksAdvanced: [{ name: o.placement.networkName, aliases: [host] }],
       ports: [{ internal: s.port, external: hostPort, ip: "127.0.0.1" }],
       uploads: [upload(`${DOCKER_CONFIG_DIR}/pgbouncer.ini`, o.ini), upload(`${DOCKER_CONFIG_DIR}/userlist.txt`, o.userlist)],
-      ulimits: [{ name: "nofile", soft: pgbouncerFileLimit(s), hard: pgbouncerFileLimit(s) }],
+      // nproc too: an engine whose default is above the host's hard limit (podman in a VM)
+      // cannot start the container otherwise.
+      ulimits: [
+        { name: "nofile", soft: pgbouncerFileLimit(s), hard: pgbouncerFileLimit(s) },
+        { name: "nproc", soft: 4096, hard: 4096 },
+      ],
       healthcheck: { tests: ["CMD-SHELL", healthCheckCommand(s.port)], interval: "5s", timeout: "4s", retries: 5, startPeriod: "5s" },
       restart: "unless-stopped",
       labels: [...Object.entries(o.tags).map(([k, v]) => ({ label: `datatier.${k.toLowerCase()}`, value: v })), { label: "datatier.role", value: "pgbouncer" }],

@@ -8,7 +8,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PgBouncerSettings } from "../settings/schema";
+import { CONFIG_VOLUME, metricsPolicy, readRouterContainerDefinition } from "../readrouting/sidecar";
 import { healthCheckCommand } from "./health";
+import { statefulOptions } from "../options";
 import { pgbouncerFileLimit } from "./render";
 
 /** Where the entrypoint writes the configuration inside the container. */
@@ -26,9 +28,12 @@ export function containerDefinition(o: {
   userlistSecretArn: string;
   logGroup: string;
   region: string;
+  /** Mount the task volume the read router shares at the config dir. @default false */
+  sharedConfig?: boolean;
 }): Record<string, unknown> {
   const files = pgbouncerFileLimit(o.s);
   return {
+    ...(o.sharedConfig ? { mountPoints: [{ sourceVolume: CONFIG_VOLUME, containerPath: CONTAINER_CONFIG_DIR }] } : {}),
     name: CONTAINER_NAME,
     image: o.image,
     essential: true,
@@ -58,6 +63,15 @@ export interface PgBouncerEcsArgs {
   /** Resources the service must wait for (the NLB listener). */
   dependsOn: pulumi.Resource[];
   tags: Record<string, string>;
+  /** The read router sidecar (components/readrouting/sidecar.ts); none when absent. */
+  readRouter?: {
+    imageRef: pulumi.Input<string>;
+    /** Its configuration document, without passwords. */
+    configJson: pulumi.Output<string>;
+    /** Monitoring role's and console's passwords (secret). */
+    passwords: pulumi.Output<{ monitoring: string; console: string }>;
+    metricNamespace: string;
+  };
 }
 
 export interface PgBouncerEcs {
@@ -68,6 +82,8 @@ export interface PgBouncerEcs {
   iniSecret: aws.secretsmanager.Secret;
   userlistSecret: aws.secretsmanager.Secret;
   executionRole: aws.iam.Role;
+  /** The read router's task role and secret; undefined without the sidecar. */
+  readRouter?: { taskRole: aws.iam.Role; secret: aws.secretsmanager.Secret };
 }
 
 export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncerEcsArgs): PgBouncerEcs {
@@ -80,15 +96,19 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
   const secret = (role: string, what: string, value: pulumi.Output<string>) => {
     const sec = new aws.secretsmanager.Secret(
       `${name}-${role}`,
-      { name: `${name}/${role}`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
+      // A generated name (prefix + suffix): a deleted secret keeps its name for the recovery
+      // window, so a fixed name could not be reused by a replacement or a re-created secret.
+      { namePrefix: `${name}/${role}-`, description: `PgBouncer ${what}, rendered by components/pgbouncer`, recoveryWindowInDays: a.production ? 30 : 0, tags: a.tags },
       // Secrets are stateful in the policy pack's sense: prod keeps them from accidental replacement.
-      { ...child, protect: a.production },
+      statefulOptions(parent, a.production),
     );
     new aws.secretsmanager.SecretVersion(`${name}-${role}`, { secretId: sec.id, secretString: pulumi.secret(value) }, child);
     return sec;
   };
   const iniSecret = secret("ini", "pgbouncer.ini", a.ini);
   const userlistSecret = secret("userlist", "auth file (userlist.txt)", a.userlist);
+  const rr = a.readRouter;
+  const routerSecret = rr && secret("read-router", "read router's monitoring and console passwords", rr.passwords.apply((p) => JSON.stringify(p)));
 
   const executionRole = new aws.iam.Role(
     `${name}-execution`,
@@ -112,11 +132,25 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
       role: executionRole.name,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [iniSecret.arn, userlistSecret.arn] }],
+        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [iniSecret.arn, userlistSecret.arn, ...(routerSecret ? [routerSecret.arn] : [])] }],
       }),
     },
     child,
   );
+
+  // The task role: what the containers themselves may do (only the router calls AWS).
+  const taskRole =
+    rr &&
+    new aws.iam.Role(
+      `${name}-task-role`,
+      {
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        description: "The read router sidecar publishes its metrics",
+        tags: a.tags,
+      },
+      child,
+    );
+  if (rr && taskRole) new aws.iam.RolePolicy(`${name}-task-metrics`, { role: taskRole.name, policy: JSON.stringify(metricsPolicy(rr.metricNamespace)) }, child);
 
   const taskDefinition = new aws.ecs.TaskDefinition(
     `${name}-task`,
@@ -128,10 +162,14 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
       memory: String(s.memoryMb),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       executionRoleArn: executionRole.arn,
+      ...(taskRole ? { taskRoleArn: taskRole.arn, volumes: [{ name: CONFIG_VOLUME }] } : {}),
       containerDefinitions: pulumi
-        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name])
-        .apply(([image, iniArn, userlistArn, group]) =>
-          JSON.stringify([containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region })]),
+        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name, rr?.imageRef ?? "", rr?.configJson ?? "", routerSecret?.arn ?? ""])
+        .apply(([image, iniArn, userlistArn, group, routerImage, routerConfig, routerSecretArn]) =>
+          JSON.stringify([
+            containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region, sharedConfig: !!rr }),
+            ...(rr ? [readRouterContainerDefinition({ image: routerImage, configJson: routerConfig, secretArn: routerSecretArn, logGroup: group, region: a.region, configDir: CONTAINER_CONFIG_DIR, pgbouncerContainer: CONTAINER_NAME })] : []),
+          ]),
         ),
       tags: a.tags,
     },
@@ -193,5 +231,5 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
     child,
   );
 
-  return { cluster, service, taskDefinition, logGroup, iniSecret, userlistSecret, executionRole };
+  return { cluster, service, taskDefinition, logGroup, iniSecret, userlistSecret, executionRole, readRouter: taskRole && routerSecret ? { taskRole, secret: routerSecret } : undefined };
 }

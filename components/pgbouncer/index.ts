@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PgBouncerOutputs } from "../contract/outputs";
-import type { PgBouncerSettings } from "../settings/schema";
+import { ENV_PLACEHOLDER, type RouterConfig } from "../readrouting/config";
+import { PGBOUNCER_UID, readRouterImage } from "../readrouting/sidecar";
+import type { PgBouncerSettings, ReadRoutingSettings } from "../settings/schema";
 import { DOCKER_CONFIG_DIR, pgbouncerContainer, type PgBouncerDockerArgs } from "./docker";
 import { CONTAINER_CONFIG_DIR, pgbouncerEcs } from "./ecs";
 import { pgbouncerImage } from "./image";
@@ -52,6 +54,22 @@ export interface PgBouncerArgs {
   aws?: PgBouncerAwsArgs;
   /** Realize as a local container. */
   docker?: PgBouncerDockerArgs;
+  /** Run the read router beside PgBouncer (AWS: a sidecar in the task); none when absent. */
+  readRouting?: ReadRoutingArgs;
+}
+
+/** What the read router needs beyond PgBouncer's own arguments. */
+export interface ReadRoutingArgs {
+  settings: ReadRoutingSettings;
+  /** The role the router measures the servers with (pg_monitor, owner of the heartbeat table). */
+  monitoring: { name: pulumi.Input<string>; password: pulumi.Input<string> };
+  /** Replica-lag levels, seconds (effective thresholds). */
+  lag: { warning: number; critical: number };
+  /** Servers demand TLS. */
+  tls: boolean;
+  /** Namespace and `Environment` dimension of its CloudWatch metrics. */
+  metricNamespace: string;
+  environment: string;
 }
 
 /** Mutually exclusive or impossible args, refused before anything is registered. */
@@ -106,6 +124,8 @@ export class PgBouncer extends pulumi.ComponentResource {
   public readonly loadBalancerArnSuffix: pulumi.Output<string> | undefined;
   /** Tasks (or containers) the service starts with. */
   public readonly desiredCount: number;
+  /** Whether a read router runs beside PgBouncer (its alarms follow). */
+  public readonly readRouter: boolean;
 
   constructor(name: string, args: PgBouncerArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPgBouncerArgs(name, args);
@@ -113,6 +133,7 @@ export class PgBouncer extends pulumi.ComponentResource {
     const s = args.settings;
     const a = { production: false, replicaHosts: [] as pulumi.Input<string>[], tags: {} as Record<string, string>, ...args };
     const child = { parent: this };
+    this.readRouter = !!args.aws && !!args.readRouting;
 
     // Letters and digits only: no quoting surprises in the userlist, URLs or shells.
     const password = (role: string) =>
@@ -147,6 +168,34 @@ export class PgBouncer extends pulumi.ComponentResource {
     if (args.aws) {
       const w = args.aws;
       const image = pgbouncerImage(this, name, { image: s.image, baseImage: s.baseImage, production: a.production, tags: a.tags });
+      const rr = args.readRouting;
+      const readRouter = rr && {
+        imageRef: readRouterImage(this, name, { baseImage: rr.settings.baseImage, production: a.production, tags: a.tags }),
+        configJson: pulumi
+          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name)])
+          .apply(([primary, replicas, port, monitoringUser]) => {
+            const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, a.database, primary, replicas, port);
+            const cfg: RouterConfig = {
+              // One heartbeat row per task (main.ts resolves "hostname").
+              instance: "hostname",
+              intervalMs: rr.settings.intervalMs,
+              connectTimeoutMs: rr.settings.connectTimeoutMs,
+              lag: rr.lag,
+              primary: { host: primary, port },
+              replicas: replicas.map((host, i) => ({ name: `replica-${i + 1}`, host, port })),
+              database: a.database,
+              tls: rr.tls,
+              // Placeholders: ECS injects the passwords as variables (config.ts PASSWORD_ENV).
+              monitoring: { user: monitoringUser, password: ENV_PLACEHOLDER },
+              pgbouncer: { settings: s, runtime, iniPath: `${dir}/pgbouncer.ini`, iniOwner: { uid: PGBOUNCER_UID, gid: PGBOUNCER_UID }, console: { host: "127.0.0.1", port: s.port, user: s.adminUser, password: ENV_PLACEHOLDER } },
+              stateFile: null,
+              metrics: { namespace: rr.metricNamespace, region: w.region, dimensions: { Environment: rr.environment } },
+            };
+            return JSON.stringify(cfg);
+          }),
+        passwords: pulumi.secret(pulumi.all([pulumi.output(rr.monitoring.password), this.adminPassword]).apply(([monitoring, console]) => ({ monitoring, console }))),
+        metricNamespace: rr.metricNamespace,
+      };
       const nlb = pgbouncerNlb(this, name, { port: s.port, vpcId: w.vpcId, subnetIds: w.subnetIds, securityGroupId: w.securityGroupId, production: a.production, tags: a.tags });
       const ecs = pgbouncerEcs(this, name, {
         s,
@@ -160,6 +209,7 @@ export class PgBouncer extends pulumi.ComponentResource {
         targetGroupArn: nlb.targetGroup.arn,
         dependsOn: [nlb.listener],
         tags: a.tags,
+        readRouter,
       });
       this.endpoint = nlb.loadBalancer.dnsName.apply((host) => ({ host, port: s.port }));
       this.clusterName = ecs.cluster.name;
@@ -172,6 +222,7 @@ export class PgBouncer extends pulumi.ComponentResource {
         .apply(([endpoint, clusterName, serviceName, targetGroupArn, loadBalancerArn]) => ({
           endpoint,
           ...common,
+          readRouting: rr ? { intervalMs: rr.settings.intervalMs, stateFile: null, metricNamespace: rr.metricNamespace } : null,
           aws: { clusterName, serviceName, targetGroupArn, loadBalancerArn, desiredCount: s.desiredCount },
         }));
     } else {

@@ -19,6 +19,18 @@ export function elbName(base: string): string {
   return `${base.slice(0, 25).replace(/-+$/, "")}-${hash}`;
 }
 
+/**
+ * The target group's name: the base plus a digest of the inputs that force its
+ * replacement (port, protocol, target type, VPC; hashicorp/terraform-provider-aws
+ * internal/service/elbv2/target_group.go). A replacement then gets a new name, so the
+ * default create-before-delete works (a target group cannot be deleted first: the
+ * listener uses it) and never meets "DuplicateTargetGroupName".
+ */
+export function targetGroupName(base: string, forcing: { port: number; protocol: string; targetType: string; vpcId: string }): string {
+  const digest = createHash("sha256").update(JSON.stringify([forcing.port, forcing.protocol, forcing.targetType, forcing.vpcId])).digest("hex").slice(0, 6);
+  return elbName(`${base}-${digest}`);
+}
+
 export interface PgBouncerNlbArgs {
   port: number;
   vpcId: pulumi.Input<string>;
@@ -65,7 +77,7 @@ export function pgbouncerNlb(parent: pulumi.Resource, name: string, a: PgBouncer
   const targetGroup = new aws.lb.TargetGroup(
     `${name}-tg`,
     {
-      name: elbName(`${name}-tg`),
+      name: pulumi.output(a.vpcId).apply((vpcId) => targetGroupName(`${name}-tg`, { port: a.port, protocol: "TCP", targetType: "ip", vpcId })),
       targetType: "ip",
       protocol: "TCP",
       port: a.port,

@@ -166,6 +166,7 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   kv("client_idle_timeout", s.clientIdleTimeoutSeconds);
   kv("server_check_delay", s.serverCheckDelaySeconds);
   kv("server_check_query", "select 1");
+  kv("server_login_retry", s.serverLoginRetrySeconds);
   // FIFO reuse of server connections, so reads keep cycling over every replica's connections.
   kv("server_round_robin", readOnly.hosts.length > 1 ? 1 : 0);
   // JDBC and others send it at startup; transaction pooling cannot track it per client.

@@ -36,6 +36,15 @@ describe("dev: primary and streaming replicas as containers", () => {
     for (const c of [primary, ...replicas]) expect(c.inputs.image).toBe(image.state.imageId);
   });
 
+  // Found on a real engine (npm run dev-stack): podman in a VM cannot start a container
+  // without explicit limits ("setrlimit RLIMIT_NOFILE: Operation not permitted").
+  it("sets explicit nofile and nproc limits on the primary and every replica", () => {
+    for (const c of [primary, ...replicas]) {
+      expect(c.inputs.ulimits.map((u: { name: string }) => u.name).sort()).toEqual(["nofile", "nproc"]);
+      expect(c.inputs.ulimits.every((u: { soft: number; hard: number }) => u.soft === u.hard && u.soft >= 4096)).toBe(true);
+    }
+  });
+
   it("starts every node from the rendered postgresql.conf and pg_hba.conf", () => {
     const hba = renderPgHba({ replicationUser: DEFAULT_ROLE_NAMES.replication, localCidr: "samenet" });
     expect(primary.inputs.command).toEqual(["postgres", "-c", `config_file=${CONF_PATH}`, "-c", `hba_file=${HBA_PATH}`]);

@@ -8,7 +8,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresDockerArgs, RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import type { PostgresDockerArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { rolePassword, scramSalt } from "./roles";
 import { scramVerifier } from "./scram";
@@ -26,6 +26,16 @@ export const HBA_PATH = `${HOME}/pg_hba.conf`;
 export const SUPERUSER_PASSWORD_PATH = `${HOME}/.superuser-password`;
 export const PGPASS_PATH = `${HOME}/.pgpass`;
 export const REPLICATION_INIT_PATH = "/docker-entrypoint-initdb.d/10-replication-role.sql";
+
+/**
+ * Explicit limits: without them the engine's default applies, and where that is above the
+ * host's hard limit (podman in a VM) the container does not start ("setrlimit
+ * RLIMIT_NOFILE: Operation not permitted").
+ */
+export const POSTGRES_ULIMITS = [
+  { name: "nofile", soft: 16384, hard: 16384 },
+  { name: "nproc", soft: 4096, hard: 4096 },
+];
 
 const SERVER_ARGS = ["-c", `config_file=${CONF_PATH}`, "-c", `hba_file=${HBA_PATH}`];
 
@@ -133,6 +143,7 @@ export function realizeDockerPostgres(parent: pulumi.Resource, name: string, a: 
         upload(SUPERUSER_PASSWORD_PATH, superuserPassword, true),
         upload(REPLICATION_INIT_PATH, pulumi.all([replicationPassword, scramSalt(parent, `${name}-replication-salt`)]).apply(([pw, salt]) => replicationRoleSql(replicationUser, pw, salt)), true),
       ],
+      ulimits: POSTGRES_ULIMITS,
       healthcheck: health,
       // Created = healthy: replicas and the role provider connect right after.
       wait: true,
@@ -161,6 +172,7 @@ export function realizeDockerPostgres(parent: pulumi.Resource, name: string, a: 
           upload(HBA_PATH, hba, false),
           upload(PGPASS_PATH, replicationPassword.apply((pw) => pgpassLine(primaryHost, p.port, replicationUser, pw)), true),
         ],
+        ulimits: POSTGRES_ULIMITS,
         healthcheck: health,
         restart: "unless-stopped",
         labels: labels("postgres-replica"),

@@ -1,75 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresOutputs } from "../contract/outputs";
-import type { Settings } from "../settings/schema";
 import { realizeDockerPostgres } from "./docker";
 import { realizeRdsPostgres } from "./rds";
-import { manageRoles, type RoleCredentials, type RoleNames, DEFAULT_ROLE_NAMES } from "./roles";
+import { manageRoles, type RoleCredentials, DEFAULT_ROLE_NAMES } from "./roles";
+import type { PostgresClusterArgs, ResolvedPostgresArgs } from "./types";
 
 export * from "./render";
+export type { PostgresAwsArgs, PostgresDockerArgs, PostgresClusterArgs, PostgresClusterSettings, ResolvedPostgresArgs, RealizedPostgres } from "./types";
 export { DEFAULT_ROLE_NAMES, type RoleNames } from "./roles";
 export { DEFAULT_POSTGRES_IMAGE } from "./docker";
-
-/** AWS placement of the RDS instances. */
-export interface PostgresAwsArgs {
-  /** Private subnets of the DB subnet group (the primary's Multi-AZ standby goes to another zone). */
-  subnetIds: pulumi.Input<string>[];
-  /** Zones replicas are spread over, round-robin (the zones of those subnets). */
-  availabilityZones: string[];
-  /** Security groups of the instances; the data tier's Postgres group admits only PgBouncer and admin groups. */
-  securityGroupIds: pulumi.Input<string>[];
-}
-
-/** Docker placement: containers on an existing network, ports published on 127.0.0.1. */
-export interface PostgresDockerArgs {
-  /** Name of the Docker network the containers join (it must exist already). */
-  networkName: pulumi.Input<string>;
-  /** Pinned image. @default DEFAULT_POSTGRES_IMAGE ("postgres:15.8") */
-  image?: string;
-  /** Prefix of container, host and volume names. @default the component name */
-  containerPrefix?: string;
-  /** Host port of the primary on 127.0.0.1; replica N gets hostPort + N. @default settings.postgres.port */
-  hostPort?: number;
-}
-
-/** Arguments of {@link PostgresCluster}; exactly one of `aws` and `docker`. */
-export interface PostgresClusterArgs {
-  /** The stack's validated settings (postgres section, plus production, project and environment for names). */
-  settings: Settings;
-  /** Physical-name prefix; the primary is "<prefix>-pg", replica N "<prefix>-pg-replica-N". */
-  prefix: string;
-  /** Tags for every taggable resource (labels on docker). @default {} */
-  tags?: Record<string, string>;
-  /** Names of the roles the component manages. @default DEFAULT_ROLE_NAMES */
-  roleNames?: Partial<RoleNames>;
-  /** Realize on RDS. */
-  aws?: PostgresAwsArgs;
-  /** Realize as local containers with streaming replicas. */
-  docker?: PostgresDockerArgs;
-}
-
-/** Args with every default applied, in one place. */
-export interface ResolvedPostgresArgs {
-  settings: Settings;
-  prefix: string;
-  tags: Record<string, string>;
-  roleNames: RoleNames;
-}
-
-/** What a realization hands back to the component. */
-export interface RealizedPostgres {
-  primaryInstanceId: pulumi.Output<string>;
-  replicaInstanceIds: pulumi.Output<string>[];
-  primaryAddress: pulumi.Output<string>;
-  replicaAddresses: pulumi.Output<string>[];
-  port: pulumi.Output<number>;
-  /** Where the smoke suite reaches the nodes (RDS endpoints, or 127.0.0.1 published ports). */
-  contractPrimary: pulumi.Output<{ host: string; port: number }>;
-  contractReplicas: pulumi.Output<{ id: string; host: string; port: number }[]>;
-  tls: boolean;
-  /** Connection the role provider uses (master credentials). */
-  admin: { host: pulumi.Output<string>; port: pulumi.Output<number>; username: pulumi.Output<string>; password: pulumi.Output<string>; sslmode: "require" | "disable"; superuser: boolean; dependsOn: pulumi.Resource[] };
-  masterSecretArn: pulumi.Output<string> | undefined;
-}
 
 /** Mutually exclusive or impossible args, refused before anything is registered. */
 export function checkPostgresClusterArgs(name: string, args: PostgresClusterArgs): void {

@@ -8,7 +8,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import { statefulOptions } from "../options";
+import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { rdsForcesTls, rdsParameters } from "./render";
 import { createRdsReplicas } from "./replicas";
 
@@ -27,20 +28,12 @@ export function primaryIdentifier(prefix: string): string {
   return `${prefix}-pg`;
 }
 
-/** What primary and replicas share. */
-export interface RdsShared {
-  parameterGroupName: pulumi.Output<string>;
-  monitoringRoleArn: pulumi.Output<string> | undefined;
-  logExports: readonly string[];
-  logGroups: (identifier: string, role: string) => aws.cloudwatch.LogGroup[];
-}
-
 export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: ResolvedPostgresArgs, placement: PostgresAwsArgs): RealizedPostgres {
   const p = a.settings.postgres;
   const production = a.settings.production;
   const id = primaryIdentifier(a.prefix);
   const child = { parent };
-  const kept = { parent, protect: production };
+  const kept = statefulOptions(parent, production);
 
   const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { name: `${id}-subnets`, description: `Private subnets of ${id}`, subnetIds: placement.subnetIds, tags: a.tags }, child);
 
@@ -78,7 +71,7 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
 
   const logGroups = (identifier: string, role: string) =>
     RDS_LOG_EXPORTS.map(
-      (log) => new aws.cloudwatch.LogGroup(`${name}-${role}-${log}-log`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: p.logRetentionDays, kmsKeyId: a.settings.alarms.kmsKeyArn, tags: a.tags }, child),
+      (log) => new aws.cloudwatch.LogGroup(`${name}-${role}-${log}-log`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: p.logRetentionDays, kmsKeyId: a.settings.logKmsKeyArn, tags: a.tags }, child),
     );
 
   const primary = new aws.rds.Instance(
@@ -121,7 +114,8 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
       tags: a.tags,
     },
     // RDS creates the log groups itself (retention: never expire) unless they exist first.
-    { ...kept, dependsOn: logGroups(id, "primary") },
+    // The identifier must stay (endpoints, log groups, alarms): delete first outside production.
+    { ...statefulOptions(parent, production, { fixedName: true }), dependsOn: logGroups(id, "primary") },
   );
 
   const replicas = createRdsReplicas(parent, name, a, placement, primary, { parameterGroupName: parameterGroup.name, monitoringRoleArn, logExports: RDS_LOG_EXPORTS, logGroups });

@@ -7,6 +7,9 @@
  * characters) are refused with an error naming the parameter; the value is never echoed.
  */
 import type { Settings } from "../settings/schema";
+
+/** What the renderers read of the settings: the postgres section and the platform. */
+export type PostgresRenderSettings = Pick<Settings, "postgres" | "platform">;
 import { checkParameter, needsRestart } from "./catalogue";
 
 /** Self-managed node facts the settings do not hold. */
@@ -39,7 +42,7 @@ function checkValue(name: string, value: string): string {
  * refuse the same entries with the config key first (exit 2); this throw is the guard
  * for callers that bypass them. The value is never echoed.
  */
-export function userParameters(s: Settings): Record<string, string> {
+export function userParameters(s: PostgresRenderSettings): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(s.postgres.parameters)) {
     const c = checkParameter(name, value, s.platform);
@@ -55,7 +58,7 @@ export function userParameters(s: Settings): Record<string, string> {
  * `postgres.parameters`, normalised. Booleans are "1"/"0": the only spelling the
  * RDS API takes, and one Postgres reads too.
  */
-export function postgresParameters(s: Settings): Record<string, string> {
+export function postgresParameters(s: PostgresRenderSettings): Record<string, string> {
   const p = s.postgres;
   const user = userParameters(s);
   const base: Record<string, string> = {
@@ -87,7 +90,7 @@ export interface RdsParameter {
 }
 
 /** The RDS parameter group: the common GUCs plus TLS enforced, sorted by name. */
-export function rdsParameters(s: Settings): RdsParameter[] {
+export function rdsParameters(s: PostgresRenderSettings): RdsParameter[] {
   // rds.force_ssl is derived (refused in postgres.parameters): TLS is always forced.
   const all: Record<string, string> = { "rds.force_ssl": "1", ...postgresParameters(s) };
   return Object.keys(all)
@@ -96,7 +99,7 @@ export function rdsParameters(s: Settings): RdsParameter[] {
 }
 
 /** Whether the RDS parameter group demands TLS (what the contract's `tls` reports). */
-export function rdsForcesTls(s: Settings): boolean {
+export function rdsForcesTls(s: PostgresRenderSettings): boolean {
   return rdsParameters(s).find((x) => x.name === "rds.force_ssl")?.value === "1";
 }
 
@@ -112,7 +115,7 @@ function checkPort(port: number): number {
 }
 
 /** WAL senders / slots: one per replica, room for a base backup and a rebuild in progress. */
-export function walSenders(s: Settings): number {
+export function walSenders(s: PostgresRenderSettings): number {
   return Math.max(10, 2 * s.postgres.replicas + 4);
 }
 
@@ -121,7 +124,7 @@ export function walSenders(s: Settings): number {
  * (replication settings are harmless on a primary and needed after a promotion); a
  * replica's primary_conninfo comes from `pg_basebackup -R`.
  */
-export function renderPostgresConf(s: Settings, rt: PostgresRuntime): string {
+export function renderPostgresConf(s: PostgresRenderSettings, rt: PostgresRuntime): string {
   const senders = walSenders(s);
   const replication: Record<string, string> = {
     wal_level: "replica",

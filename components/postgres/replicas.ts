@@ -6,8 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./index";
-import type { RdsShared } from "./rds";
+import { statefulOptions } from "../options";
+import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./types";
+import type { RdsShared } from "./types";
 
 export function replicaIdentifier(prefix: string, n: number): string {
   return `${prefix}-pg-replica-${n}`;
@@ -59,7 +60,7 @@ export function createRdsReplicas(
         enabledCloudwatchLogsExports: [...shared.logExports],
         tags: { ...a.tags, Role: "read-replica" },
       },
-      { parent, protect: a.settings.production, dependsOn: shared.logGroups(id, `replica-${i + 1}`) },
+      { ...statefulOptions(parent, a.settings.production, { fixedName: true }), dependsOn: shared.logGroups(id, `replica-${i + 1}`) },
     );
   });
 }

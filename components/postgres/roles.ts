@@ -11,22 +11,10 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RealizedPostgres, ResolvedPostgresArgs } from "./index";
+import type { RealizedPostgres, ResolvedPostgresArgs, RoleNames } from "./types";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 
-/** Role names; override per stack through PostgresClusterArgs.roleNames. */
-export interface RoleNames {
-  /** Read-write application role; owns the application's tables. */
-  app: string;
-  /** Read-only role for replica traffic. */
-  readonly: string;
-  /** pg_monitor member the smoke suite logs in as. */
-  monitoring: string;
-  /** PgBouncer's own login. */
-  pgbouncerAuth: string;
-  /** Streaming replication role (docker; RDS manages its own). */
-  replication: string;
-}
+export type { RoleNames } from "./types";
 
 export const DEFAULT_ROLE_NAMES: RoleNames = {
   app: "app",

@@ -6,7 +6,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./index";
+import { statefulOptions } from "../options";
+import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./types";
 import { elasticacheParameterFamily, elasticacheParameters } from "./render";
 
 export const ELASTICACHE_LOG_TYPES = ["slow-log", "engine-log"] as const;
@@ -15,7 +16,7 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
   const s = a.settings;
   const rgId = a.replicationGroupId;
   const child = { parent };
-  const kept = { parent, protect: a.production };
+  const kept = statefulOptions(parent, a.production);
 
   const subnetGroup = new aws.elasticache.SubnetGroup(
     `${name}-subnets`,
@@ -81,7 +82,8 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
       })),
       tags: a.tags,
     },
-    { ...kept, additionalSecretOutputs: ["authToken"] },
+    // The replication group id must stay (endpoints, log groups, alarms): delete first outside production.
+    { ...statefulOptions(parent, a.production, { fixedName: true }), additionalSecretOutputs: ["authToken"] },
   );
 
   const memberClusterIds = group.memberClusters.apply((ids) => [...(ids ?? [])].sort());

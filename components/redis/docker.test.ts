@@ -43,10 +43,10 @@ describe("dev: master, replicas and Sentinels as containers", () => {
     expect(master.secretInputs).toContain("uploads");
     expect(master.inputs.command).toEqual(["redis-server", REDIS_CONF_PATH]);
     expect(upload(master)).toMatchObject({ file: REDIS_CONF_PATH, owner: "999", permissions: "0600" });
-    expect(upload(master).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw }));
+    expect(upload(master).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, announceIp: "data-tier-dev-redis-master" }));
     containers(run, "redis-replica").forEach((rep) => {
       expect(rep.secretInputs).toContain("uploads");
-      expect(upload(rep).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, replicaOf: { host: "data-tier-dev-redis-master", port: r.port } }));
+      expect(upload(rep).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, replicaOf: { host: "data-tier-dev-redis-master", port: r.port }, announceIp: rep.inputs.name }));
       expect(upload(rep).content).toContain("replicaof data-tier-dev-redis-master 6379");
     });
   });
@@ -59,6 +59,39 @@ describe("dev: master, replicas and Sentinels as containers", () => {
       const text = upload(s).content;
       expect(text).toBe(renderSentinelConf(r, { bind: "0.0.0.0", port: r.sentinel.port, dir: "/data", masterHost: "data-tier-dev-redis-master", masterPort: r.port, password: pw }));
       expect(text).toContain(`sentinel monitor ${r.sentinel.masterName} data-tier-dev-redis-master ${r.port} ${r.sentinel.quorum}`);
+    }
+  });
+
+  // Found on a real engine (npm run dev-stack): without an announced name the master lists
+  // its replicas by bridge IP, Sentinel promotes one by that IP, and nothing outside the
+  // network (nor the contract's natMap) can name the new master after a failover.
+  it("has every data node announce its container name, so Sentinel names nodes by name after a failover", () => {
+    for (const c of [...containers(run, "redis-master"), ...containers(run, "redis-replica")]) {
+      expect(upload(c).content).toContain(`replica-announce-ip ${c.inputs.name}\n`);
+    }
+  });
+
+  it("maps every in-network node address to its published 127.0.0.1 port for host-side clients (natMap)", () => {
+    const out = redisOutputs.parse(run.outputs.redis);
+    const nodes = [...containers(run, "redis-master"), ...containers(run, "redis-replica")];
+    expect(Object.keys(out.natMap ?? {}).sort()).toEqual(nodes.map((c) => `${c.inputs.name}:${r.port}`).sort());
+    for (const c of nodes) expect(out.natMap![`${c.inputs.name}:${r.port}`]).toEqual({ host: "127.0.0.1", port: c.inputs.ports[0].external });
+  });
+
+  // Found on a real engine: podman in a VM cannot start a container without explicit
+  // limits ("setrlimit RLIMIT_NOFILE: Operation not permitted"); Docker accepts them too.
+  // Found on a real engine: a Sentinel answers PING before it has found its peers, so the
+  // stack looked healthy while SENTINEL CKQUORUM still said NOQUORUM.
+  it("judges a Sentinel healthy by CKQUORUM, not PING", () => {
+    for (const c of containers(run, "redis-sentinel")) {
+      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `redis-cli -p ${r.sentinel.port} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK'`]);
+    }
+  });
+
+  it("sets explicit nofile and nproc limits on every container", () => {
+    for (const c of ofType(run, CONTAINER)) {
+      expect(c.inputs.ulimits.map((u: { name: string }) => u.name).sort()).toEqual(["nofile", "nproc"]);
+      expect(c.inputs.ulimits.find((u: { name: string }) => u.name === "nofile").soft).toBeGreaterThanOrEqual(10_032);
     }
   });
 

@@ -10,7 +10,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./index";
+import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./types";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 /** Redis image for the docker platform: pinned, so a rebuild never changes the engine underneath. */
@@ -19,6 +19,27 @@ export const DEFAULT_REDIS_IMAGE = "redis:7.2.5";
 /** uid/gid of the `redis` user in the official image. */
 const REDIS_UID = "999";
 const DATA_DIR = "/data";
+
+/**
+ * Explicit file and process limits on every container. An engine applies its own default
+ * otherwise, and where that default is above the host's hard limit (podman in a VM, seen
+ * here) the container cannot start at all ("setrlimit RLIMIT_NOFILE: Operation not
+ * permitted"). 16384 covers Redis' default maxclients (10000) plus its reserve of 32.
+ */
+export const REDIS_ULIMITS = [
+  { name: "nofile", soft: 16384, hard: 16384 },
+  { name: "nproc", soft: 4096, hard: 4096 },
+];
+
+/**
+ * What a client on the host needs: Sentinel announces data nodes by their in-network
+ * name and port (announce-hostnames, replica-announce-ip), which only resolve inside the
+ * network; each maps to the port published on 127.0.0.1. Keys are "host:port" as
+ * ioredis' natMap expects them.
+ */
+export function redisHostNatMap(nodes: { host: string; internalPort: number; hostPort: number }[]): Record<string, { host: string; port: number }> {
+  return Object.fromEntries(nodes.map((n) => [`${n.host}:${n.internalPort}`, { host: "127.0.0.1", port: n.hostPort }]));
+}
 export const REDIS_CONF_PATH = `${DATA_DIR}/redis.conf`;
 export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
 
@@ -27,7 +48,16 @@ export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
  * environment, read from the uploaded config, so it never sits in the container spec.
  */
 export function redisHealthCommand(confPath: string, port: number): string {
-  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath})" redis-cli -p ${port} ping | grep -q PONG`;
+  // Quotes stripped: once Sentinel reconfigures a node, CONFIG REWRITE writes the line as
+  // `requirepass "..."` (seen on a real engine after a failover: the old master, back as a
+  // replica, turned unhealthy with WRONGPASS). The passwords here never contain a quote.
+  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath} | tr -d '"')" redis-cli -p ${port} ping | grep -q PONG`;
+}
+
+/** Shell healthcheck of a Sentinel: it answers CKQUORUM with OK (peers found, quorum reachable). */
+export function sentinelHealthCommand(port: number, masterName: string): string {
+  if (!/^[a-zA-Z0-9._-]+$/.test(masterName)) throw new Error(`sentinel health: redis.sentinel.masterName must hold only letters, digits, ".", "_", "-"`);
+  return `redis-cli -p ${port} sentinel ckquorum ${masterName} | grep -q '^OK'`;
 }
 
 export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, password: pulumi.Output<string>): RealizedRedis {
@@ -65,7 +95,11 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
         networksAdvanced: [{ name: placement.networkName, aliases: [host] }],
         ports: [{ internal: s.port, external, ip: "127.0.0.1" }],
         volumes: role === "master" ? [{ volumeName: masterVolume.name, containerPath: DATA_DIR }] : [],
-        uploads: upload(REDIS_CONF_PATH, password.apply((pw) => renderRedisConf(s, { bind: "0.0.0.0", port: s.port, dir: DATA_DIR, password: pw, replicaOf }))),
+        // announceIp = the container name: otherwise the master lists its replicas by
+        // bridge IP, Sentinel promotes one by that IP, and after a failover nothing (in the
+        // network or on the host) finds the new master by a stable name.
+        uploads: upload(REDIS_CONF_PATH, password.apply((pw) => renderRedisConf(s, { bind: "0.0.0.0", port: s.port, dir: DATA_DIR, password: pw, replicaOf, announceIp: host }))),
+        ulimits: REDIS_ULIMITS,
         healthcheck: redisHealth,
         restart: "unless-stopped",
         labels: labels(role === "master" ? "redis-master" : "redis-replica"),
@@ -93,7 +127,11 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
           SENTINEL_CONF_PATH,
           password.apply((pw) => renderSentinelConf(s, { bind: "0.0.0.0", port: s.sentinel.port, dir: DATA_DIR, masterHost, masterPort: s.port, password: pw })),
         ),
-        healthcheck: { tests: ["CMD-SHELL", `redis-cli -p ${s.sentinel.port} ping | grep -q PONG`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s" },
+        ulimits: REDIS_ULIMITS,
+        // Healthy = this Sentinel sees enough others to authorize a failover (CKQUORUM), not
+        // just PONG: on a real engine a Sentinel answers PING seconds before it has found
+        // its peers, and the stack is not failover-ready until then.
+        healthcheck: { tests: ["CMD-SHELL", sentinelHealthCommand(s.sentinel.port, s.sentinel.masterName)], interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s" },
         restart: "unless-stopped",
         labels: labels("redis-sentinel"),
       },
@@ -109,6 +147,10 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
     sentinels: sentinels.map((_, i) => loopback(sentinelHostPort + i)),
     sentinelMasterName: s.sentinel.masterName,
     expectedReplicas: s.replicas,
+    natMap: redisHostNatMap([
+      { host: masterHost, internalPort: s.port, hostPort },
+      ...replicas.map((_, i) => ({ host: `${prefix}-replica-${i + 1}`, internalPort: s.port, hostPort: hostPort + i + 1 })),
+    ]),
     tls: false,
     authRequired: true,
     aws: null,

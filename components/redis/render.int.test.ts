@@ -183,6 +183,14 @@ describe("the docker healthcheck", () => {
     expect(() => sh(redisHealthCommand(wrong, masterPort))).toThrow();
     expect(() => sh(redisHealthCommand(conf, 0))).toThrow();
   });
+
+  it("still passes after CONFIG REWRITE, which writes requirepass in quotes (as after a Sentinel reconfiguration)", async () => {
+    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { timeout: 5000, stdio: "pipe" });
+    const conf = join(root, "master", "redis.conf");
+    expect(String(await master.call("CONFIG", "REWRITE"))).toBe("OK");
+    expect(readFileSync(conf, "utf8")).toMatch(/^requirepass "/m);
+    expect(() => sh(redisHealthCommand(conf, masterPort))).not.toThrow();
+  });
 });
 
 describe("rendered sentinel.conf on real Sentinels", () => {

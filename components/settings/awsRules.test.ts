@@ -87,6 +87,8 @@ const REFUSED: Case[] = [
   { name: "51 notification e-mails", stack: "prod", over: { alarms: { notifications: { warningEmails: Array.from({ length: 51 }, (_, i) => `o${i}@example.com`) } } }, key: "data-tier:alarms.notifications.warningEmails", reason: /<=50|50/ },
   { name: "Sentinel down-after of ten hours", stack: "dev", over: { redis: { sentinel: { downAfterMs: 36_000_000 } } }, key: "data-tier:redis.sentinel.downAfterMs", reason: /at most 3600000 ms/ },
   { name: "Fargate 8 vCPU with 18 GiB (4 GiB steps)", stack: "prod", over: { pgbouncer: { cpu: 8192, memoryMb: 18432 } }, key: "data-tier:pgbouncer.memoryMb", reason: /16384 to 61440 in steps of 4096 MiB/ },
+  { name: "checks task: Fargate 256 CPU with 4096 MiB", stack: "prod", over: { checks: { cpu: 256, memoryMb: 4096 } }, key: "data-tier:checks.memoryMb", reason: /Fargate accepts 512, 1024, 2048 MiB/ },
+  { name: "checks task: log retention CloudWatch does not offer", stack: "prod", over: { checks: { logRetentionDays: 2 } }, key: "data-tier:checks.logRetentionDays", reason: /CloudWatch Logs retention/ },
   { name: "Fargate 1 vCPU with 1 GiB", stack: "prod", over: { pgbouncer: { cpu: 1024, memoryMb: 1024 } }, key: "data-tier:pgbouncer.memoryMb", reason: /2048 to 8192 in steps of 1024 MiB/ },
   { name: "PgBouncer verifying the server with no CA bundle", stack: "prod", over: { pgbouncer: { tls: { server: "verify-full" } } }, key: "data-tier:pgbouncer.tls.server", reason: /no CA bundle/ },
   { name: "table name longer than Postgres takes", stack: "dev", over: { postgres: { partitionPairs: [{ legacy: "t".repeat(64), partitioned: "p" }] } }, key: "data-tier:postgres.partitionPairs[0].legacy", reason: /at most 63 characters/ },
@@ -97,6 +99,7 @@ const REFUSED: Case[] = [
   { name: "__proto__ as a key", stack: "dev", over: JSON.parse('{"alarms": {"__proto__": {"enabled": false}}}'), key: "data-tier:alarms.__proto__", reason: /not a setting name/ },
   { name: "NUL in a parameter value", stack: "dev", over: { postgres: { parameters: { work_mem: "4MB\u0000" } } }, key: "data-tier:postgres.parameters.work_mem", reason: /control character/ },
   { name: "newline in a parameter value", stack: "dev", over: { postgres: { parameters: { work_mem: "4MB\nhba_file = '/tmp/x'" } } }, key: "data-tier:postgres.parameters.work_mem", reason: /control character/ },
+  { name: "a parameter name with a newline (the key is printed escaped)", stack: "dev", over: { postgres: { parameters: { "work_mem\nPASS fake": "4MB" } } }, key: "data-tier:postgres.parameters.work_mem?PASS fake", reason: /not a parameter name/ },
   { name: "a 10 MB string", stack: "dev", over: { pgbouncer: { image: "x".repeat(10 * 1024 * 1024) } }, key: "data-tier:pgbouncer.image", reason: /10485760 characters; at most 4096/ },
   { name: "a list of 20000 security groups", stack: "prod", over: { network: { appSecurityGroupIds: Array.from({ length: 20000 }, () => "sg-0a1b2c3d4e5f60718") } }, key: "data-tier:network.appSecurityGroupIds", reason: /20000 items; at most 100/ },
 ];

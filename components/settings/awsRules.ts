@@ -6,7 +6,7 @@
  */
 import { checkParameter } from "../postgres/catalogue";
 import { derivedTags } from "../tags";
-import type { RuleContext } from "./rules";
+import type { RuleContext } from "./ruleContext";
 import type { Settings } from "./schema";
 import { dailyInterval, dailyOverlapsWeekly, lengthMinutes, weeklyInterval } from "./windows";
 
@@ -122,7 +122,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   for (const [name, value] of Object.entries(p.parameters)) {
     const c = checkParameter(name, value, s.platform);
     if (!c.ok) {
-      ctx.issue(["postgres", "parameters", name], c.problem);
+      // eslint-disable-next-line no-control-regex
+      ctx.issue(["postgres", "parameters", name], c.problem, { hideValue: typeof value === "string" && /[\x00-\x1f\x7f]/.test(value) });
       continue;
     }
     const first = seen.get(c.name);
@@ -150,6 +151,11 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   const memory = fargateMemoryOptions(b.cpu);
   if (aws && !memory.includes(b.memoryMb)) {
     ctx.issue(["pgbouncer", "memoryMb"], `is ${b.memoryMb} with pgbouncer.cpu ${b.cpu}; Fargate accepts ${memory.length <= 4 ? memory.join(", ") : `${memory[0]} to ${memory[memory.length - 1]} in steps of ${memory[1] - memory[0]}`} MiB for that CPU`);
+  }
+
+  const cm = fargateMemoryOptions(s.checks.cpu);
+  if (aws && !cm.includes(s.checks.memoryMb)) {
+    ctx.issue(["checks", "memoryMb"], `is ${s.checks.memoryMb} with checks.cpu ${s.checks.cpu}; Fargate accepts ${cm.length <= 4 ? cm.join(", ") : `${cm[0]} to ${cm[cm.length - 1]} in steps of ${cm[1] - cm[0]}`} MiB for that CPU`);
   }
 
   // CloudWatch alarms.

@@ -83,6 +83,10 @@ export const BASE_PROFILE: Profile = {
     queryWaitTimeoutSeconds: 120,
     clientIdleTimeoutSeconds: 0,
     serverCheckDelaySeconds: 30,
+    // PgBouncer's 15 s default holds a pool on a dead server that long, even after the read
+    // router's RELOAD points it elsewhere (measured: docs/read-routing.md); 1 s lets the
+    // pool follow within one second of the RELOAD.
+    serverLoginRetrySeconds: 1,
     authType: "scram-sha-256",
     adminUser: "pgbouncer_admin",
     statsUser: "pgbouncer_stats",
@@ -96,6 +100,10 @@ export const BASE_PROFILE: Profile = {
     cpuTargetPercent: 60,
     logRetentionDays: 30,
   },
+  // 2 s: a dead replica leaves the read pool within one interval plus the connect bound,
+  // well inside PgBouncer's own 15 s server_login_retry; a round is 1 + replicas short
+  // logins, negligible for the servers even with every PgBouncer task running one.
+  readRouting: { enabled: true, intervalMs: 2000, connectTimeoutMs: 1000, baseImage: "node:22.12.0-alpine3.21" },
   alarms: {
     enabled: true,
     thresholds: thresholdDefaults,

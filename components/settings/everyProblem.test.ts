@@ -78,6 +78,7 @@ describe("settings that used to crash the review", () => {
   it.each(CASES)("$name: exit 2 naming $key, no stack trace", async ({ name, lines, key }) => {
     const { code, out } = await reviewFile(name, lines);
     expect(out).toContain(`- ${key}`);
+    expect(out).not.toContain("hba_file");
     expect(out).not.toMatch(/\n\s+at [\w.<>]+ \(/);
     expect(code).toBe(EXIT.invalidSettings);
   });

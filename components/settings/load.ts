@@ -51,10 +51,14 @@ export interface RawStackConfig {
   awsRegion?: string;
 }
 
-const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "alarms", "checks", "tags"] as const;
+const TOP_LEVEL_KEYS = ["environment", "production", "platform", "network", "redis", "postgres", "pgbouncer", "readRouting", "alarms", "checks", "tags"] as const;
 
 function keyOf(project: string, path: PropertyKey[]): string {
-  const [head, ...rest] = path.map(String);
+  // A key from a stack file may hold control characters or be huge: printable and short only.
+  const [head, ...rest] = path.map((p) => {
+    const t = String(p).replace(/[^\x20-\x7e]/g, "?");
+    return t.length > 64 ? `${t.slice(0, 61)}...` : t;
+  });
   if (head === "region") return "aws:region";
   if (head === "project") return "Pulumi.yaml name";
   return `${project}:${head}${rest.map((r) => (/^\d+$/.test(r) ? `[${r}]` : `.${r}`)).join("")}`;
@@ -211,9 +215,9 @@ export function parseSettings(raw: RawStackConfig): Settings {
   if (settings) {
     const data = settings;
     checkRules(data, {
-      issue: (path, message) => {
+      issue: (path, message, opts) => {
         if (repairedPaths.some((r) => isPrefix(r, path) || isPrefix(path, r))) return;
-        problems.push({ key: keyOf(raw.project, path), value: valueAt(data, path), message });
+        problems.push({ key: keyOf(raw.project, path), value: opts?.hideValue ? undefined : valueAt(data, path), message });
       },
     });
   }

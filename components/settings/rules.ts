@@ -6,10 +6,9 @@ import { DOCUMENTED_THRESHOLDS, THRESHOLD_KEYS, formatLevel, levelsOrdered } fro
 import { REQUIRED_TAG_KEYS } from "../tags";
 import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
 import { checkAwsRules } from "./awsRules";
+import type { RuleContext } from "./ruleContext";
 
-export interface RuleContext {
-  issue(path: (string | number)[], message: string): void;
-}
+export type { RuleContext } from "./ruleContext";
 
 /** ElastiCache: 1-40 characters, lower-case letters, digits and hyphens, starting with a letter. */
 export function replicationGroupIdProblem(id: string): string | undefined {
@@ -117,6 +116,10 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   }
   if (b.minPoolSize > b.defaultPoolSize) ctx.issue(["pgbouncer", "minPoolSize"], `is ${b.minPoolSize}, above defaultPoolSize ${b.defaultPoolSize}`);
   if (b.maxClientConn < b.defaultPoolSize) ctx.issue(["pgbouncer", "maxClientConn"], `is ${b.maxClientConn}, below defaultPoolSize ${b.defaultPoolSize}`);
+  // A round measures each server within connectTimeoutMs; it must end before the next begins.
+  if (s.readRouting.connectTimeoutMs >= s.readRouting.intervalMs) {
+    ctx.issue(["readRouting", "connectTimeoutMs"], `is ${s.readRouting.connectTimeoutMs}, not below readRouting.intervalMs ${s.readRouting.intervalMs}: a round of checks would overrun the next`);
+  }
   if (!(b.minCount <= b.desiredCount && b.desiredCount <= b.maxCount)) {
     ctx.issue(["pgbouncer", "desiredCount"], `expected minCount (${b.minCount}) <= desiredCount (${b.desiredCount}) <= maxCount (${b.maxCount})`);
   }

@@ -219,6 +219,8 @@ export const pgbouncer = z.strictObject({
   queryWaitTimeoutSeconds: z.int().min(0).max(86_400),
   clientIdleTimeoutSeconds: z.int().min(0).max(86_400),
   serverCheckDelaySeconds: z.int().min(0).max(86_400),
+  /** Wait before connecting again to a server after a failed attempt (server_login_retry). */
+  serverLoginRetrySeconds: z.int().min(1).max(3_600),
   authType: z.enum(["scram-sha-256", "md5"]),
   adminUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
   statsUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
@@ -236,6 +238,19 @@ export const pgbouncer = z.strictObject({
   memoryMb: z.int().min(512).max(122_880, { message: "expected at most 122880 MiB (Fargate with 16 vCPU)" }),
   cpuTargetPercent: z.int().min(10).max(95),
   logRetentionDays,
+});
+
+/** The read router beside PgBouncer (components/readrouting): which replicas the read-only pool points at. */
+export const readRouting = z.strictObject({
+  enabled: z.boolean(),
+  /** Time between two rounds of measurements, ms. */
+  intervalMs: z.int().min(200, { message: "expected at least 200 ms" }).max(60_000, { message: "expected at most 60000 ms" }),
+  /** Bound on connecting to (and querying) one server in a round, ms; below intervalMs. */
+  connectTimeoutMs: z.int().min(50, { message: "expected at least 50 ms" }).max(30_000, { message: "expected at most 30000 ms" }),
+  /** Pinned Node image the sidecar (AWS) and container (docker) are built from. */
+  baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
+    message: "expected a pinned image reference (name:tag or name@sha256:...)",
+  }),
 });
 
 const level = z.number().min(-1e12).max(1e12, { message: "expected a finite threshold within +-1e12" });
@@ -275,7 +290,7 @@ export const alarms = z.strictObject({
 /** The smoke suite as a Fargate task inside the VPC, and its schedule (AWS). */
 export const checks = z.strictObject({
   /** Image to run; default built from `baseImage` (the suite bundled by esbuild) and pushed to ECR. */
-  image: z.string().min(1).optional(),
+  image: z.string().regex(/^[^\s]{1,255}$/, { message: "expected an image reference of 1-255 characters without spaces" }).optional(),
   /** Pinned Node.js base image (tag or digest) the checks image is built on. */
   baseImage: z.string().regex(/^[^\s:]+(:[^\s:]+|@sha256:[0-9a-f]{64})$/, {
     message: "expected a pinned image reference (name:tag or name@sha256:...)",
@@ -285,7 +300,8 @@ export const checks = z.strictObject({
   /** Minutes between scheduled runs; the custom-metric alarms and the monitor alarm use it as their period. */
   scheduleMinutes: z.int().min(1).max(60),
   cpu: z.union([256, 512, 1024, 2048, 4096].map((n) => z.literal(n)), { message: "expected Fargate CPU 256, 512, 1024, 2048 or 4096" }),
-  memoryMb: z.int().min(512),
+  memoryMb: z.int().min(512).max(30720, { message: "expected at most 30720 MiB (Fargate with 4 vCPU)" }),
+  // A CloudWatch Logs retention (retentionInDays takes only the listed values).
   logRetentionDays,
 });
 
@@ -309,6 +325,7 @@ export const settingsShape = z.strictObject({
   redis,
   postgres,
   pgbouncer,
+  readRouting,
   alarms,
   checks,
   tags,
@@ -320,6 +337,7 @@ export type RedisSettings = Settings["redis"];
 export type PostgresSettings = Settings["postgres"];
 export type PgBouncerSettings = Settings["pgbouncer"];
 export type AlarmSettings = Settings["alarms"];
+export type ReadRoutingSettings = Settings["readRouting"];
 export type NetworkSettings = Settings["network"];
 export type ChecksSettings = Settings["checks"];
 

@@ -29,11 +29,14 @@ export interface RecordedResource {
   inputs: Record<string, any>;
   /** Top-level input names whose value was a secret. */
   secretInputs: string[];
+  /** Dot paths (array indices as numbers) of every secret value in the inputs, at any depth. */
+  secretPaths: string[];
   /** State the mock returned (inputs plus computed outputs). */
   state: Record<string, any>;
   parent?: string;
   protect: boolean;
   retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   dependencies: string[];
@@ -67,6 +70,11 @@ export interface RunOptions {
   /** Explicit stack file path instead of `Pulumi.<stack>.yaml`. */
   file?: string;
   preview?: boolean;
+  /**
+   * State merged over what the mocks compute for a resource (e.g. real passwords for
+   * random:RandomPassword when the dev-stack runner creates the containers for real).
+   */
+  state?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
 
 // Pulumi's documented wire format for a secret value (sdk/proto "secret" signature):
@@ -76,6 +84,13 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 function isSecretValue(v: unknown): v is { value: unknown } {
   return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Paths of the secret values in serialized inputs (not descending into a secret). */
+function secretPathsOf(v: unknown, path: string[] = []): string[] {
+  if (isSecretValue(v)) return [path.join(".")];
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPathsOf(x, [...path, k]));
+  return [];
 }
 
 function unwrapSecrets(v: any): any {
@@ -142,6 +157,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     rec.custom = args.custom === true;
     rec.inputs = unwrapSecrets(args.inputs ?? {});
     rec.secretInputs = Object.entries(args.inputs ?? {}).filter(([, v]) => isSecretValue(v)).map(([k]) => k);
+    rec.secretPaths = secretPathsOf(args.inputs ?? {});
     rec.state = unwrapSecrets(state);
     rec.provider = args.provider || undefined;
     // The SDK has applied inheritance (protect, providers) to `opts` by the time the
@@ -149,6 +165,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     rec.protect = o.protect === true;
     rec.retainOnDelete = o.retainOnDelete === true || (o.retainOnDelete === undefined && parentC?.rec.retainOnDelete === true);
     rec.ignoreChanges = [...(o.ignoreChanges ?? [])];
+    rec.deleteBeforeReplace = (o as pulumi.CustomResourceOptions).deleteBeforeReplace === true;
     rec.additionalSecretOutputs = [...((o as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [])];
   };
 
@@ -157,6 +174,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     {
       newResource(args) {
         const r = mockNewResource(args);
+        const extra = opts.state?.(args.type, args.name, args.inputs);
+        if (extra) r.state = { ...r.state, ...extra };
         const queue = waiting.get(key(args.type, args.name));
         const c = queue?.shift();
         if (c) complete(c, args, r.state);
@@ -175,8 +194,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     .runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((t) => {
         const rec: RecordedResource = {
-          type: t.type, name: t.name, urn: "", custom: false, inputs: {}, secretInputs: [], state: {},
-          protect: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [],
+          type: t.type, name: t.name, urn: "", custom: false, inputs: {}, secretInputs: [], secretPaths: [], state: {},
+          protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], additionalSecretOutputs: [], dependencies: [],
         };
         const c: Construction = { resource: t.resource, props: t.props, opts: t.opts, rec };
         resources.push(rec);

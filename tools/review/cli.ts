@@ -3,8 +3,14 @@
  * settings (every problem at once), evaluates the real program under Pulumi's mocks
  * (no cloud account, no Pulumi CLI) and prints the plan, then each section.
  *
- * Exit codes: 0 clean; 1 a section failed (e.g. a mandatory policy violated);
- * 2 invalid settings or stack file; 4 internal error.
+ * With `--base <git-ref>` it also evaluates the program and stack file at that ref and
+ * prints what would change per resource (create, update, replace, delete); in
+ * production a replace or delete of a data-bearing resource fails the review unless
+ * `--allow-replace`.
+ *
+ * Exit codes: 0 clean; 1 a section failed (e.g. a mandatory policy violated, a refused
+ * replacement); 2 invalid settings or stack file, or a base that cannot be evaluated;
+ * 4 internal error.
  */
 import { Command } from "commander";
 import pc from "picocolors";
@@ -13,6 +19,8 @@ import { StackFileError, readStackFile } from "../../components/settings/stackFi
 import { postgresReviewSection } from "./postgres";
 import { redisReviewSection } from "./redis";
 import { alarmsReviewSection } from "./alarms";
+import { BaseError, newDigestKey, snapshotAtRef, type BaseSnapshot } from "./base";
+import { changesSection } from "./changes";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
 
@@ -25,6 +33,14 @@ export interface ReviewOptions {
   stack: string;
   file?: string;
   json?: boolean;
+  /** Git ref to diff against (`--base`). */
+  base?: string;
+  /** Accept replacing or deleting data-bearing resources in production (`--allow-replace`). */
+  allowReplace?: boolean;
+  /** Repository the base ref is read from (default: this one). */
+  repoRoot?: string;
+  /** An already evaluated base and the digest key it was made with (tests reuse one evaluation). */
+  baseSnapshot?: { snapshot: BaseSnapshot; key: string };
   /** Writes lines; the CLI passes console.log. */
   print?: (line: string) => void;
   color?: boolean;
@@ -47,11 +63,26 @@ export async function review(opts: ReviewOptions): Promise<number> {
     throw e;
   }
 
+  // The base first: a bad ref fails fast, before the (slower) current run.
+  const key = opts.baseSnapshot?.key ?? newDigestKey();
+  let base: BaseSnapshot | undefined = opts.baseSnapshot?.snapshot;
+  if (opts.base !== undefined && base === undefined) {
+    try {
+      base = await snapshotAtRef({ ref: opts.base, stack: opts.stack, file: opts.file, key, repoRoot: opts.repoRoot });
+    } catch (e) {
+      if (!(e instanceof BaseError)) throw e;
+      if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: [{ message: e.message }] }, null, 2));
+      else print(c.red(e.message));
+      return EXIT.invalidSettings;
+    }
+  }
+
   // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
   const { runProgram } = await import("../evaluate/program");
   const run = await runProgram({ stack: opts.stack, file: opts.file });
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input)];
+  if (base) sections.push(changesSection(input, { base, key, allowReplace: opts.allowReplace === true }));
   for (const build of SECTIONS) sections.push(await build(input));
   const failed = sections.filter((s) => s.failed).map((s) => s.title);
   const elapsedMs = Date.now() - started;
@@ -78,12 +109,14 @@ async function cli(argv: string[]): Promise<void> {
     .requiredOption("-s, --stack <name>", "stack name (reads Pulumi.<name>.yaml)")
     .option("-f, --file <path>", "stack file to read instead of Pulumi.<name>.yaml")
     .option("--json", "print one JSON document instead of the report")
+    .option("--base <git-ref>", "also evaluate the program and stack file at this git ref and show what would change per resource")
+    .option("--allow-replace", "production: accept replacing or deleting data-bearing resources (with --base)")
     .option("--no-color", "never colour the report")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.invalidSettings));
   program.parse(argv);
-  const o = program.opts<{ stack: string; file?: string; json?: boolean; color: boolean }>();
+  const o = program.opts<{ stack: string; file?: string; json?: boolean; color: boolean; base?: string; allowReplace?: boolean }>();
   const color = o.color && process.stdout.isTTY === true && !("NO_COLOR" in process.env);
-  const code = await review({ stack: o.stack, file: o.file, json: o.json, color });
+  const code = await review({ stack: o.stack, file: o.file, json: o.json, color, base: o.base, allowReplace: o.allowReplace });
   process.exitCode = code;
 }
 

@@ -1,9 +1,10 @@
 /**
  * The plan section of the offline review: what the program registers, grouped by
  * resource type, with the properties a reviewer looks at first. Secret inputs are
- * never printed.
+ * never printed; `--json` carries every input, each secret as "[secret]".
  */
 import type { RecordedResource } from "../evaluate/program";
+import { maskedInputs } from "./snapshot";
 import type { ReviewInput, ReviewSection } from "./section";
 
 /** Properties worth showing per resource type (input paths; dots for nesting). */
@@ -42,6 +43,8 @@ export interface PlannedResource {
   name: string;
   protect: boolean;
   properties: Record<string, unknown>;
+  /** Every input as the provider receives it, each secret value (at any depth) shown as "[secret]". */
+  inputs: Record<string, unknown>;
 }
 
 function at(obj: Record<string, unknown>, path: string): unknown {
@@ -65,7 +68,7 @@ export function planOf(resources: RecordedResource[]): PlannedResource[] {
         if (v === undefined) continue;
         properties[path] = r.secretInputs.includes(top) ? "[secret]" : brief(v);
       }
-      return { type: r.type, name: r.name, protect: r.protect, properties };
+      return { type: r.type, name: r.name, protect: r.protect, properties, inputs: maskedInputs(r) };
     });
 }
 

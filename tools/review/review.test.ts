@@ -54,6 +54,20 @@ describe("npm run review", () => {
     expect(out).toMatch(/Pulumi\.nope\.yaml: no such stack file/);
   });
 
+  it("--json carries every resource's full inputs, each secret as [secret]", async () => {
+    const { out } = await captured({ stack: "prod", json: true });
+    const plan = JSON.parse(out).sections.Plan as { type: string; inputs: Record<string, unknown> }[];
+    expect(plan.length).toBeGreaterThan(50);
+    for (const p of plan) expect(typeof p.inputs, p.type).toBe("object");
+    const group = plan.find((p) => p.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
+    expect(group.inputs).toMatchObject({ authToken: "[secret]", port: 6379, engine: "redis" });
+    const versions = plan.filter((p) => p.type === "aws:secretsmanager/secretVersion:SecretVersion").map((p) => p.inputs.secretString);
+    expect(versions.length).toBeGreaterThanOrEqual(3);
+    for (const v of versions) expect(v).toBe("[secret]");
+    expect(out).not.toMatch(/mock-[a-z-]+-x{4,}/); // generated passwords never printed
+    expect(out).not.toContain("mock-rds-managed-master-password");
+  });
+
   it("prints one JSON document with --json", async () => {
     const { out } = await captured({ stack: "dev", json: true });
     const doc = JSON.parse(out);

@@ -33,8 +33,7 @@ export const ELASTICACHE_MODIFIABLE: Record<string, ElastiCacheParameter> = {
   "lazyfree-lazy-user-del": { families: from("redis6.x"), permitted: YES_NO },
   "latency-tracking": { families: from("redis7"), permitted: YES_NO },
   "cluster-enabled": { families: from("redis3.2"), permitted: YES_NO },
-  // redis5.0 on (before: min-slaves-*): IsModifiable true, ChangeType immediate, AllowedValues "0-" in aws/aws-cli
-  // awscli/examples/elasticache/describe-engine-default-parameters.rst.
+  // Named min-slaves-* before 5.0; the aws-cli describe-engine-default-parameters example for redis5.0 lists both as modifiable.
   "min-replicas-to-write": { families: from("redis5.0"), permitted: { min: 0 } },
   "min-replicas-max-lag": { families: from("redis5.0"), permitted: { min: 0 } },
 };

@@ -1,0 +1,83 @@
+/**
+ * `npm run bench -- read-routing`: read throughput through PgBouncer's read-only pool on
+ * a sandbox of its own (the dev settings: PostgreSQL primary + 1 replica + PgBouncer, temp
+ * folder), with the replica healthy and down (so "one down" is "all down": the sandbox
+ * cannot run two replicas yet, they share a socket lock file), first with the read router
+ * and then without it (the fixed host list). Clients read in a loop (sandbox/readLoop.ts); each
+ * run starts one router interval + 1.5 s after the break, so it measures the settled state.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deepMerge, parseSettings } from "../components/settings";
+import { readStackFile } from "../components/settings/stackFile";
+import { startSandbox, stopSandbox } from "../sandbox/lifecycle";
+import { restartPostgresProcess, waitPostgresHealthy } from "../sandbox/postgres";
+import { sleep, stopProcess } from "../sandbox/procs";
+import { readFigures } from "../sandbox/readLoop";
+import { readPoolLoop, routerUntil } from "../sandbox/readRoutingDrill";
+import type { SandboxState } from "../sandbox/state";
+
+export interface RunFigures {
+  router: boolean;
+  scenario: "all healthy" | "one down" | "all down";
+  readsPerSecond: number;
+  failed: number;
+  longestGapMs: number;
+  /** Share of successful reads served by the primary, percent. */
+  onPrimaryPercent: number;
+}
+
+async function measure(state: SandboxState, clients: number, seconds: number): Promise<Omit<RunFigures, "router" | "scenario">> {
+  const loops = Array.from({ length: clients }, () => readPoolLoop(state));
+  await sleep(seconds * 1000);
+  const all = await Promise.all(loops.map((l) => l.stop()));
+  const figs = all.map((reads) => readFigures(reads));
+  const ok = figs.reduce((s, f) => s + f.ok, 0);
+  const onPrimary = figs.reduce((s, f) => s + f.servedBy.filter(([w]) => w === "primary").reduce((a, [, n]) => a + n, 0), 0);
+  return { readsPerSecond: Math.round(ok / seconds), failed: figs.reduce((s, f) => s + f.failed, 0), longestGapMs: Math.max(...figs.map((f) => f.longestGapMs)), onPrimaryPercent: ok ? Math.round((100 * onPrimary) / ok) : 0 };
+}
+
+async function runOne(router: boolean, o: { clients: number; seconds: number; log: (l: string) => void }): Promise<RunFigures[]> {
+  const raw = readStackFile("dev").raw;
+  const settings = parseSettings({ ...raw, source: `${raw.source}${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { readRouting: { enabled: router } }) });
+  const dir = mkdtempSync(join(tmpdir(), "bench-read-routing-"));
+  const out: RunFigures[] = [];
+  try {
+    const { state } = await startSandbox({ dir, settings, parts: ["postgres", "pgbouncer"] });
+    const settle = settings.readRouting.intervalMs + 1500;
+    const names = state.postgres!.replicas.map((r) => r.name);
+    const proc = (n: string) => state.processes.find((p) => p.name === n)!;
+    const scenarios: [RunFigures["scenario"], string[]][] = names.length > 1 ? [["all healthy", []], ["one down", names.slice(0, 1)], ["all down", names]] : [["all healthy", []], ["all down", names]];
+    for (const [scenario, down] of scenarios) {
+      for (const n of down) await stopProcess(proc(n));
+      await sleep(settle);
+      const f = { router, scenario, ...(await measure(state, o.clients, o.seconds)) };
+      o.log(`${router ? "router   " : "no router"}  ${scenario.padEnd(11)}  ${f.readsPerSecond} reads/s, ${f.failed} failed, longest gap ${f.longestGapMs} ms, ${f.onPrimaryPercent}% on the primary`);
+      out.push(f);
+      for (const n of down) await restartPostgresProcess(state, proc(n));
+      await waitPostgresHealthy(state, 30_000);
+      if (router) await routerUntil(state, (h) => h.length === names.length, 3 * settings.readRouting.intervalMs + 5000);
+      else await sleep(settle);
+    }
+  } finally {
+    await stopSandbox(dir, { purge: true }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export async function benchReadRouting(o: { clients: number; seconds: number; log: (l: string) => void }): Promise<RunFigures[]> {
+  return [...(await runOne(true, o)), ...(await runOne(false, o))];
+}
+
+export function formatReadRouting(rows: RunFigures[]): string {
+  const head = "| scenario | router: reads/s | failed | longest gap | on primary | no router: reads/s | failed | longest gap | on primary |\n|---|---|---|---|---|---|---|---|---|";
+  const lines = (["all healthy", "one down", "all down"] as const).filter((sc) => rows.some((r) => r.scenario === sc)).map((sc) => {
+    const a = rows.find((r) => r.router && r.scenario === sc)!;
+    const b = rows.find((r) => !r.router && r.scenario === sc)!;
+    const cell = (r: RunFigures) => `${r.readsPerSecond} | ${r.failed} | ${r.longestGapMs} ms | ${r.onPrimaryPercent}%`;
+    return `| ${sc} | ${cell(a)} | ${cell(b)} |`;
+  });
+  return [head, ...lines].join("\n");
+}

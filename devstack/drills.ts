@@ -1,0 +1,152 @@
+/**
+ * Drills on the dev stack's containers: break one thing, measure, report. `up` heals
+ * (it starts every stopped container of the stack and waits for its health).
+ *
+ * redis-failover kills the master's container and writes from the host through Sentinel
+ * the whole time: each write is acknowledged by `WAIT 1` (a replica has it); the time
+ * until a write begun after the kill is acknowledged is the failover time, and every
+ * acknowledged key is read back from the new master afterwards (lost = missing).
+ */
+import type Docker from "dockerode";
+import type Redis from "ioredis";
+import type { StackOutputs } from "../components/contract/outputs";
+import { hostSide, redisPassword } from "../checks/lib/redis";
+import { currentMaster, redisClient, type RedisTarget } from "../sandbox/redisClient";
+import type { Log } from "./apply";
+import { DEVSTACK_LABEL } from "./plan";
+
+export const DRILLS = ["redis-failover", "postgres-replica-down", "pgbouncer-down"] as const;
+export type DrillName = (typeof DRILLS)[number];
+
+export interface DrillResult {
+  name: DrillName;
+  measured: Record<string, number | string | null>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** In-network "host:port" the Sentinels name as master, and where the host reaches it. */
+async function master(outputs: StackOutputs): Promise<{ inNetwork: { host: string; port: number }; host: RedisTarget } | null> {
+  const m = await currentMaster(outputs.redis.sentinels, outputs.redis.sentinelMasterName ?? "");
+  if (!m) return null;
+  const at = hostSide(outputs, m);
+  return { inNetwork: m, host: { ...at, password: redisPassword(outputs) } };
+}
+
+async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+  const before = await master(outputs);
+  if (!before) throw new Error("no Sentinel names a master: run `npm run dev-stack -- up` first");
+  const victim = before.inNetwork.host;
+  let killedAt: number | null = null;
+  let firstAckAfterKill: number | null = null;
+  const acked: string[] = [];
+  let failures = 0;
+  let stop = false;
+  const prefix = `devstack-drill:${Date.now()}:`;
+  const writer = (async () => {
+    let target = before.host;
+    let c: Redis | null = null;
+    let i = 0;
+    while (!stop) {
+      try {
+        if (!c) {
+          // Above WAIT's own 1 s: a loaded host acknowledges slowly, and a client timeout
+          // shorter than WAIT would count every slow acknowledgement as a failed write.
+          c = redisClient(target, 3000);
+          await c.connect();
+        }
+        const begunAfterKill = killedAt !== null;
+        const key = `${prefix}${i++}`;
+        await c.set(key, "1");
+        if (Number(await c.call("WAIT", "1", "1000")) >= 1) {
+          acked.push(key);
+          if (begunAfterKill && firstAckAfterKill === null) firstAckAfterKill = performance.now();
+        }
+        await sleep(5);
+      } catch {
+        failures++;
+        c?.disconnect();
+        c = null;
+        const m = await master(outputs);
+        if (m) target = m.host;
+        await sleep(100);
+      }
+    }
+    c?.disconnect();
+  })();
+  // A baseline first: writes acknowledged before the kill, else there is nothing to measure.
+  const ready = performance.now() + 15_000;
+  while (acked.length < 20 && performance.now() < ready) await sleep(100);
+  if (acked.length === 0) {
+    stop = true;
+    await writer;
+    throw new Error(`no write to the master ${victim} was acknowledged by a replica (WAIT 1) within 15 s: the drill needs a healthy stack (npm run dev-stack -- up)`);
+  }
+  log(`killing the master's container ${victim}`);
+  await docker.getContainer(victim).kill();
+  killedAt = performance.now();
+  let after: Awaited<ReturnType<typeof master>> = null;
+  let lost: number | null = null;
+  try {
+    // Sentinel in TILT (its timer starved on a loaded host) waits 30 s before acting.
+    const deadline = killedAt + 90_000;
+    while (firstAckAfterKill === null && performance.now() < deadline) await sleep(100);
+    await sleep(500);
+    stop = true;
+    await writer;
+    // Read every acknowledged key back from the master the Sentinels name now (a loaded
+    // machine may drop one connection: a few tries, each asking Sentinel again).
+    for (let attempt = 0; attempt < 5 && lost === null; attempt++) {
+      after = await master(outputs);
+      if (!after) {
+        await sleep(1000);
+        continue;
+      }
+      const c = redisClient(after.host, 3000);
+      try {
+        await c.connect();
+        let found = 0;
+        for (let i = 0; i < acked.length; i += 500) found += await c.exists(...acked.slice(i, i + 500));
+        lost = acked.length - found;
+        for (let i = 0; i < acked.length; i += 500) await c.del(...acked.slice(i, i + 500));
+      } catch {
+        await sleep(1000);
+      } finally {
+        c.disconnect();
+      }
+    }
+  } finally {
+    stop = true;
+    await writer;
+    // The old master comes back as a replica of the new one (Sentinel reconfigures it).
+    await docker.getContainer(victim).start();
+    log(`started ${victim} again; Sentinel makes it a replica of ${after ? `${after.inNetwork.host}:${after.inNetwork.port}` : "the new master"}`);
+  }
+  return {
+    name: "redis-failover",
+    measured: {
+      oldMaster: victim,
+      newMaster: after ? after.inNetwork.host : null,
+      failoverMs: firstAckAfterKill !== null ? Math.round(firstAckAfterKill - killedAt) : null,
+      ackedWrites: acked.length,
+      ackedWritesLost: lost,
+      failedWrites: failures,
+    },
+  };
+}
+
+/** The stack's containers with a role label (components set datatier.role). */
+async function byRole(docker: Docker, stack: string, role: string): Promise<string[]> {
+  const cs = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${DEVSTACK_LABEL}=${stack}`, `datatier.role=${role}`] }) });
+  return cs.map((c) => c.Names[0].replace(/^\//, "")).sort();
+}
+
+export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+  if (name === "redis-failover") return redisFailover(docker, outputs, log);
+  const [target] = await byRole(docker, stack, name === "postgres-replica-down" ? "postgres-replica" : "pgbouncer");
+  if (!target) throw new Error(`drill ${name}: the dev stack has no such container running: run \`npm run dev-stack -- up\` first`);
+  const t0 = performance.now();
+  log(`stopping container ${target}`);
+  await docker.getContainer(target).stop({ t: 5 });
+  return { name, measured: { stopped: target, stopMs: Math.round(performance.now() - t0) } };
+}
