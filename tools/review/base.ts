@@ -148,7 +148,10 @@ async function main(root: string, stack: string, file: string): Promise<void> {
   // The tree's own evaluator and program, not this repository's.
   const harness = (await import(evaluatorIn(root)!)) as { runProgram: (o: { stack: string; file?: string }) => Promise<{ resources: RecordedLike[] }> };
   const run = await harness.runProgram({ stack, file });
-  process.stdout.write(JSON.stringify(snapshotOf(run.resources, key, root)));
+  // Exit only once the pipe has taken every byte: process.exit right after a large write
+  // to a pipe cuts the snapshot short.
+  const text = JSON.stringify(snapshotOf(run.resources, key, root));
+  await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
 if (require.main === module) {
