@@ -116,7 +116,23 @@ export function isOurProcess(p: Pick<ProcessRecord, "pid" | "startTicks">, dir: 
   const id = processIdentity(p.pid);
   if (!id) return false;
   const exes = new Set(DAEMON_BINARIES.map(realOrSelf));
-  return exes.has(realOrSelf(id.exe)) && inside(id.cwd, realOrSelf(dir));
+  if (exes.has(realOrSelf(id.exe))) return inside(id.cwd, realOrSelf(dir));
+  return isOurNodeProcess(p.pid, id.exe, dir);
+}
+
+/**
+ * The read router runs on this Node from the project folder; it is ours when its command
+ * line names a file inside the sandbox folder (its config), which a foreign node process
+ * does not.
+ */
+function isOurNodeProcess(pid: number, exe: string, dir: string): boolean {
+  if (realOrSelf(exe) !== realOrSelf(process.execPath)) return false;
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return args.some((a) => a.startsWith("/") && inside(realOrSelf(a), realOrSelf(dir)));
+  } catch {
+    return false;
+  }
 }
 
 /** A running daemon found by its working directory (when the state file cannot be trusted). */

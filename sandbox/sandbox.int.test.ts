@@ -39,7 +39,7 @@ afterAll(async () => {
 describe("sandbox up from an empty folder", () => {
   it("starts every process of the dev topology and reports healthy", async () => {
     expect(state.processes.map((p) => p.name).sort()).toEqual(
-      ["pgbouncer", "postgres-primary", "postgres-replica-1", "redis-0", "redis-1", "redis-2", "sentinel-0", "sentinel-1", "sentinel-2"].sort(),
+      ["pgbouncer", "postgres-primary", "postgres-replica-1", "readrouter", "redis-0", "redis-1", "redis-2", "sentinel-0", "sentinel-1", "sentinel-2"].sort(),
     );
     const s = await sandboxStatus(dir);
     expect(s.problems).toEqual([]);
