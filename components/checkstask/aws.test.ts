@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { parseStackOutputs, type StackOutputs } from "../contract/outputs";
 import { loadStackSettings } from "../settings/stackFile";
-import { familyArn, rateExpression } from "./schedule";
+import { familyArn, RECONCILE_EXPRESSION, rateExpression } from "./schedule";
 
 const settings = loadStackSettings("prod");
 const T = {
@@ -90,6 +90,17 @@ describe("prod: the schedule", () => {
     });
     expect(JSON.parse(s.target.input)).toEqual({ containerOverrides: [{ name: "checks", command: ["--publish-metrics"] }] });
     expect(s.target.arn).toMatch(/^arn:aws:ecs:us-east-1:\d+:cluster\/data-tier-prod-pgbouncer$/);
+  });
+
+  it("runs the full-table reconciliation daily on the same task and network, with the reconcile command", () => {
+    const r = mine(T.schedule, "-reconcile").inputs;
+    const suite = mine(T.schedule, "-schedule").inputs;
+    expect(r.name).toBe("data-tier-prod-checks-reconcile-daily");
+    expect(r.scheduleExpression).toBe(RECONCILE_EXPRESSION);
+    expect(r.scheduleExpressionTimezone).toBe("UTC");
+    expect(JSON.parse(r.target.input)).toEqual({ containerOverrides: [{ name: "checks", command: ["reconcile"] }] });
+    expect(r.target.ecsParameters).toEqual(suite.target.ecsParameters);
+    expect(r.target.roleArn).toBe(suite.target.roleArn);
   });
 
   it("gives the scheduler exactly RunTask on the task family in this cluster and PassRole on the task's two roles", () => {

@@ -110,6 +110,7 @@ export class ChecksTask extends pulumi.ComponentResource {
     if (s.scheduleEnabled) {
       checksSchedule(this, name, {
         scheduleName: scheduleName!,
+        reconcileScheduleName: `${name}-reconcile-daily`,
         minutes: s.scheduleMinutes,
         clusterArn: a.clusterArn,
         taskDefinitionArn: taskDefinition.arn,

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface ChecksScheduleArgs {
   scheduleName: string;
+  /** Name of the daily full-table reconciliation's schedule (the gate reads its last result). */
+  reconcileScheduleName: string;
   minutes: number;
   clusterArn: pulumi.Input<string>;
   taskDefinitionArn: pulumi.Input<string>;
@@ -22,6 +24,15 @@ export interface ChecksScheduleArgs {
 /** The command the schedule passes to the container: the suite with metrics published. */
 export const SCHEDULED_COMMAND = ["--publish-metrics"];
 
+/** The daily reconciliation: the task's entry runs `npm run reconcile` on a replica for this command. */
+export const RECONCILE_COMMAND = ["reconcile"];
+
+/**
+ * 03:30 UTC every day: off-peak for most tenants, and well inside the age after which the
+ * gate's partition.reconcile.* verdict turns WARN (postgres.partitionChecks.reconcileMaxAgeSeconds).
+ */
+export const RECONCILE_EXPRESSION = "cron(30 3 * * ? *)";
+
 /** `rate(5 minutes)`; singular for one (Scheduler rejects "rate(1 minutes)"). */
 export function rateExpression(minutes: number): string {
   return `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
@@ -32,7 +43,7 @@ export function familyArn(taskDefinitionArn: string): string {
   return taskDefinitionArn.replace(/:\d+$/, "");
 }
 
-export function checksSchedule(parent: pulumi.Resource, name: string, a: ChecksScheduleArgs): { schedule: aws.scheduler.Schedule; role: aws.iam.Role } {
+export function checksSchedule(parent: pulumi.Resource, name: string, a: ChecksScheduleArgs): { schedule: aws.scheduler.Schedule; reconcile: aws.scheduler.Schedule; role: aws.iam.Role } {
   const child = { parent };
   const role = new aws.iam.Role(
     `${name}-scheduler`,
@@ -61,6 +72,19 @@ export function checksSchedule(parent: pulumi.Resource, name: string, a: ChecksS
     },
     child,
   );
+  const target = (command: string[], maxEventAgeSeconds: number) => ({
+    arn: a.clusterArn,
+    roleArn: role.arn,
+    ecsParameters: {
+      taskDefinitionArn: a.taskDefinitionArn,
+      launchType: "FARGATE",
+      taskCount: 1,
+      networkConfiguration: { subnets: a.subnetIds, securityGroups: [a.securityGroupId], assignPublicIp: false },
+    },
+    input: JSON.stringify({ containerOverrides: [{ name: "checks", command }] }),
+    // A run that cannot start is retried soon; one that is late is pointless (the next run comes).
+    retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: maxEventAgeSeconds },
+  });
   const schedule = new aws.scheduler.Schedule(
     `${name}-schedule`,
     {
@@ -69,21 +93,22 @@ export function checksSchedule(parent: pulumi.Resource, name: string, a: ChecksS
       scheduleExpression: rateExpression(a.minutes),
       flexibleTimeWindow: { mode: "OFF" },
       state: "ENABLED",
-      target: {
-        arn: a.clusterArn,
-        roleArn: role.arn,
-        ecsParameters: {
-          taskDefinitionArn: a.taskDefinitionArn,
-          launchType: "FARGATE",
-          taskCount: 1,
-          networkConfiguration: { subnets: a.subnetIds, securityGroups: [a.securityGroupId], assignPublicIp: false },
-        },
-        input: JSON.stringify({ containerOverrides: [{ name: "checks", command: SCHEDULED_COMMAND }] }),
-        // A run that cannot start is retried soon; one that is late is pointless (the next run comes).
-        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: Math.max(60, a.minutes * 60) },
-      },
+      target: target(SCHEDULED_COMMAND, Math.max(60, a.minutes * 60)),
     },
     child,
   );
-  return { schedule, role };
+  const reconcile = new aws.scheduler.Schedule(
+    `${name}-reconcile`,
+    {
+      name: a.reconcileScheduleName,
+      description: "Runs the full-table partition reconciliation inside the VPC once a day (on a replica); the gate reads its last result",
+      scheduleExpression: RECONCILE_EXPRESSION,
+      scheduleExpressionTimezone: "UTC",
+      flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 30 },
+      state: "ENABLED",
+      target: target(RECONCILE_COMMAND, 3600),
+    },
+    child,
+  );
+  return { schedule, reconcile, role };
 }

@@ -82,9 +82,10 @@ describe("prod: ElastiCache replication group", () => {
     expect(group.inputs.subnetGroupName).toBe(subnets.state.name);
     const redisSg = ofType({ ...run, resources: run.all! }, "aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "data-tier-prod-redis")!;
     expect(group.inputs.securityGroupIds).toEqual([`${redisSg.name}-id`]);
-    // The group admits exactly the app and admin groups on the Redis port.
+    // The group admits exactly the app and admin groups, and the in-VPC checks task's group, on the Redis port.
+    const checksSg = ofType({ ...run, resources: run.all! }, "aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "data-tier-prod-checks-sg")!;
     const admitted = ofType({ ...run, resources: run.all! }, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === `${redisSg.name}-id`);
-    expect(admitted.map((r) => r.inputs.referencedSecurityGroupId).sort()).toEqual([...settings.network.appSecurityGroupIds, ...settings.network.adminSecurityGroupIds].sort());
+    expect(admitted.map((r) => r.inputs.referencedSecurityGroupId).sort()).toEqual([...settings.network.appSecurityGroupIds, ...settings.network.adminSecurityGroupIds, `${checksSg.name}-id`].sort());
     expect(admitted.every((r) => r.inputs.fromPort === settings.redis.port && !r.inputs.cidrIpv4)).toBe(true);
   });
 

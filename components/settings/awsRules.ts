@@ -61,7 +61,8 @@ export function derivedPhysicalNames(s: Pick<Settings, "project" | "environment"
   return [
     { key: "environment", name: `${prefix}-pgbouncer`, limit: 255, what: "ECS cluster name" },
     { key: "environment", name: `/ecs/${prefix}-pgbouncer`, limit: 512, what: "CloudWatch log group name" },
-    { key: "environment", name: `${prefix}-pgbouncer/userlist`, limit: 512, what: "Secrets Manager secret name" },
+    // A name prefix (components/pgbouncer/ecs.ts): the provider appends a 26-character unique suffix.
+    { key: "environment", name: `${prefix}-pgbouncer/userlist-`, limit: 512 - 26, what: "Secrets Manager secret name prefix" },
     { key: "environment", name: `${prefix}-pg-final`, limit: 255, what: "RDS final snapshot identifier" },
     { key: "environment", name: `${prefix}-alarms-warning`, limit: 256, what: "SNS topic name" },
     { key: "environment", name: `${prefix}-data-tier`, limit: 255, what: "CloudWatch dashboard name" },

@@ -48,11 +48,9 @@ describe("replacement options on the program", () => {
     for (const type of [RDS, RG]) for (const r of opts(run, type)) expect(r, r.name).toMatchObject({ protect: true, deleteBeforeReplace: false });
     // Generated names: no fixed secret name to collide with one still in its recovery window.
     const pgbouncer = ofType(run, SECRET).filter((s) => s.name.includes("pgbouncer"));
-    expect(pgbouncer).toHaveLength(2);
-    for (const s of pgbouncer) {
-      expect("name" in s.inputs, s.name).toBe(false);
-      expect(s.inputs.namePrefix, s.name).toMatch(/pgbouncer\/(ini|userlist)-$/);
-    }
+    // The ini, the userlist and the read router's passwords (readRouting is on in prod).
+    expect(pgbouncer.map((s) => s.inputs.namePrefix).sort()).toEqual(["data-tier-prod-pgbouncer/ini-", "data-tier-prod-pgbouncer/read-router-", "data-tier-prod-pgbouncer/userlist-"]);
+    for (const s of pgbouncer) expect("name" in s.inputs, s.name).toBe(false);
   });
 
   it("a masterUsername change replaces the primary without colliding on its identifier", async () => {
