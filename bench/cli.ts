@@ -32,7 +32,8 @@ interface PgbouncerOpts {
   json?: boolean;
 }
 
-const program = new Command("bench").description("Benchmarks against the local sandbox (loopback only)");
+// Bad flags exit 2 like every other bad input (commander's own default is 1).
+const program = new Command("bench").description("Benchmarks against the local sandbox (loopback only)").exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 program
   .command("pgbouncer")
   .description("pgbench select-only: direct to Postgres (50 clients), through PgBouncer (50 and 1000 clients); peak server connections must stay within the pool")

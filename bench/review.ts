@@ -2,16 +2,24 @@
  * How long the offline review takes: `npm run bench:review [-- --stack prod --runs 5]`.
  * Each run is a fresh process (what CI and a reviewer pay), timed end to end; prints
  * every run, the median, and the peak resident memory of the slowest run.
+ * Exits 2 on a bad flag or value, 1 when a run of the review breaks.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 
 const root = join(__dirname, "..");
-const o = new Command()
+function runsArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError("--runs must be a whole number from 1 to 100");
+  return n;
+}
+
+const o = new Command("bench:review")
   .option("--stack <name>", "stack to review", "prod")
-  .option("--runs <n>", "number of runs", (v) => Number.parseInt(v, 10), 5)
+  .option("--runs <n>", "number of runs", runsArg, 5)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse(process.argv)
   .opts<{ stack: string; runs: number }>();
 

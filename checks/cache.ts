@@ -108,7 +108,8 @@ function replicaReadCheck(outputs: StackOutputs, node: StackOutputs["redis"]["no
         if (rep.role === "master") {
           // Only the master Sentinel names may claim the role: another one takes writes that the failover discards.
           if (outputs.redis.sentinels.length > 0 && addr(node) !== addr(m.at)) return { status: "FAIL", message: `${node.name} (${addr(node)}) claims role master but ${m.via} names ${addr(m.at)}: two masters; writes sent to ${node.name} are lost when it rejoins as a replica` };
-          return { status: "SKIP", message: `${node.name} is the master now; nothing to replicate to it` };
+          // No "now": on a fresh sandbox redis-0 is the master from the start, not after a failover.
+          return { status: "SKIP", message: `${node.name} is the master (${m.via} names it); nothing to replicate to it` };
         }
         if (rep.master_link_status !== "up") return { status: "FAIL", message: `${node.name} cannot receive writes: master_link_status ${rep.master_link_status ?? "missing"}` };
         const key = smokeKey(`replica-read:${node.name}`);

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { testTempDir } from "../testing/tempDir";
 import { PolicyConfigError, enforcementLevelOf, loadPolicyConfig, policyConfigPath, validatePolicyConfig } from "./enforcement";
 import { ALL_POLICIES, hasMandatory, runPolicies } from "./policies";
 import { goodStack, mutate } from "./testing/fixtures";
@@ -82,7 +82,7 @@ describe("bad policy config", () => {
   });
 
   it("names the file when it is not JSON", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "policy-config-")), "qa.json");
+    const file = join(testTempDir("policy-config-"), "qa.json");
     writeFileSync(file, "{ all: advisory");
     expect(() => loadPolicyConfig("qa", file)).toThrow(new RegExp(`policy config ${file} is invalid:\\n  - not valid JSON`));
   });

@@ -3,10 +3,10 @@
  * the stack's name. A stack called "live" with production: true and no policy config of
  * its own used to get every policy advisory (production rules not even applicable).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { testTempDir } from "../testing/tempDir";
 import { parse, stringify } from "yaml";
 import { review } from "../tools/review/cli";
 import { goodStack, mutate } from "./testing/fixtures";
@@ -38,7 +38,7 @@ describe("production means production", () => {
   });
 
   it("a production stack's own config cannot switch the production rules off", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
+    const dir = testTempDir("policy-config-");
     writeFileSync(join(dir, "live.json"), JSON.stringify({ all: "mandatory" }));
     process.env[ENV] = dir;
     // Its own file is used (mandatory everywhere), and production: true is added to every production rule.
@@ -50,7 +50,7 @@ describe("production means production", () => {
   });
 
   it("a production stack with no config at all (not even prod.json) is refused, never all-advisory", () => {
-    process.env[ENV] = mkdtempSync(join(tmpdir(), "policy-config-empty-"));
+    process.env[ENV] = testTempDir("policy-config-empty-");
     expect(() => policyConfigFor("live", true)).toThrow(PolicyConfigError);
     expect(policyConfigFor("live", false)).toEqual({ config: {}, file: null });
   });
@@ -67,7 +67,7 @@ describe("the offline review of a production stack named otherwise", () => {
     const raw = parse(readFileSync("Pulumi.prod.yaml", "utf8"));
     raw.config["data-tier:environment"] = "live";
     raw.config["data-tier:production"] = true;
-    const file = join(mkdtempSync(join(tmpdir(), "review-live-")), "Pulumi.live.yaml");
+    const file = join(testTempDir("review-live-"), "Pulumi.live.yaml");
     writeFileSync(file, stringify(raw));
     const lines: string[] = [];
     const code = await review({ stack: "live", file, json: true, print: (l) => lines.push(l) });

@@ -34,16 +34,27 @@ export function formatEndpoints(info: Pick<SandboxInfo, "state" | "outputsFile">
   return lines.join("\n");
 }
 
+/** Every DOWN row gets a problem line: the topology checks skip a part whose process is gone (PgBouncer), so without this a DOWN row could stand with no problem named. */
+function downProblems(s: SandboxStatus): string[] {
+  return s.processes
+    .filter((p) => !(p.alive && p.answering) && !s.problems.some((line) => line.includes(p.name)))
+    .map((p) => `${p.name} (pid ${p.pid}) ${p.alive ? `is not answering on ${p.host}:${p.port}` : "is not running"}`);
+}
+
+/** A stop outcome in words, the same words `status` uses ("not running", not "not-running"). */
+const outcomeWords = (o: string) => o.replace(/-/g, " ");
+
 export function formatStatus(s: SandboxStatus): string {
   if (!s.found) return `no sandbox in ${s.dir}\n`;
   const rows = s.processes.map((p) => `  ${p.alive && p.answering ? "up  " : "DOWN"}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} ${`${p.host}:${p.port}`.padEnd(17)} ${p.alive ? (p.answering ? p.role : "not answering") : "not running"}`);
-  const problems = s.problems.length ? `\nproblems:\n${s.problems.map((p) => `  - ${p}`).join("\n")}` : "";
+  const all = [...s.problems, ...downProblems(s)];
+  const problems = all.length ? `\nproblems:\n${all.map((p) => `  - ${p}`).join("\n")}` : "";
   return `sandbox ${s.dir}: ${s.healthy ? "healthy" : "NOT healthy"}\n${rows.join("\n")}${problems}\n`;
 }
 
-function formatStop(r: StopReport): string {
+export function formatStop(r: StopReport): string {
   if (!r.found) return `no sandbox in ${r.dir}: nothing to stop\n`;
-  const rows = r.results.map((x) => `  ${x.name.padEnd(20)} pid ${String(x.pid).padEnd(8)} ${x.outcome} (${x.ms} ms)`);
+  const rows = r.results.map((x) => `  ${x.name.padEnd(20)} pid ${String(x.pid).padEnd(8)} ${outcomeWords(x.outcome)} (${x.ms} ms)`);
   return `stopped the sandbox in ${r.dir} in ${secs(r.ms)}${r.purged ? " and removed its folder" : " (data kept; `up` starts it again, `down --purge` removes it)"}\n${rows.join("\n")}\n`;
 }
 

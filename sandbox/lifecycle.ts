@@ -16,7 +16,7 @@ import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFil
 import { buildOutputs, writeOutputs } from "./outputs";
 import { healPgBouncerFiles, PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer, waitPgBouncerHealthy } from "./pgbouncer";
 import { withPg } from "./pgClient";
-import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
+import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, refreshDemoRows, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
 import { readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
 import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
@@ -270,6 +270,8 @@ export async function startSandbox(o: StartOptions = {}): Promise<SandboxInfo> {
       }
       reused = true;
       ({ started, resumed, rewritten } = await heal(state, timeoutMs));
+      // The bring-up's demo rows age out of the recent-writes window: write fresh ones.
+      if (state.parts.includes("postgres")) await refreshDemoRows(state);
     } else {
       state = await freshStart(dir, stack, settings, parts, timeoutMs, timings);
       started = state.processes.map((p) => p.name);

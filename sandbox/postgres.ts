@@ -14,7 +14,7 @@ import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
 import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "./pgClient";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
-import { demoSchemaSql, rolesSql, SANDBOX_ROLES } from "./schema";
+import { demoSchemaSql, freshDemoRowsSql, rolesSql, SANDBOX_ROLES } from "./schema";
 import { putProcess, type SandboxState } from "./state";
 
 const run = promisify(execFile);
@@ -290,4 +290,14 @@ export async function resumePausedReplay(state: SandboxState): Promise<string[]>
     }, 3000);
   }
   return resumed;
+}
+
+/** `up` on a reused sandbox: a fresh demo row per partition pair (as the app role, through the dual-write path). */
+export async function refreshDemoRows(state: SandboxState): Promise<void> {
+  const primary = state.processes.find((p) => p.name === PRIMARY_NAME);
+  if (!primary) return;
+  await withPg(superuserTarget(state, primary, state.settings.postgres.databaseName), async (c) => {
+    await c.query(`SET ROLE ${SANDBOX_ROLES.app}`);
+    for (const sql of freshDemoRowsSql(state.settings)) await c.query(sql);
+  }, 10_000);
 }

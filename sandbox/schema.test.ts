@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLE_NAMES } from "../components/postgres/roles";
 import { verifierMatches } from "../components/postgres/scram";
 import { loadStackSettings } from "../components/settings/stackFile";
-import { demoSchemaSql, monthlyPartitions, rolesSql, SANDBOX_ROLES } from "./schema";
+import { demoSchemaSql, freshDemoRowsSql, monthlyPartitions, rolesSql, SANDBOX_ROLES } from "./schema";
 
 const settings = loadStackSettings("dev");
 const now = new Date("2026-01-15T12:00:00Z");
@@ -79,5 +79,17 @@ describe("demoSchemaSql", () => {
     const long = "t".repeat(60);
     const s = { ...settings, postgres: { ...settings.postgres, partitionPairs: [{ legacy: "x", partitioned: long, timestampColumn: "created_at" }] } };
     expect(() => demoSchemaSql(s, { now })).toThrow(/partition name: "t{60}_y2025m07" is longer than PostgreSQL's 63 characters/);
+  });
+});
+
+describe("freshDemoRowsSql (up on a reused sandbox)", () => {
+  it("writes one row per partition pair into the legacy table, stamped now(), so the dual-write trigger mirrors it", () => {
+    const s = loadStackSettings("dev");
+    const sql = freshDemoRowsSql(s);
+    expect(sql).toHaveLength(s.postgres.partitionPairs.length);
+    s.postgres.partitionPairs.forEach((pair, i) => {
+      expect(sql[i]).toMatch(new RegExp(`^INSERT INTO "?${pair.legacy}"? \\(.*"?${pair.timestampColumn}"?\\) VALUES \\(.*now\\(\\)\\)$`));
+      expect(sql[i]).not.toContain(pair.partitioned);
+    });
   });
 });

@@ -150,3 +150,16 @@ $fn$`);
   out.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`);
   return out;
 }
+
+/**
+ * One fresh demo row per partition pair, written to the legacy table so the dual-write
+ * trigger mirrors it: `up` on a reused sandbox runs this, so recent-writes judges a
+ * row seconds old rather than the bring-up's (which ages past the window in an hour).
+ */
+export function freshDemoRowsSql(s: Settings): string[] {
+  return s.postgres.partitionPairs.map((pair) => {
+    const legacy = ident(pair.legacy, "postgres.partitionPairs.legacy");
+    const ts = ident(pair.timestampColumn, "postgres.partitionPairs.timestampColumn");
+    return `INSERT INTO ${legacy} (organization_id, amount_cents, currency, description, ${ts}) VALUES (1, 100, 'USD', 'demo row (sandbox up)', now())`;
+  });
+}

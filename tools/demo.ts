@@ -4,6 +4,7 @@
  * overall status, and exits with the suite's exit code (0 healthy, 1 degraded,
  * 2 unhealthy; 2 as well when the sandbox cannot start).
  */
+import { existsSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { redactorForOutputs } from "../checks/redact";
 import { formatConsoleReport, useColour } from "../checks/report/console";
@@ -11,11 +12,18 @@ import { EXIT } from "../checks/runner";
 import { runSuite } from "../checks/suite";
 import { formatEndpoints } from "../sandbox/cli";
 import { defaultDir, DEFAULT_STACK, startSandbox } from "../sandbox/lifecycle";
+import { stateFile } from "../sandbox/state";
 
 export interface DemoIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown };
   env: NodeJS.ProcessEnv;
+}
+
+/** The first line: "Starting" only when there is no sandbox in the folder yet; `up` reuses one that is there. */
+export function bringUpLine(stack: string, dir: string, existing: boolean): string {
+  const what = "Redis + Sentinel, PostgreSQL 15 + replica, PgBouncer on 127.0.0.1";
+  return existing ? `Reusing the sandbox (stack ${stack}) in ${dir}: ${what}; starting what is down ...\n` : `Starting the sandbox (stack ${stack}) in ${dir}: ${what} ...\n`;
 }
 
 export async function demo(argv: string[], io: DemoIO): Promise<number> {
@@ -35,7 +43,7 @@ export async function demo(argv: string[], io: DemoIO): Promise<number> {
   const dir = o.dir ?? defaultDir(o.stack);
   const downHint = `npm run sandbox -- down${o.dir ? ` --dir ${o.dir}` : ""}`;
 
-  io.stdout.write(`Starting the sandbox (stack ${o.stack}) in ${dir}: Redis + Sentinel, PostgreSQL 15 + replica, PgBouncer on 127.0.0.1 ...\n`);
+  io.stdout.write(bringUpLine(o.stack, dir, existsSync(stateFile(dir))));
   let info;
   try {
     info = await startSandbox({ dir, stack: o.stack });

@@ -106,20 +106,31 @@ async function prepare(t: BenchTarget, o: BenchOptions): Promise<void> {
 }
 
 /** Samples server connections every 200 ms until stopped; every query has a timeout. */
-function startSampler(t: BenchTarget, withConsole: boolean) {
+function startSampler(t: BenchTarget, withConsole: boolean, onlyNewBackends: boolean) {
   let peakBackends: number | undefined;
   let peakPool: number | undefined;
   let peakWaiting: number | undefined;
   let running = true;
   let error: unknown;
+  // Taken now, before pgbench starts (the loop below connects asynchronously); the
+  // servers are on loopback, so this clock is theirs.
+  const startedAt = new Date();
   const loop = (async () => {
     const db = await t.sampler();
     const admin = withConsole ? consoleClient(t) : undefined;
     if (admin) await admin.connect();
+    // A direct run counts only backends opened after it began: PgBouncer's idle server
+    // connections (same role, same database, opened earlier) are not pgbench's.
+    const since = onlyNewBackends ? startedAt.toISOString() : null;
     try {
       while (running) {
         const n = Number(
-          (await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE usename = $1 AND datname = $2 AND backend_type = 'client backend' AND pid <> pg_backend_pid()", [t.bench.user, t.database])).rows[0].n,
+          (
+            await db.query(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = $1 AND datname = $2 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND ($3::timestamptz IS NULL OR backend_start >= $3::timestamptz)",
+              [t.bench.user, t.database, since],
+            )
+          ).rows[0].n,
         );
         peakBackends = Math.max(peakBackends ?? 0, n);
         if (admin) {
@@ -180,7 +191,7 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
       if (clients < p.clients) problems.push(`${p.label}: max_client_conn is ${config.maxClientConn}, below the ${p.clients} clients asked for`);
       const endpoint = p.via === "postgres" ? t.postgres : t.pgbouncer;
       // The console is a client too: sample SHOW POOLS only where it fits under max_client_conn.
-      const sampler = startSampler(t, p.via === "pgbouncer" && clients < config.maxClientConn);
+      const sampler = startSampler(t, p.via === "pgbouncer" && clients < config.maxClientConn, p.via === "postgres");
       o.log(`run: ${p.label} for ${o.durationSeconds} s ...`);
       let result: PgbenchResult | undefined;
       let failure: unknown;

@@ -3,6 +3,7 @@ import pc from "picocolors";
 import type { SuiteReport } from "../suite";
 import type { Status } from "../types";
 import { printable as p } from "./escape";
+import { roundForDisplay, roundNumbersIn } from "./numbers";
 
 /** Colour only on a TTY, never with NO_COLOR set (https://no-color.org), always with FORCE_COLOR. */
 export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -24,8 +25,8 @@ export function formatConsoleReport(report: SuiteReport, colour: boolean): strin
   for (const g of groups) {
     lines.push("", c.bold(p(g)));
     for (const r of report.results.filter((x) => x.group === g)) {
-      const extra = [r.measured && `measured ${r.measured.value} ${p(r.measured.unit)}`, r.threshold && `threshold ${p(r.threshold)}`].filter(Boolean).join("; ");
-      lines.push(`  ${paint[r.status](r.status.padEnd(4))}  ${p(r.id)}  ${p(r.message)}${extra ? c.dim(` [${extra}]`) : ""}${c.dim(` (${Math.round(r.durationMs)} ms)`)}`);
+      const extra = [r.measured && `measured ${roundForDisplay(r.measured.value)} ${p(r.measured.unit)}`, r.threshold && `threshold ${roundNumbersIn(p(r.threshold))}`].filter(Boolean).join("; ");
+      lines.push(`  ${paint[r.status](r.status.padEnd(4))}  ${p(r.id)}  ${roundNumbersIn(p(r.message))}${extra ? c.dim(` [${extra}]`) : ""}${c.dim(` (${Math.round(r.durationMs)} ms)`)}`);
     }
   }
   for (const h of report.hooks) lines.push(`  ${h.ok ? c.green("done") : c.red("FAILED")}  hook ${p(h.name)}: ${p(h.message)}`);

@@ -14,6 +14,7 @@
  */
 import { Command } from "commander";
 import pc from "picocolors";
+import { useColour } from "../../checks/report/console";
 import { SettingsError, parseSettings } from "../../components/settings";
 import { StackFileError, readStackFile } from "../../components/settings/stackFile";
 import { postgresReviewSection } from "./postgres";
@@ -106,7 +107,9 @@ async function cli(argv: string[]): Promise<void> {
   const program = new Command()
     .name("review")
     .description("Offline review of a stack: settings, plan, alarm catalogue and policy violations, under Pulumi mocks.")
-    .requiredOption("-s, --stack <name>", "stack name (reads Pulumi.<name>.yaml)")
+    // Not requiredOption: commander checks required options before unknown ones, so a
+    // typo'd flag would be reported as a missing --stack.
+    .option("-s, --stack <name>", "stack name (reads Pulumi.<name>.yaml)")
     .option("-f, --file <path>", "stack file to read instead of Pulumi.<name>.yaml")
     .option("--json", "print one JSON document instead of the report")
     .option("--base <git-ref>", "also evaluate the program and stack file at this git ref and show what would change per resource")
@@ -114,9 +117,11 @@ async function cli(argv: string[]): Promise<void> {
     .option("--no-color", "never colour the report")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.invalidSettings));
   program.parse(argv);
-  const o = program.opts<{ stack: string; file?: string; json?: boolean; color: boolean; base?: string; allowReplace?: boolean }>();
-  const color = o.color && process.stdout.isTTY === true && !("NO_COLOR" in process.env);
-  const code = await review({ stack: o.stack, file: o.file, json: o.json, color, base: o.base, allowReplace: o.allowReplace });
+  const o = program.opts<{ stack?: string; file?: string; json?: boolean; color: boolean; base?: string; allowReplace?: boolean }>();
+  const stack = o.stack ?? program.error("error: required option '-s, --stack <name>' not specified");
+  // The suite's rule (NO_COLOR, FORCE_COLOR, TTY), so both tools colour alike.
+  const color = o.color && useColour(process.stdout, process.env);
+  const code = await review({ stack, file: o.file, json: o.json, color, base: o.base, allowReplace: o.allowReplace });
   process.exitCode = code;
 }
 

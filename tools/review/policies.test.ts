@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { testTempDir } from "../../testing/tempDir";
 import { parse, stringify } from "yaml";
 import { goodStack, mutate } from "../../policies/testing/fixtures";
 import type { ProgramRun } from "../../testing/harness";
@@ -16,7 +16,7 @@ afterEach(() => {
 
 /** A temp policy config dir holding `<stack>.json`. */
 function configDir(stack: string, config: object): string {
-  const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
+  const dir = testTempDir("policy-config-");
   writeFileSync(join(dir, `${stack}.json`), JSON.stringify(config));
   return dir;
 }
@@ -70,7 +70,7 @@ describe("npm run review exit code follows the policy config", () => {
     // prod with an engine version outside the policy's supported list (the settings allow any major.minor).
     const raw = parse(readFileSync("Pulumi.prod.yaml", "utf8"));
     raw.config["data-tier:redis"] = { ...raw.config["data-tier:redis"], engineVersion: "6.2" };
-    const file = join(mkdtempSync(join(tmpdir(), "review-stack-")), "Pulumi.prod.yaml");
+    const file = join(testTempDir("review-stack-"), "Pulumi.prod.yaml");
     writeFileSync(file, stringify(raw));
 
     const run = async (config: object) => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { testTempDir } from "../../testing/tempDir";
 import { EXIT, review } from "./cli";
 
 async function captured(opts: Parameters<typeof review>[0]): Promise<{ code: number; out: string }> {
@@ -22,7 +22,7 @@ describe("npm run review", () => {
   });
 
   it("exits 2 on a bad stack file, listing every problem", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "review-"));
+    const dir = testTempDir("review-");
     const file = join(dir, "Pulumi.broken.yaml");
     writeFileSync(
       file,

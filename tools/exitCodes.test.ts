@@ -1,0 +1,41 @@
+// The command-line tools' exit codes on bad input, as a user meets them (a real process
+// per case): 2 with a message naming the bad flag, never commander's 1 or a stack trace.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(__dirname, "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+function run(script: string, args: string[]) {
+  const r = spawnSync(tsx, [join(root, script), ...args], { cwd: root, encoding: "utf8", timeout: 30_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe("exit codes on bad flags", () => {
+  it("bench: an unknown flag exits 2 (as its header says), naming the flag", () => {
+    const r = run("bench/cli.ts", ["pgbouncer", "--bogus"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it("bench:review --runs abc exits 2 with what --runs expects, no TypeError", () => {
+    const r = run("bench/review.ts", ["--runs", "abc"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--runs must be a whole number");
+    expect(r.stderr).not.toContain("TypeError");
+  });
+
+  it("review: an unknown flag is named, not reported as a missing --stack", () => {
+    const r = run("tools/review/cli.ts", ["--bogus"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+    expect(r.stderr).not.toContain("--stack");
+  });
+
+  it("review: without --stack still says --stack is required", () => {
+    const r = run("tools/review/cli.ts", []);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("required option '-s, --stack <name>' not specified");
+  });
+});
