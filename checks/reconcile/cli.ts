@@ -151,7 +151,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// Not inside the checks image's bundle, where every module shares one `module` (see checks/cli.ts).
+if (require.main === module && process.env.DATATIER_BUNDLE !== "1") {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => {
     process.exitCode = code;
     setTimeout(() => process.exit(code), 500).unref();
