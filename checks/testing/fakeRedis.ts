@@ -4,7 +4,7 @@
  * test can stage what no healthy topology shows on demand (TILT, NOQUORUM, two masters).
  * Real servers cover the rest (checks/sandbox.int.test.ts, the fault matrix).
  */
-import { createServer, type Server, type Socket } from "node:net";
+import { loopbackServer } from "./fakes";
 
 /** A reply: string = simple string, {error} = error reply, {bulk} = bulk string, array, number, null. */
 export type Reply = string | number | null | { error: string } | { bulk: string } | Reply[];
@@ -62,10 +62,8 @@ export interface FakeRedis {
 }
 
 /** Starts a server on 127.0.0.1 answering each command with `reply(args)` (args[0] upper-cased). */
-export async function fakeRedis(reply: (args: string[]) => Reply): Promise<FakeRedis> {
-  const sockets = new Set<Socket>();
-  const srv: Server = createServer((s) => {
-    sockets.add(s);
+export function fakeRedis(reply: (args: string[]) => Reply): Promise<FakeRedis> {
+  return loopbackServer((s) => {
     let buf = "";
     s.setEncoding("latin1");
     s.on("data", (d: string) => {
@@ -73,16 +71,5 @@ export async function fakeRedis(reply: (args: string[]) => Reply): Promise<FakeR
       buf = parsed.rest;
       for (const args of parsed.commands) s.write(encode(reply([args[0].toUpperCase(), ...args.slice(1)])), "latin1");
     });
-    s.on("error", () => undefined);
-    s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  return {
-    port: (srv.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => r());
-      }),
-  };
 }

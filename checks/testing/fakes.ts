@@ -7,13 +7,14 @@ import { freePort } from "../../testing/local";
 export { freePort };
 
 
-/** A TCP server that accepts connections and never answers: a hung endpoint. */
-export async function hangingServer(): Promise<{ port: number; close(): Promise<void> }> {
+/** A TCP server on 127.0.0.1 running `onSocket` per connection; `close` destroys open sockets first. */
+export async function loopbackServer(onSocket: (s: Socket) => void = () => undefined): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const srv: Server = createServer((s) => {
     sockets.add(s);
     s.on("error", () => undefined);
     s.on("close", () => sockets.delete(s));
+    onSocket(s);
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   return {
@@ -24,6 +25,11 @@ export async function hangingServer(): Promise<{ port: number; close(): Promise<
         srv.close(() => r());
       }),
   };
+}
+
+/** A TCP server that accepts connections and never answers: a hung endpoint. */
+export function hangingServer(): Promise<{ port: number; close(): Promise<void> }> {
+  return loopbackServer();
 }
 
 /** Sample outputs whose endpoints are all closed loopback ports (found free just now). */
