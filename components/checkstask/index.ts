@@ -8,6 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { fargateTaskBase } from "../fargate";
 import type { ChecksOutputs } from "../contract/outputs";
 import type { ChecksSettings } from "../settings/schema";
 import { checksImage } from "./image";
@@ -77,13 +78,7 @@ export class ChecksTask extends pulumi.ComponentResource {
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-taskdef`,
       {
-        family: name,
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        cpu: String(s.cpu),
-        memory: String(s.memoryMb),
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: executionRole.arn,
+        ...fargateTaskBase(name, s, executionRole.arn),
         taskRoleArn: taskRole.arn,
         containerDefinitions: pulumi
           .all([imageRef, outputsSecret.arn, logGroup.name])

@@ -7,6 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { fargateTaskBase } from "../fargate";
 import type { PgBouncerSettings } from "../settings/schema";
 import { CONFIG_VOLUME, metricsPolicy, readRouterContainerDefinition } from "../readrouting/sidecar";
 import { healthCheckCommand } from "./health";
@@ -155,13 +156,7 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
   const taskDefinition = new aws.ecs.TaskDefinition(
     `${name}-task`,
     {
-      family: name,
-      networkMode: "awsvpc",
-      requiresCompatibilities: ["FARGATE"],
-      cpu: String(s.cpu),
-      memory: String(s.memoryMb),
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-      executionRoleArn: executionRole.arn,
+      ...fargateTaskBase(name, s, executionRole.arn),
       ...(taskRole ? { taskRoleArn: taskRole.arn, volumes: [{ name: CONFIG_VOLUME }] } : {}),
       containerDefinitions: pulumi
         .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name, rr?.imageRef ?? "", rr?.configJson ?? "", routerSecret?.arn ?? ""])
