@@ -1,5 +1,6 @@
 /** What every drill shares: its result shape, the running sandbox it needs, the process it breaks. */
-import type { ProcessRecord } from "./procs";
+import { sleep, type ProcessRecord } from "./procs";
+import { waitRedisHealthy } from "./redis";
 import { readState, type SandboxState } from "./state";
 
 export type Log = (line: string) => void;
@@ -24,4 +25,24 @@ export function proc(state: SandboxState, name: string): ProcessRecord {
   const p = state.processes.find((x) => x.name === name);
   if (!p) throw new Error(`no process ${name} in the sandbox`);
   return p;
+}
+
+/**
+ * Before a drill that makes Sentinel fail over: a healthy, settled topology (all Sentinels
+ * agree, no failover in progress), and 2 x failover-timeout since the last failover,
+ * within which Sentinel refuses a new failover of the same master.
+ */
+export async function readyForRedisFailover(state: SandboxState, log: Log): Promise<void> {
+  const s = state.settings.redis;
+  try {
+    await waitRedisHealthy(state, 20_000);
+  } catch (e) {
+    throw new Error(`Redis is not healthy before the drill: run \`npm run sandbox -- up\` first\n${(e as Error).message}`);
+  }
+  const since = state.lastRedisFailoverAt ? Date.now() - Date.parse(state.lastRedisFailoverAt) : Infinity;
+  const wait = 2 * s.sentinel.failoverTimeoutMs + 1000 - since;
+  if (wait > 0) {
+    log(`waiting ${(wait / 1000).toFixed(1)} s: Sentinel allows no new failover within 2 x failover-timeout (${(2 * s.sentinel.failoverTimeoutMs) / 1000} s) of the last one`);
+    await sleep(wait);
+  }
 }

@@ -17,7 +17,7 @@ import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy
 import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
 import { measureRouting, routerRuns, type RoutingFigures } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
-import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
+import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
 import { acquireLock, writeState, type SandboxState } from "./state";
 
@@ -83,19 +83,7 @@ async function redisFailover(dir: string, log: Log): Promise<DrillResult> {
   const state = requireState(dir, "redis");
   const s = state.settings.redis;
   const masterName = s.sentinel.masterName;
-  // A healthy, settled topology first: all Sentinels agree, no failover in progress.
-  try {
-    await waitRedisHealthy(state, 20_000);
-  } catch (e) {
-    throw new Error(`Redis is not healthy before the drill: run \`npm run sandbox -- up\` first\n${(e as Error).message}`);
-  }
-  // Sentinel refuses a new failover of the same master within 2 x failover-timeout.
-  const since = state.lastRedisFailoverAt ? Date.now() - Date.parse(state.lastRedisFailoverAt) : Infinity;
-  const wait = 2 * s.sentinel.failoverTimeoutMs + 1000 - since;
-  if (wait > 0) {
-    log(`waiting ${(wait / 1000).toFixed(1)} s: Sentinel allows no new failover within 2 x failover-timeout (${(2 * s.sentinel.failoverTimeoutMs) / 1000} s) of the last one`);
-    await sleep(wait);
-  }
+  await readyForRedisFailover(state, log);
   const old = proc(state, state.redis!.master);
   const sentinels = sentinelTargets(state);
   const password = state.secrets.redisPassword;

@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import type Redis from "ioredis";
 import { redisWriteSafety } from "../components/settings/defaults";
-import { ms, proc, requireState, type DrillResult, type Log } from "./drillKit";
+import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { writeOutputs } from "./outputs";
 import { recordAlive, sleep, type ProcessRecord } from "./procs";
 import { redisNodes, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
@@ -179,17 +179,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
   const s = state.settings.redis;
   const masterName = s.sentinel.masterName;
   const password = state.secrets.redisPassword;
-  try {
-    await waitRedisHealthy(state, 20_000);
-  } catch (e) {
-    throw new Error(`Redis is not healthy before the drill: run \`npm run sandbox -- up\` first\n${(e as Error).message}`);
-  }
-  const since = state.lastRedisFailoverAt ? Date.now() - Date.parse(state.lastRedisFailoverAt) : Infinity;
-  const spacing = 2 * s.sentinel.failoverTimeoutMs + 1000 - since;
-  if (spacing > 0) {
-    log(`waiting ${(spacing / 1000).toFixed(1)} s: Sentinel allows no new failover within 2 x failover-timeout of the last one`);
-    await sleep(spacing);
-  }
+  await readyForRedisFailover(state, log);
   const freezeMs = o.freezeMs ?? s.sentinel.downAfterMs + 8000;
   const safety = redisWriteSafety(s);
   const nodes = redisNodes(state);
