@@ -32,6 +32,15 @@ export const replicaHost = (i: number) => `127.0.0.${i + 1}`;
 export const replicaName = (i: number) => `postgres-replica-${i + 1}`;
 
 export const pgRoot = (dir: string) => join(dir, "postgres");
+/**
+ * Each server's own unix-socket directory under `sock/`: the replicas share one port
+ * (on different loopback addresses), and a socket's name is `.s.PGSQL.<port>`, so one
+ * shared directory lets only the first replica start (`lock file ".s.PGSQL.<port>.lock"
+ * already exists`). Nothing in the sandbox connects over these sockets (TCP on loopback
+ * throughout); Postgres just always creates one.
+ */
+export const socketRoot = (dir: string) => join(pgRoot(dir), "sock");
+export const socketDirOf = (dir: string, name: string) => join(socketRoot(dir), name);
 export const passFile = (dir: string) => join(pgRoot(dir), "replicator.pgpass");
 
 function ownedDir(path: string): string {
@@ -89,13 +98,14 @@ function postgresSpec(dir: string, name: string, dataDir: string, host: string, 
 function renderedConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): Map<string, string> {
   const root = pgRoot(state.dir);
   return new Map([
-    [join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: join(root, "sock"), logDir: join(root, `${name}-log`) })],
+    [join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: socketDirOf(state.dir, name), logDir: join(root, `${name}-log`) })],
     [join(dataDir, "pg_hba.conf"), renderPgHba({ replicationUser: SANDBOX_ROLES.replication })],
   ]);
 }
 
 function writeConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): void {
   ownedDir(join(pgRoot(state.dir), `${name}-log`));
+  ownedDir(socketDirOf(state.dir, name));
   for (const [path, text] of renderedConfs(state, dataDir, name, role, host, port)) ownedFile(path, text);
 }
 
@@ -110,6 +120,8 @@ export function healPostgresConfs(state: SandboxState): string[] {
     const dataDir = p.args[p.args.indexOf("-D") + 1];
     const files = renderedConfs(state, dataDir, p.name, p.name === PRIMARY_NAME ? "primary" : "replica", p.host, p.port);
     const changed = [...files].filter(([path, text]) => (existsSync(path) ? readFileSync(path, "utf8") : null) !== text);
+    // A sandbox made before per-server socket directories: the rewritten conf names one that must exist at the next start.
+    ownedDir(socketDirOf(state.dir, p.name));
     for (const [path, text] of changed) ownedFile(path, text);
     if (changed.length > 0 && recordAlive(p)) process.kill(p.pid, "SIGHUP");
     rewritten.push(...changed.map(([path]) => path));
@@ -209,9 +221,9 @@ export function withPassfile(autoConf: string, passfile: string): string {
 
 export async function startPostgres(state: SandboxState, ports: { primary: number; replicas: number }, timeoutMs: number): Promise<void> {
   const root = ownedDir(pgRoot(state.dir));
-  ownedDir(join(root, "sock"));
+  ownedDir(socketRoot(state.dir));
   ownedFile(passFile(state.dir), `*:*:*:${SANDBOX_ROLES.replication}:${state.secrets.replication}\n`);
-  state.postgres = { database: state.settings.postgres.databaseName, socketDir: join(root, "sock"), replicas: [], primaryDataDir: join(root, "primary") };
+  state.postgres = { database: state.settings.postgres.databaseName, socketDir: socketRoot(state.dir), replicas: [], primaryDataDir: join(root, "primary") };
   await startPrimary(state, ports.primary, timeoutMs);
   for (let i = 0; i < state.settings.postgres.replicas; i++) await startReplica(state, i, ports.replicas);
   await waitPostgresHealthy(state, timeoutMs);

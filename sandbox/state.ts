@@ -63,6 +63,7 @@ const stateSchema = z.object({
   postgres: z
     .object({
       database: z.string(),
+      /** Parent of each server's own unix-socket directory (sock/<name>). */
       socketDir: z.string(),
       replicas: z.array(z.object({ name: z.string(), id: z.string(), slot: z.string(), dataDir: z.string() })),
       primaryDataDir: z.string(),
