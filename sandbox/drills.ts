@@ -196,7 +196,7 @@ async function slotInactiveAfter(state: SandboxState, slot: string): Promise<num
 }
 
 function routingMeasured(f: RoutingFigures): DrillResult["measured"] {
-  return { routerOutMs: f.outMs, rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
 }
 
 /** Starts the replicas again and waits until every one streams (the drill repairs what it broke when the router runs). */

@@ -26,10 +26,15 @@ export function readPoolLoop(state: SandboxState): ReadLoop {
 
 /** Waits until the router's state satisfies `pred`; returns performance.now() then, or null after `ms`. */
 export async function routerUntil(state: SandboxState, pred: (healthy: string[]) => boolean, ms: number): Promise<number | null> {
+  return (await routerSetUntil(state, pred, ms))?.at ?? null;
+}
+
+/** routerUntil, also giving the router's healthy set at that moment. */
+async function routerSetUntil(state: SandboxState, pred: (healthy: string[]) => boolean, ms: number): Promise<{ at: number; healthy: string[] } | null> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const st = readRouterState(state.dir);
-    if (st && pred(st.healthy)) return performance.now();
+    if (st && pred(st.healthy)) return { at: performance.now(), healthy: st.healthy };
     await sleep(20);
   }
   return null;
@@ -38,6 +43,8 @@ export async function routerUntil(state: SandboxState, pred: (healthy: string[])
 export interface RoutingFigures {
   /** Router took the replica(s) out, ms after the break. */
   outMs: number | null;
+  /** The router's healthy set when it took them out: the replicas left to serve (empty: the primary). */
+  healthyWhenOut: string[] | null;
   /** First read served where it should be after the break (the primary when none is left), ms after it. */
   rerouteMs: number | null;
   /** Reads begun later than one interval plus one second after the break, that failed. */
@@ -65,14 +72,15 @@ export async function measureRouting(
     const t0 = performance.now();
     await o.breakIt();
     const outBound = o.outBoundMs ?? 2 * interval + 5000;
-    const outAt = await routerUntil(state, (h) => o.names.every((n) => !h.includes(n)), outBound);
+    const out = await routerSetUntil(state, (h) => o.names.every((n) => !h.includes(n)), outBound);
+    const outAt = out?.at ?? null;
     const rerouteAt = o.onPrimary ? await loop.until((r) => r.server === "primary" && r.start >= t0, outBound) : outAt;
     // Keep reading past the bound, so "no failure after it" is measured, not assumed.
     const bound = t0 + interval + 1000;
     const settle = Math.max(bound, rerouteAt ?? 0) + 2000;
     while (performance.now() < settle) await sleep(50);
     const failedAfterBound = readFigures(loop.reads, bound).failed;
-    log(`router took ${o.names.join(", ")} out ${outAt === null ? "-" : Math.round(outAt - t0)} ms after the break; reads on ${o.onPrimary ? "the primary" : "the remaining replicas"} after ${rerouteAt === null ? "-" : Math.round(rerouteAt - t0)} ms; ${failedAfterBound} failed read(s) begun later than ${interval + 1000} ms (one interval + 1 s) after it`);
+    log(`router took ${o.names.join(", ")} out ${outAt === null ? "-" : Math.round(outAt - t0)} ms after the break${out ? `, leaving ${out.healthy.length ? out.healthy.join(", ") : "none (the primary)"}` : ""}; reads on ${o.onPrimary ? "the primary" : "the remaining replicas"} after ${rerouteAt === null ? "-" : Math.round(rerouteAt - t0)} ms; ${failedAfterBound} failed read(s) begun later than ${interval + 1000} ms (one interval + 1 s) after it`);
     // From the moment the repair is done (the replica accepts connections, or replays again).
     await o.repair();
     const t1 = performance.now();
@@ -84,7 +92,7 @@ export async function measureRouting(
     const line = formatReadFigures(readFigures(reads));
     log(line);
     const ms = (at: number | null, from: number) => (at === null ? null : Math.round(at - from));
-    return { outMs: ms(outAt, t0), rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
+    return { outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
   } finally {
     await loop.stop();
   }
