@@ -1,4 +1,6 @@
 /** The read router on AWS under Pulumi mocks: the sidecar, its permissions, its metrics' alarms; and the bundle its image runs. */
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { mockClient } from "aws-sdk-client-mock";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -6,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ofType, runProgram, single, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { loadStackSettings } from "../settings/stackFile";
 import { loadRouterConfig } from "./config";
+import { cloudWatchPublisher } from "./main";
 import { bundleRouter, CONFIG_VOLUME, READ_ROUTER_CONTAINER } from "./sidecar";
 
 const settings = loadStackSettings("prod");
@@ -95,6 +98,31 @@ describe("prod: the read router sidecar in the PgBouncer task", () => {
     expect(silent.inputs).toMatchObject({ namespace: "DataTier", metricName: "RouterChecks", statistic: "SampleCount", comparisonOperator: "LessThanThreshold", threshold: 1, dimensions: { Environment: "prod" }, treatMissingData: "breaching" });
     expect(onPrimary.inputs.alarmActions[0]).toMatch(/warning/);
     expect(silent.inputs.alarmActions[0]).toMatch(/critical/);
+  });
+
+  it("publishes, with the sidecar's own configuration, exactly the metrics its alarms watch (namespace, name, dimensions)", async () => {
+    const env = sidecar().environment as { name: string; value: string }[];
+    const cfg = loadRouterConfig(undefined, { READ_ROUTER_CONFIG: env[0].value, READ_ROUTER_MONITORING_PASSWORD: "x", READ_ROUTER_CONSOLE_PASSWORD: "y" });
+    const cw = mockClient(CloudWatchClient);
+    try {
+      cw.on(PutMetricDataCommand).resolves({});
+      const publish = await cloudWatchPublisher(cfg.metrics!);
+      await publish([{ name: "HealthyReplicas", value: 0 }, { name: "ReadsOnPrimary", value: 1 }, { name: "RoutingChanges", value: 1 }, { name: "RouterChecks", value: 1 }]);
+      const calls = cw.commandCalls(PutMetricDataCommand);
+      expect(calls).toHaveLength(1);
+      const sent = calls[0].args[0].input;
+      expect(await cw.call(0).thisValue.config.region()).toBe("us-east-1");
+      const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => /-read-router-/.test(a.inputs.name));
+      expect(alarms).toHaveLength(2);
+      for (const a of alarms) {
+        expect(sent.Namespace).toBe(a.inputs.namespace);
+        const datum = sent.MetricData!.find((d) => d.MetricName === a.inputs.metricName);
+        expect(datum, `${a.inputs.name} watches ${a.inputs.metricName}, which the router does not publish`).toBeDefined();
+        expect(Object.fromEntries(datum!.Dimensions!.map((d) => [d.Name, d.Value]))).toEqual(a.inputs.dimensions);
+      }
+    } finally {
+      cw.restore();
+    }
   });
 
   it("says in the contract where its state is: CloudWatch, not a file", () => {

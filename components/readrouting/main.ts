@@ -8,7 +8,8 @@ import { hostname } from "node:os";
 import { loadRouterConfig, type RouterConfig } from "./config";
 import { ReadRouter, type RouterMetric } from "./router";
 
-async function cloudWatchPublisher(m: NonNullable<RouterConfig["metrics"]>): Promise<(metrics: RouterMetric[]) => Promise<void>> {
+/** Publishes one round's figures to CloudWatch (the namespace and dimensions the router's alarms watch). */
+export async function cloudWatchPublisher(m: NonNullable<RouterConfig["metrics"]>): Promise<(metrics: RouterMetric[]) => Promise<void>> {
   const { CloudWatchClient, PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
   const cw = new CloudWatchClient({ region: m.region });
   const Dimensions = Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value }));
