@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- read-routing`: read throughput through PgBouncer's read-only pool on
- * a sandbox of its own (the dev settings: PostgreSQL primary + 1 replica + PgBouncer, temp
- * folder), with the replica healthy and down (so "one down" is "all down": the sandbox
- * cannot run two replicas yet, they share a socket lock file), first with the read router
- * and then without it (the fixed host list). Clients read in a loop (sandbox/readLoop.ts); each
- * run starts one router interval + 1.5 s after the break, so it measures the settled state.
+ * a sandbox of its own (the dev settings with `--replicas` Postgres replicas, default 2, +
+ * PgBouncer, temp folder), with every replica healthy, one down and all down (the
+ * fallback), first with the read router and then without it (the fixed host list). With
+ * one replica "one down" is "all down" and is not run. Clients read in a loop
+ * (sandbox/readLoop.ts); each run starts one router interval + 1.5 s after the break, so
+ * it measures the settled state.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,9 +39,18 @@ async function measure(state: SandboxState, clients: number, seconds: number): P
   return { readsPerSecond: Math.round(ok / seconds), failed: figs.reduce((s, f) => s + f.failed, 0), longestGapMs: Math.max(...figs.map((f) => f.longestGapMs)), onPrimaryPercent: ok ? Math.round((100 * onPrimary) / ok) : 0 };
 }
 
-async function runOne(router: boolean, o: { clients: number; seconds: number; log: (l: string) => void }): Promise<RunFigures[]> {
+export interface ReadRoutingOptions {
+  clients: number;
+  seconds: number;
+  /** Postgres replicas in the bench's sandbox. @default 2 */
+  replicas?: number;
+  log: (l: string) => void;
+}
+
+async function runOne(router: boolean, o: ReadRoutingOptions): Promise<RunFigures[]> {
   const raw = readStackFile("dev").raw;
-  const settings = parseSettings({ ...raw, source: `${raw.source}${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { readRouting: { enabled: router } }) });
+  const replicas = o.replicas ?? 2;
+  const settings = parseSettings({ ...raw, source: `${raw.source}, ${replicas} replica(s)${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { postgres: { replicas }, readRouting: { enabled: router } }) });
   const dir = mkdtempSync(join(tmpdir(), "bench-read-routing-"));
   const out: RunFigures[] = [];
   try {
@@ -67,7 +77,7 @@ async function runOne(router: boolean, o: { clients: number; seconds: number; lo
   return out;
 }
 
-export async function benchReadRouting(o: { clients: number; seconds: number; log: (l: string) => void }): Promise<RunFigures[]> {
+export async function benchReadRouting(o: ReadRoutingOptions): Promise<RunFigures[]> {
   return [...(await runOne(true, o)), ...(await runOne(false, o))];
 }
 
