@@ -1,7 +1,7 @@
 /**
  * Benchmarks: `npm run bench -- pgbouncer [--outputs <file>] [--local] [--duration 15]
  * [--scale 10] [--json]` and `npm run bench -- partition [--rows 1000000,30000000]
- * [--runs 7]` (bench/partition/run.ts), `npm run bench -- read-routing [--clients 10] [--duration 5] [--replicas 2]`. Loopback only; exits 1 when a run breaks its promise (for
+ * [--runs 7]` (bench/partition/run.ts), `npm run bench -- read-routing [--clients 10] [--duration 5] [--replicas 2] [--interval <ms>]`. Loopback only; exits 1 when a run breaks its promise (for
  * PgBouncer: more server connections than default_pool_size + reserve_pool_size), 2 on
  * bad input or a failed run.
  */
@@ -73,9 +73,10 @@ program
   .option("--clients <n>", "concurrent reading clients", positiveInt("--clients", 1, 200), 10)
   .option("--duration <seconds>", "seconds per run", positiveInt("--duration", 1, 120), 5)
   .option("--replicas <n>", "Postgres replicas (2 or more, so one down is not all down)", positiveInt("--replicas", 1, 5), 2)
+  .option("--interval <ms>", "the read router's interval (default: readRouting.intervalMs of the dev settings)", positiveInt("--interval", 500, 30_000))
   .option("--json", "print the figures as JSON")
-  .action(async (o: { clients: number; duration: number; replicas: number; json?: boolean }) => {
-    const rows = await benchReadRouting({ clients: o.clients, seconds: o.duration, replicas: o.replicas, log: (l) => !o.json && console.error(l) });
+  .action(async (o: { clients: number; duration: number; replicas: number; interval?: number; json?: boolean }) => {
+    const rows = await benchReadRouting({ clients: o.clients, seconds: o.duration, replicas: o.replicas, intervalMs: o.interval, log: (l) => !o.json && console.error(l) });
     console.log(o.json ? JSON.stringify(rows, null, 2) : formatReadRouting(rows));
   });
 

@@ -4,8 +4,8 @@
  * PgBouncer, temp folder), with every replica healthy, one down and all down (the
  * fallback), first with the read router and then without it (the fixed host list). With
  * one replica "one down" is "all down" and is not run. Clients read in a loop
- * (sandbox/readLoop.ts); each run starts one router interval + 1.5 s after the break, so
- * it measures the settled state.
+ * (sandbox/readLoop.ts) across the break (its failures and longest gap), then a run that
+ * starts one router interval + 1.5 s after it measures the settled state.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,9 +27,15 @@ export interface RunFigures {
   longestGapMs: number;
   /** Share of successful reads served by the primary, percent. */
   onPrimaryPercent: number;
+  /**
+   * The break itself (null with nothing broken): the same clients reading from 0.5 s
+   * before the stop until the settled run begins (one interval + 1.5 s after it); reads
+   * failed, and the longest time any client went without a successful read.
+   */
+  atBreak: { failed: number; longestGapMs: number } | null;
 }
 
-async function measure(state: SandboxState, clients: number, seconds: number): Promise<Omit<RunFigures, "router" | "scenario">> {
+async function measure(state: SandboxState, clients: number, seconds: number): Promise<Omit<RunFigures, "router" | "scenario" | "atBreak">> {
   const loops = Array.from({ length: clients }, () => readPoolLoop(state));
   await sleep(seconds * 1000);
   const all = await Promise.all(loops.map((l) => l.stop()));
@@ -44,13 +50,20 @@ export interface ReadRoutingOptions {
   seconds: number;
   /** Postgres replicas in the bench's sandbox. @default 2 */
   replicas?: number;
+  /** The router's interval, ms (its connect bound then at most half of it). @default readRouting.intervalMs of the settings */
+  intervalMs?: number;
   log: (l: string) => void;
 }
 
 async function runOne(router: boolean, o: ReadRoutingOptions): Promise<RunFigures[]> {
   const raw = readStackFile("dev").raw;
   const replicas = o.replicas ?? 2;
-  const settings = parseSettings({ ...raw, source: `${raw.source}, ${replicas} replica(s)${router ? "" : ", no router"} (bench)`, values: deepMerge(raw.values, { postgres: { replicas }, readRouting: { enabled: router } }) });
+  const interval = o.intervalMs === undefined ? {} : { intervalMs: o.intervalMs, connectTimeoutMs: Math.min(1000, Math.floor(o.intervalMs / 2)) };
+  const settings = parseSettings({
+    ...raw,
+    source: `${raw.source}, ${replicas} replica(s)${router ? (o.intervalMs === undefined ? "" : `, interval ${o.intervalMs} ms`) : ", no router"} (bench)`,
+    values: deepMerge(raw.values, { postgres: { replicas }, readRouting: { enabled: router, ...interval } }),
+  });
   const dir = mkdtempSync(join(tmpdir(), "bench-read-routing-"));
   const out: RunFigures[] = [];
   try {
@@ -60,10 +73,17 @@ async function runOne(router: boolean, o: ReadRoutingOptions): Promise<RunFigure
     const proc = (n: string) => state.processes.find((p) => p.name === n)!;
     const scenarios: [RunFigures["scenario"], string[]][] = names.length > 1 ? [["all healthy", []], ["one down", names.slice(0, 1)], ["all down", names]] : [["all healthy", []], ["all down", names]];
     for (const [scenario, down] of scenarios) {
-      for (const n of down) await stopProcess(proc(n));
-      await sleep(settle);
-      const f = { router, scenario, ...(await measure(state, o.clients, o.seconds)) };
-      o.log(`${router ? "router   " : "no router"}  ${scenario.padEnd(11)}  ${f.readsPerSecond} reads/s, ${f.failed} failed, longest gap ${f.longestGapMs} ms, ${f.onPrimaryPercent}% on the primary`);
+      let atBreak: RunFigures["atBreak"] = null;
+      if (down.length) {
+        const loops = Array.from({ length: o.clients }, () => readPoolLoop(state));
+        await sleep(500);
+        await Promise.all(down.map((n) => stopProcess(proc(n))));
+        await sleep(settle);
+        const figs = (await Promise.all(loops.map((l) => l.stop()))).map((reads) => readFigures(reads));
+        atBreak = { failed: figs.reduce((n, f) => n + f.failed, 0), longestGapMs: Math.max(...figs.map((f) => f.longestGapMs)) };
+      }
+      const f = { router, scenario, ...(await measure(state, o.clients, o.seconds)), atBreak };
+      o.log(`${router ? "router   " : "no router"}  ${scenario.padEnd(11)}  ${atBreak ? `at the break: ${atBreak.failed} failed, longest gap ${atBreak.longestGapMs} ms; then ` : ""}${f.readsPerSecond} reads/s, ${f.failed} failed, longest gap ${f.longestGapMs} ms, ${f.onPrimaryPercent}% on the primary`);
       out.push(f);
       for (const n of down) await restartPostgresProcess(state, proc(n));
       await waitPostgresHealthy(state, 30_000);
@@ -82,11 +102,11 @@ export async function benchReadRouting(o: ReadRoutingOptions): Promise<RunFigure
 }
 
 export function formatReadRouting(rows: RunFigures[]): string {
-  const head = "| scenario | router: reads/s | failed | longest gap | on primary | no router: reads/s | failed | longest gap | on primary |\n|---|---|---|---|---|---|---|---|---|";
+  const head = "| scenario | router: at the break failed / longest gap | then reads/s | failed | longest gap | on primary | no router: at the break failed / longest gap | then reads/s | failed | longest gap | on primary |\n|---|---|---|---|---|---|---|---|---|---|---|";
   const lines = (["all healthy", "one down", "all down"] as const).filter((sc) => rows.some((r) => r.scenario === sc)).map((sc) => {
     const a = rows.find((r) => r.router && r.scenario === sc)!;
     const b = rows.find((r) => !r.router && r.scenario === sc)!;
-    const cell = (r: RunFigures) => `${r.readsPerSecond} | ${r.failed} | ${r.longestGapMs} ms | ${r.onPrimaryPercent}%`;
+    const cell = (r: RunFigures) => `${r.atBreak ? `${r.atBreak.failed} / ${r.atBreak.longestGapMs} ms` : "-"} | ${r.readsPerSecond} | ${r.failed} | ${r.longestGapMs} ms | ${r.onPrimaryPercent}%`;
     return `| ${sc} | ${cell(a)} | ${cell(b)} |`;
   });
   return [head, ...lines].join("\n");
