@@ -6,11 +6,14 @@ const row = (router: boolean, scenario: RunFigures["scenario"], readsPerSecond: 
 describe("formatReadRouting", () => {
   it("one line per scenario, router beside no router, the break's figures first ('-' when nothing broke)", () => {
     const rows = [
-      row(true, "all healthy", 400, null), row(true, "one down", 390, { failed: 3, longestGapMs: 900 }), row(true, "all down", 420, { failed: 5, longestGapMs: 1200 }),
-      row(false, "all healthy", 410, null), row(false, "one down", 405, { failed: 2, longestGapMs: 800 }), row(false, "all down", 0, { failed: 700, longestGapMs: 3500 }),
+      row(true, "all healthy", 400, null), row(true, "one down", 390, { failed: 3, longestGapMs: 900 }), row(true, "all down", 420, { failed: 5, longestGapMs: 1200 }), row(true, "one down, cold pool", 380, null),
+      row(false, "all healthy", 410, null), row(false, "one down", 405, { failed: 2, longestGapMs: 800 }), row(false, "all down", 0, { failed: 700, longestGapMs: 3500 }), row(false, "one down, cold pool", 300, null),
     ];
     const lines = formatReadRouting(rows).split("\n");
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
+    // Scenarios in their fixed order, whatever order the rows come in.
+    expect(lines[4]).toBe("| one down, cold pool | - | 380 | 0 | 40 ms | 0% | - | 300 | 0 | 40 ms | 0% |");
+    lines.splice(4, 1);
     expect(lines[2]).toBe("| all healthy | - | 400 | 0 | 40 ms | 0% | - | 410 | 0 | 40 ms | 0% |");
     expect(lines[3]).toBe("| one down | 3 / 900 ms | 390 | 0 | 40 ms | 0% | 2 / 800 ms | 405 | 0 | 40 ms | 0% |");
     expect(lines[4]).toBe("| all down | 5 / 1200 ms | 420 | 0 | 40 ms | 100% | 700 / 3500 ms | 0 | 0 | 40 ms | 0% |");
