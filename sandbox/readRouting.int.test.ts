@@ -93,7 +93,8 @@ describe("the read router on the sandbox", () => {
     const m = r.measured;
     expect(Number(m.lagSeconds)).toBeGreaterThan(LAG.critical);
     expect(m.routerOutMs).not.toBeNull();
-    expect(Number(m.routerOutMs)).toBeLessThanOrEqual(2 * INTERVAL + 2000);
+    // From the pause: the lag passes critical, the router sees it in its next round (lag resolution one interval), + 2 s for the round on a loaded machine.
+    expect(Number(m.routerOutMs)).toBeLessThanOrEqual(LAG.critical * 1000 + INTERVAL + 2000);
     expect(String(m.reads)).toMatch(/served by: replica \d+, then primary \d+, then replica \d+$/);
     expect(Number(m.backOnReplicaMs)).toBeLessThanOrEqual(INTERVAL + 1000);
     expect(m.failedAfterBound).toBe(0);

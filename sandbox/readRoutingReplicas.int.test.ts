@@ -99,7 +99,8 @@ describe("the read router with two replicas", () => {
     const m = await drill("postgres-replica-lag");
     expect(Number(m.lagSeconds)).toBeGreaterThan(LAG.critical);
     expect(m.healthyWhenOut).toBe(R2);
-    expect(Number(m.routerOutMs)).toBeLessThanOrEqual(LAG.critical * 1000 + 2 * INTERVAL + 3000);
+    // From the pause: the lag passes critical, the router sees it in its next round (lag resolution one interval), + 2 s for the round on a loaded machine.
+    expect(Number(m.routerOutMs)).toBeLessThanOrEqual(LAG.critical * 1000 + INTERVAL + 2000);
     expect(Number(m.routerInMs)).toBeLessThanOrEqual(INTERVAL + 1000);
     expect(m.failedAfterBound).toBe(0);
     expect(String(m.reads)).toMatch(/served by: replica \d+$/);
