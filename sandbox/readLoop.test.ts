@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatReadFigures, readFigures, type Read } from "./readLoop";
+import { failureReasons, formatReadFigures, readFigures, type Read } from "./readLoop";
 
 const r = (start: number, end: number, server: Read["server"]): Read => ({ start, end, ok: server !== null, server });
 
@@ -15,5 +15,14 @@ describe("readFigures", () => {
     const reads = [r(0, 5, null), r(10, 15, "replica"), r(20, 500, null)];
     expect(readFigures(reads, 10)).toEqual({ ok: 1, failed: 1, longestGapMs: 485, servedBy: [["replica", 1]] });
     expect(formatReadFigures(readFigures([]))).toBe("reads: 0 ok, 0 failed; longest gap 0 ms; served by: nothing");
+  });
+});
+
+describe("failureReasons", () => {
+  it("groups failed reads by message, with when each began after the break", () => {
+    const fail = (start: number, error: string): Read => ({ start, end: start + 1, ok: false, server: null, error });
+    const reads = [r(90, 95, "replica"), fail(105, "terminating connection due to administrator command"), fail(984, "server login has been failing"), r(990, 995, "replica"), fail(985, "server login has been failing")];
+    expect(failureReasons(reads, 100)).toBe("1x terminating connection due to administrator command (at 5 ms after the break); 2x server login has been failing (at 884, 885 ms after the break)");
+    expect(failureReasons([r(0, 1, "primary")], 0)).toBe("");
   });
 });

@@ -21,6 +21,8 @@ export interface Read {
   end: number;
   ok: boolean;
   server: "replica" | "primary" | null;
+  /** Why a failed read failed (the client's error message). */
+  error?: string;
 }
 
 export interface ReadLoop {
@@ -48,8 +50,8 @@ export function startReadLoop(t: PoolTarget, o: { readTimeoutMs?: number; pauseM
         }
         const r = await c.query<{ r: boolean }>("select pg_is_in_recovery() as r");
         reads.push({ start, end: performance.now(), ok: true, server: r.rows[0].r ? "replica" : "primary" });
-      } catch {
-        reads.push({ start, end: performance.now(), ok: false, server: null });
+      } catch (e) {
+        reads.push({ start, end: performance.now(), ok: false, server: null, error: (e as Error).message });
         const old = c;
         c = null;
         await old?.end().catch(() => undefined);
@@ -109,4 +111,11 @@ export function readFigures(reads: Read[], from = -Infinity): ReadFigures {
 export function formatReadFigures(f: ReadFigures): string {
   const served = f.servedBy.length ? f.servedBy.map(([s, n]) => `${s} ${n}`).join(", then ") : "nothing";
   return `reads: ${f.ok} ok, ${f.failed} failed; longest gap ${f.longestGapMs} ms; served by: ${served}`;
+}
+
+/** Why reads failed, for the drill's log: `2x <message> (at 5, 884 ms after the break)`; "" when none did. */
+export function failureReasons(reads: Read[], t0: number): string {
+  const by = new Map<string, number[]>();
+  for (const r of reads) if (!r.ok) by.set(r.error ?? "?", [...(by.get(r.error ?? "?") ?? []), Math.round(r.start - t0)]);
+  return [...by].map(([msg, at]) => `${at.length}x ${msg} (at ${at.join(", ")} ms after the break)`).join("; ");
 }

@@ -6,7 +6,7 @@
 import { readOnlyDatabaseName } from "../components/pgbouncer/render";
 import { PGBOUNCER_NAME } from "./pgbouncer";
 import { recordAlive, sleep } from "./procs";
-import { formatReadFigures, readFigures, startReadLoop, type ReadLoop } from "./readLoop";
+import { failureReasons, formatReadFigures, readFigures, startReadLoop, type ReadLoop } from "./readLoop";
 import { readRouterState, READROUTER_NAME, routerWanted } from "./readrouter";
 import { SANDBOX_ROLES } from "./schema";
 import type { SandboxState } from "./state";
@@ -89,6 +89,8 @@ export async function measureRouting(
     log(`repaired: router put ${o.names.join(", ")} back ${inAt === null ? "-" : Math.round(inAt - t1)} ms after the repair; first read on a replica after ${backAt === null ? "-" : Math.round(backAt - t1)} ms (interval ${interval} ms)`);
     await sleep(500);
     const reads = await loop.stop();
+    const why = failureReasons(reads, t0);
+    if (why) log(`failed reads: ${why}`);
     const line = formatReadFigures(readFigures(reads));
     log(line);
     const ms = (at: number | null, from: number) => (at === null ? null : Math.round(at - from));
