@@ -72,7 +72,8 @@ export interface ContainerSpec {
   env: string[];
   networks: { name: string; aliases: string[] }[];
   ports: { internal: number; external: number; ip: string; protocol: "tcp" | "udp" }[];
-  volumes: { volume: string; containerPath: string; readOnly: boolean }[];
+  /** Named volumes (`volume`) and host folders bound in (`hostPath`, created when missing). */
+  volumes: ({ volume: string; containerPath: string; readOnly: boolean } | { hostPath: string; containerPath: string; readOnly: boolean })[];
   uploads: Upload[];
   health?: HealthSpec;
   restart: string;
@@ -167,7 +168,15 @@ export function planFromRun(run: ProgramRun): DevPlan {
       env: i.envs ?? [],
       networks: (i.networksAdvanced ?? []).map((n: { name: string; aliases?: string[] }) => ({ name: String(n.name), aliases: n.aliases ?? [] })),
       ports: (i.ports ?? []).map((p: Record<string, unknown>) => ({ internal: Number(p.internal), external: Number(p.external), ip: String(p.ip ?? "0.0.0.0"), protocol: (p.protocol as "tcp" | "udp") ?? "tcp" })),
-      volumes: (i.volumes ?? []).map((v: Record<string, unknown>) => ({ volume: String(v.volumeName), containerPath: String(v.containerPath), readOnly: v.readOnly === true })),
+      volumes: (i.volumes ?? []).map((v: Record<string, unknown>) => {
+        const common = { containerPath: String(v.containerPath), readOnly: v.readOnly === true };
+        if (v.hostPath !== undefined && v.volumeName === undefined) {
+          if (!String(v.hostPath).startsWith("/")) problems.push(`Container "${r.name}": volume hostPath "${String(v.hostPath)}" is not an absolute path`);
+          return { hostPath: String(v.hostPath), ...common };
+        }
+        if (v.volumeName === undefined) problems.push(`Container "${r.name}": a volume at ${common.containerPath} has neither volumeName nor hostPath`);
+        return { volume: String(v.volumeName), ...common };
+      }),
       uploads,
       health,
       restart: String(i.restart ?? "no"),
