@@ -161,7 +161,7 @@ async function ensureContainer(docker: Docker, c: ContainerSpec, stack: string, 
   for (const v of c.volumes) if ("hostPath" in v) mkdirSync(v.hostPath, { recursive: true, mode: 0o700 });
   const ct = await docker.createContainer(createBody(c));
   for (const n of c.networks.slice(1)) await docker.getNetwork(n.name).connect({ Container: c.name, EndpointConfig: { Aliases: n.aliases } });
-  if (c.uploads.length) await ct.putArchive(tarFiles(c.uploads.map((u) => ({ path: u.file, content: u.content, uid: u.uid, gid: u.gid, mode: u.mode }))), { path: "/" });
+  if (c.uploads.length) await ct.putArchive(tarFiles(c.uploads.map((u) => ({ path: u.file, content: u.base64 ? Buffer.from(u.content, "base64") : u.content, uid: u.uid, gid: u.gid, mode: u.mode }))), { path: "/" });
   await ct.start();
   log(`  ${outcome.padEnd(9)} ${c.name} (${c.image})`);
   return outcome;

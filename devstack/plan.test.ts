@@ -61,6 +61,10 @@ describe("plan from the dev program", () => {
       { Type: "bind", Source: expect.stringMatching(/\/\.devstack\/dev\/readrouter$/), Target: "/var/lib/read-router", ReadOnly: false },
     ]);
     expect(router.after).toEqual(["data-tier-dev-pgbouncer"]);
+    // The bundle travels as contentBase64 and is written decoded.
+    const bundle = router.uploads.find((u) => u.file === "/app/router.js")!;
+    expect(bundle.base64).toBe(true);
+    expect(Buffer.from(bundle.content, "base64").toString("utf8")).toMatch(/^"use strict";/);
     const wave = (n: string) => plan.waves.findIndex((w) => w.some((c) => c.name === n));
     expect(wave("data-tier-dev-pgbouncer-read-router")).toBeGreaterThan(wave("data-tier-dev-pgbouncer"));
   });

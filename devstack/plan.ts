@@ -47,6 +47,8 @@ const IMAGE_INPUTS = new Set(["name", "keepLocally"]);
 export interface Upload {
   file: string;
   content: string;
+  /** `content` is base64 (the provider's `contentBase64`): decoded when written. */
+  base64?: boolean;
   uid: number;
   gid: number;
   mode: number;
@@ -155,8 +157,16 @@ export function planFromRun(run: ProgramRun): DevPlan {
       }
     }
     const uploads = (i.uploads ?? []).map((u: Record<string, unknown>) => {
-      if (u.content === undefined) problems.push(`Container "${r.name}": upload ${String(u.file)} has no inline content (source/contentBase64 are not supported)`);
-      return { file: String(u.file), content: String(u.content ?? ""), uid: Number(u.owner ?? 0), gid: Number(u.group ?? 0), mode: parseInt(String(u.permissions ?? (u.executable ? "0755" : "0644")), 8) };
+      if (u.content === undefined && u.contentBase64 === undefined) problems.push(`Container "${r.name}": upload ${String(u.file)} has no inline content or contentBase64 (source is not supported)`);
+      const base64 = u.content === undefined && u.contentBase64 !== undefined;
+      return {
+        file: String(u.file),
+        content: String((base64 ? u.contentBase64 : u.content) ?? ""),
+        ...(base64 ? { base64: true } : {}),
+        uid: Number(u.owner ?? 0),
+        gid: Number(u.group ?? 0),
+        mode: parseInt(String(u.permissions ?? (u.executable ? "0755" : "0644")), 8),
+      };
     });
     return {
       resource: r.name,

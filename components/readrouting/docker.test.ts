@@ -42,7 +42,7 @@ describe("dev: the read router container", () => {
     const bundle = upload(c, ROUTER_BUNDLE);
     expect(bundle.permissions).toBe("0644");
     // The esbuild bundle of main.ts: the bytes the sidecar's image runs.
-    expect(bundle.content === readFileSync(join(bundleRouter(), "router.js"), "utf8")).toBe(true);
+    expect(bundle.contentBase64 === readFileSync(join(bundleRouter(), "router.js")).toString("base64")).toBe(true);
     expect(c.inputs.networksAdvanced[0].name).toBe(single(run, "docker:index/network:Network").inputs.name);
     expect(c.inputs.ports).toBeUndefined();
     const pgbouncer = byName(run, `${PREFIX}-pgbouncer-container`);

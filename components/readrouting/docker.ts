@@ -66,7 +66,9 @@ export function readRouterContainer(parent: pulumi.Resource, name: string, o: Re
   const child = { parent };
   const host = `${name}-read-router`;
   const image = new docker.RemoteImage(`${name}-router-image`, { name: o.baseImage, keepLocally: true }, child);
-  const bundle = readFileSync(join(bundleRouter(), "router.js"), "utf8");
+  // As the provider's contentBase64: bytes to copy, not configuration text (the bundle's
+  // code holds words like "undefined" that the program's input scan rightly refuses in values).
+  const bundle = readFileSync(join(bundleRouter(), "router.js")).toString("base64");
   return new docker.Container(
     `${name}-router-container`,
     {
@@ -77,7 +79,7 @@ export function readRouterContainer(parent: pulumi.Resource, name: string, o: Re
       command: [ROUTER_BUNDLE, ROUTER_CONFIG],
       networksAdvanced: [{ name: o.networkName, aliases: [host] }],
       uploads: [
-        { file: ROUTER_BUNDLE, content: bundle, owner: "0", group: "0", permissions: "0644" },
+        { file: ROUTER_BUNDLE, contentBase64: bundle, owner: "0", group: "0", permissions: "0644" },
         { file: ROUTER_CONFIG, content: pulumi.secret(o.configJson), owner: "0", group: "0", permissions: "0600" },
       ],
       volumes: [
