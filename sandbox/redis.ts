@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
 import type { Settings } from "../components/settings/schema";
 import { failingLogs, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
-import { currentMaster, parseInfo, withRedis, type RedisTarget } from "./redisClient";
+import { currentMaster, parseInfo, withRedis, type RedisTarget } from "../components/clients/redis";
 import { putProcess, type SandboxState } from "./state";
 
 export const REDIS_HOST = "127.0.0.1";
