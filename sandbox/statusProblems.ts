@@ -27,7 +27,8 @@ export function statusProblems(processes: readonly ProcessLine[], problems: read
   const silent = processes.filter((p) => p.alive && !p.answering);
   const kept = problems.filter((line) => !stopped.some((p) => mentions(line, p)));
   const lines = [
-    ...stopped.map((p) => `${p.name} (pid ${p.pid}) is not running`),
+    // A probe's own "is not running" line is kept (the router's says "the read router (pid N)").
+    ...stopped.map((p) => problems.find((line) => line.includes(`(pid ${p.pid}) is not running`)) ?? `${p.name} (pid ${p.pid}) is not running`),
     ...kept,
     // A process that runs but does not answer gets a line of its own only when no probe named it.
     ...silent.filter((p) => !kept.some((line) => mentions(line, p))).map((p) => `${p.name} (pid ${p.pid}) is not answering on ${p.host}:${p.port}`),
