@@ -111,11 +111,11 @@ export function redisClient(t: RedisTarget, timeoutMs = 1500): Redis {
   return openRedis(t, { password: t.password, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs });
 }
 
-/** Connects (bounded by `handshake`), runs `fn`, always disconnects. */
-export async function withRedis<T>(t: RedisTarget, fn: (c: Redis) => Promise<T>, timeoutMs = 1500): Promise<T> {
+/** Connects (bounded by `handshake`), runs `fn`, always disconnects. `label` names the endpoint in errors ("Sentinel"). */
+export async function withRedis<T>(t: RedisTarget, fn: (c: Redis) => Promise<T>, timeoutMs = 1500, label = "Redis"): Promise<T> {
   const c = redisClient(t, timeoutMs);
   try {
-    await handshake(c, `Redis at ${addr(t)}`, timeoutMs);
+    await handshake(c, `${label} at ${addr(t)}`, timeoutMs);
     return await fn(c);
   } finally {
     c.disconnect();
@@ -136,7 +136,7 @@ export function parseInfo(text: string): Record<string, string> {
 /** What one Sentinel says the master is, or null when it cannot be asked. */
 export async function sentinelMaster(t: RedisTarget, masterName: string, timeoutMs = 800): Promise<Address | null> {
   try {
-    const r = (await withRedis(t, (c) => c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName), timeoutMs)) as [string, string] | null;
+    const r = (await withRedis(t, (c) => c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName), timeoutMs, "Sentinel")) as [string, string] | null;
     return r ? { host: r[0], port: Number(r[1]) } : null;
   } catch {
     return null;
