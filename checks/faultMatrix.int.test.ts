@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
 import { killHard, recordAlive, type ProcessRecord } from "../sandbox/procs";
 import { sentinelTargets } from "../sandbox/redis";
-import { currentMaster } from "../sandbox/redisClient";
+import { currentMaster } from "../components/clients/redis";
 import { SANDBOX_ROLES } from "../sandbox/schema";
 import { readState } from "../sandbox/state";
 import { formatConsoleReport } from "./report/console";

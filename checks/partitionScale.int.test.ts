@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../components/contract/outputs";
 import { loadStackSettings } from "../components/settings/stackFile";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
-import { withPg } from "../sandbox/pgClient";
+import { withPg } from "../components/clients/postgres";
 import { PRIMARY_NAME, superuserTarget } from "../sandbox/postgres";
 import { monthlyPartitions } from "../sandbox/schema";
 import { bulkLoadSql, partitionsForSpan } from "../bench/partition/load";

@@ -71,6 +71,8 @@ afterAll(() => {
 describe("data-tier as a package", () => {
   it("emits JavaScript and declarations, with the image build context beside them", () => {
     for (const f of ["index.js", "index.d.ts", "redis/index.d.ts", "pgbouncer/image/Dockerfile"]) expect(existsSync(join(ROOT, "dist", "components", f)), f).toBe(true);
+    // The checks task packages the smoke suite (checks/, not shipped): the repository's stacks deploy it, the library does not.
+    expect(existsSync(join(ROOT, "dist", "components", "checkstask"))).toBe(false);
   });
 
   it("is imported by name, type-checks and registers a component", () => {

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type Docker from "dockerode";
-import pg from "pg";
+import { openPg } from "../components/clients/postgres";
 import { DEVSTACK_LABEL, SPEC_HASH_LABEL, type ContainerSpec, type DevPlan, type HealthSpec } from "./plan";
 import type { PgProviderTarget, PgStatement } from "./postgresql";
 import { tarFiles } from "./tar";
@@ -216,7 +216,7 @@ export async function applyPostgres(target: PgProviderTarget, statements: PgStat
   const byDb = new Map<string, PgStatement[]>();
   for (const s of statements) byDb.set(s.database ?? target.database, [...(byDb.get(s.database ?? target.database) ?? []), s]);
   for (const [database, list] of byDb) {
-    const c = new pg.Client({ host: target.host, port: target.port, user: target.user, password: target.password, database, connectionTimeoutMillis: 5000, statement_timeout: 15_000 });
+    const c = openPg({ host: target.host, port: target.port, user: target.user, password: target.password, database }, { connectTimeoutMs: 5000, statementTimeoutMs: 15_000 });
     await c.connect();
     try {
       // The statements carry passwords: keep them out of the server log.

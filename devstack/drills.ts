@@ -11,7 +11,7 @@ import type Docker from "dockerode";
 import type Redis from "ioredis";
 import type { StackOutputs } from "../components/contract/outputs";
 import { hostSide, redisPassword } from "../checks/lib/redis";
-import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../sandbox/redisClient";
+import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
 

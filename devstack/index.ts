@@ -15,7 +15,7 @@ import { connectEngine, stopStartedPodman, type Engine } from "./engine";
 import { ensureImages, type ImageResult } from "./images";
 import { planFromRun, type DevPlan } from "./plan";
 import { pgProviderTarget, postgresStatements } from "./postgresql";
-import pg from "pg";
+import { openPg } from "../components/clients/postgres";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
 
 export const DEFAULT_STACK = "dev";
@@ -80,7 +80,7 @@ export interface UpResult {
 /** The demo schema (as the sandbox seeds it), once, so the partition checks judge real tables. */
 async function seedDemoSchema(stack: string, outputs: StackOutputs, appPassword: string, log: Log): Promise<void> {
   const s = loadStackSettings(stack);
-  const c = new pg.Client({ host: outputs.postgres.primary.host, port: outputs.postgres.primary.port, user: SANDBOX_ROLES.app, password: appPassword, database: outputs.postgres.database, connectionTimeoutMillis: 5000 });
+  const c = openPg({ host: outputs.postgres.primary.host, port: outputs.postgres.primary.port, user: SANDBOX_ROLES.app, password: appPassword, database: outputs.postgres.database }, { connectTimeoutMs: 5000 });
   await c.connect();
   try {
     const first = s.postgres.partitionPairs[0];

@@ -1,10 +1,10 @@
 /** The runner follows the program: what runs is what the components register. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runProgram, type ProgramRun } from "../testing/harness";
+import { testTempDir } from "../testing/tempDir";
 import { createBody, demux, healthCommand, specHash } from "./apply";
 import { recipeFor, splitRef } from "./images";
 import { DEVSTACK_LABEL, durationMs, planFromRun, PlanError, waves, type ContainerSpec, type DevPlan } from "./plan";
@@ -144,7 +144,7 @@ describe("images and uploads", () => {
   });
 
   it("writes a tar the system tar reads back with owner, mode and content", () => {
-    const dir = mkdtempSync(join(tmpdir(), "devstack-tar-"));
+    const dir = testTempDir("devstack-tar-");
     const long = `/var/lib/postgresql/${"d".repeat(90)}/file.conf`;
     writeFileSync(join(dir, "a.tar"), tarFiles([{ path: "/data/redis.conf", content: "port 6379\n", uid: 999, gid: 998, mode: 0o600 }, { path: long, content: "x", uid: 0, gid: 0, mode: 0o644 }]));
     const list = spawnSync("tar", ["--numeric-owner", "-tvf", join(dir, "a.tar")], { encoding: "utf8" });

@@ -72,8 +72,9 @@ export interface ElasticacheMinNodesConfig {
   minNodes: number;
 }
 
+// At most 6: a primary and up to 5 read replicas (AWS::ElastiCache::ReplicationGroup reference).
 const nodesSchema = {
-  properties: { minNodes: { type: "integer", minimum: 2, default: 2, description: "Fewest nodes a replication group runs (primary + replicas)." } },
+  properties: { minNodes: { type: "integer", minimum: 2, maximum: 6, default: 2, description: "Fewest nodes a replication group runs (primary + replicas)." } },
 } as const;
 
 export const elasticacheMinNodes: ResourceValidationPolicy = {

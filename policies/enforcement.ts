@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { InputFileError, jsonErrorWithoutText, readRegularFileSync } from "../components/boundedFile";
 
 /** The pack's default (PolicyPack enforcementLevel): advisory unless a stack's config says otherwise. */
@@ -53,26 +54,74 @@ export function loadPolicyConfig(stack: string, file = policyConfigPath(stack)):
   return { config: parsed as PolicyPackConfig, file };
 }
 
-function typeOk(schema: Record<string, unknown>, v: unknown): boolean {
-  switch (schema.type) {
-    case "boolean":
-      return typeof v === "boolean";
-    case "integer":
-      return Number.isInteger(v);
-    case "number":
-      return typeof v === "number" && Number.isFinite(v);
-    case "string":
-      return typeof v === "string";
-    case "array":
-      return Array.isArray(v) && (!schema.items || v.every((x) => typeOk(schema.items as Record<string, unknown>, x)));
-    case "object":
-      return !!v && typeof v === "object" && !Array.isArray(v);
+/**
+ * One JSON Schema validator per policy, compiled once: the policy's configSchema as the
+ * engine reads it (its properties and required keys, plus enforcementLevel), no other
+ * keys. Ajv enforces what the schema says (type, minimum/maximum, enum, items,
+ * additionalProperties...), so the offline review refuses what `pulumi preview
+ * --policy-pack-config` would, and nothing is hand-checked twice.
+ */
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
+const validators = new WeakMap<Policy, ValidateFunction>();
+
+function validatorOf(policy: Policy): ValidateFunction {
+  let v = validators.get(policy);
+  if (!v) {
+    const own = policy.configSchema ?? { properties: {} };
+    v = ajv.compile({
+      type: "object",
+      properties: { ...own.properties, enforcementLevel: { enum: [...LEVELS] } },
+      ...(own.required?.length ? { required: [...own.required] } : {}),
+      additionalProperties: false,
+    });
+    validators.set(policy, v);
+  }
+  return v;
+}
+
+/** `/ports/0` -> `.ports[0]`: the key as the config file writes it. */
+function keyPath(instancePath: string): string {
+  return instancePath
+    .split("/")
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join("");
+}
+
+/** The value itself for numbers and booleans (no text of the file is echoed). */
+function shown(v: unknown): string {
+  return typeof v === "number" || typeof v === "boolean" ? ` (it is ${v})` : "";
+}
+
+/** One ajv error in the words of this pack: the policy, the key, what was expected. */
+function describeSchemaError(name: string, policy: Policy, e: ErrorObject): string {
+  const at = `"${name}"${keyPath(e.instancePath)}`;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties":
+      return e.instancePath === ""
+        ? `"${name}".${String(p.additionalProperty)}: the policy has no such property (it takes: ${Object.keys(policy.configSchema?.properties ?? {}).join(", ") || "none"})`
+        : `${at}.${String(p.additionalProperty)}: no such key`;
+    case "required":
+      return `"${name}".${String(p.missingProperty)}: required`;
+    case "type":
+      return `${at}: expected ${[p.type].flat().join(" or ")}`;
+    case "enum":
+      return `${at}: expected one of ${(p.allowedValues as unknown[]).map(String).join(", ")}`;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const words = { minimum: "at least", maximum: "at most", exclusiveMinimum: "more than", exclusiveMaximum: "less than" }[e.keyword];
+      return `${at}: expected ${words} ${String(p.limit)}${shown(e.data)}`;
+    }
     default:
-      return true;
+      return `${at}: ${e.message ?? e.keyword}`;
   }
 }
 
-/** Every problem of a config against the pack's policies (unknown policy, level, property or type), at once. */
+/** Every problem of a config against the pack's policies (unknown policy, level, property, type, range), at once. */
 export function validatePolicyConfig(config: PolicyPackConfig, policies: readonly Policy[], file: string): void {
   const problems: string[] = [];
   const byName = new Map(policies.map((p) => [p.name, p]));
@@ -94,15 +143,8 @@ export function validatePolicyConfig(config: PolicyPackConfig, policies: readonl
       problems.push(`"${name}": expected an enforcement level or an object`);
       continue;
     }
-    for (const [k, v] of Object.entries(entry)) {
-      if (k === "enforcementLevel") {
-        if (!LEVELS.includes(v as EnforcementLevel)) problems.push(`"${name}".enforcementLevel: expected one of ${LEVELS.join(", ")}`);
-        continue;
-      }
-      const schema = policy.configSchema?.properties?.[k] as Record<string, unknown> | undefined;
-      if (!schema) problems.push(`"${name}".${k}: the policy has no such property (it takes: ${Object.keys(policy.configSchema?.properties ?? {}).join(", ") || "none"})`);
-      else if (!typeOk(schema, v)) problems.push(`"${name}".${k}: expected ${schema.type}`);
-    }
+    const validate = validatorOf(policy);
+    if (!validate(entry)) problems.push(...(validate.errors ?? []).map((e) => describeSchemaError(name, policy, e)));
   }
   if (problems.length > 0) throw new PolicyConfigError(file, problems);
 }

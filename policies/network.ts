@@ -89,7 +89,7 @@ export interface PortsConfig {
 
 const portsSchema = {
   properties: {
-    ports: { type: "array", items: { type: "integer" }, default: [...DATA_PORTS], description: "Data-tier ports never opened to 0.0.0.0/0 or ::/0." },
+    ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [...DATA_PORTS], description: "Data-tier ports never opened to 0.0.0.0/0 or ::/0." },
   },
 } as const;
 

@@ -37,9 +37,10 @@ export interface RequiredTagsConfig {
   requiredKeys: string[];
 }
 
+// AWS tag keys are 1-128 characters (Tagging AWS resources, "Tag naming limits and requirements").
 const tagsSchema = {
   properties: {
-    requiredKeys: { type: "array", items: { type: "string" }, default: [...REQUIRED_TAG_KEYS], description: "Tag keys every taggable resource carries (components/tags.ts)." },
+    requiredKeys: { type: "array", items: { type: "string", minLength: 1, maxLength: 128 }, default: [...REQUIRED_TAG_KEYS], description: "Tag keys every taggable resource carries (components/tags.ts)." },
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatStatus, formatStop } from "./cli";
+import { statusProblems } from "./statusProblems";
 import type { ProcessStatus, SandboxStatus } from "./lifecycle";
 
 const proc = (name: string, kind: ProcessStatus["kind"], port: number, up: boolean): ProcessStatus => ({ name, kind, pid: 4242 + port, host: "127.0.0.1", port, alive: up, answering: up, role: up ? "primary" : "down" });
@@ -33,5 +34,39 @@ describe("sandbox status after down", () => {
     expect(out).toContain("pgbouncer");
     expect(out).toContain(" not running (0 ms)");
     expect(out).not.toContain("not-running");
+  });
+});
+
+describe("status problem lines (statusProblems)", () => {
+  const p = (name: string, pid: number, alive: boolean, answering = alive) => ({ name, pid, host: "127.0.0.1", port: pid + 1000, alive, answering });
+
+  it("after down: one line per process, not running, instead of each probe's connection error", () => {
+    const processes = [p("redis-0", 1, false), p("redis-1", 2, false), p("sentinel-0", 3, false), p("postgres-primary", 4, false), p("pgbouncer", 5, false), p("readrouter", 6, false)];
+    const probes = [
+      "redis-0 (pid 1) is not running",
+      "redis-0 (127.0.0.1:1001) does not answer: cannot connect to Redis at 127.0.0.1:1001: connection refused (nothing listening)",
+      "redis-1 (127.0.0.1:1002) does not answer: cannot connect to Redis at 127.0.0.1:1002: connection refused (nothing listening)",
+      "sentinel-0 (127.0.0.1:1003) does not answer: cannot connect to Redis at 127.0.0.1:1003: connection refused (nothing listening)",
+      "postgres-primary (127.0.0.1:1004) does not answer: connect ECONNREFUSED 127.0.0.1:1004",
+      "the read router (pid 6) is not running",
+    ];
+    expect(statusProblems(processes, probes)).toEqual([...processes.slice(0, -1).map((x) => `${x.name} (pid ${x.pid}) is not running`), "the read router (pid 6) is not running"]);
+  });
+
+  it("keeps the lines about processes that run, and names a silent one once", () => {
+    const processes = [p("redis-1", 2, false), p("redis-10", 3, true), p("redis-0", 1, true), p("pgbouncer", 5, true, false)];
+    const probes = ["redis-0 has 1/2 replicas online", "redis-10 is not a linked replica (role slave, link down)", "redis-1 (127.0.0.1:1002) does not answer: refused"];
+    expect(statusProblems(processes, probes)).toEqual([
+      "redis-1 (pid 2) is not running",
+      "redis-0 has 1/2 replicas online",
+      "redis-10 is not a linked replica (role slave, link down)",
+      "pgbouncer (pid 5) is not answering on 127.0.0.1:1005",
+    ]);
+  });
+
+  it("is idempotent (the CLI applies it to what sandboxStatus already did)", () => {
+    const processes = [p("redis-1", 2, false), p("pgbouncer", 5, true, false)];
+    const once = statusProblems(processes, ["redis-1 (127.0.0.1:1002) does not answer: x", "redis-0 has 1/2 replicas online"]);
+    expect(statusProblems(processes, once)).toEqual(once);
   });
 });

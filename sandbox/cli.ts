@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { DRILLS, runDrill, type DrillName } from "./drills";
 import { defaultDir, DEFAULT_STACK, sandboxStatus, startSandbox, stopSandbox, type SandboxInfo, type SandboxStatus } from "./lifecycle";
 import type { StopReport } from "./lifecycle";
+import { statusProblems } from "./statusProblems";
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
@@ -35,19 +36,13 @@ export function formatEndpoints(info: Pick<SandboxInfo, "state" | "outputsFile">
 }
 
 /** Every DOWN row gets a problem line: the topology checks skip a part whose process is gone (PgBouncer), so without this a DOWN row could stand with no problem named. */
-function downProblems(s: SandboxStatus): string[] {
-  return s.processes
-    .filter((p) => !(p.alive && p.answering) && !s.problems.some((line) => line.includes(p.name)))
-    .map((p) => `${p.name} (pid ${p.pid}) ${p.alive ? `is not answering on ${p.host}:${p.port}` : "is not running"}`);
-}
-
 /** A stop outcome in words, the same words `status` uses ("not running", not "not-running"). */
 const outcomeWords = (o: string) => o.replace(/-/g, " ");
 
 export function formatStatus(s: SandboxStatus): string {
   if (!s.found) return `no sandbox in ${s.dir}\n`;
   const rows = s.processes.map((p) => `  ${p.alive && p.answering ? "up  " : "DOWN"}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} ${`${p.host}:${p.port}`.padEnd(17)} ${p.alive ? (p.answering ? p.role : "not answering") : "not running"}`);
-  const all = [...s.problems, ...downProblems(s)];
+  const all = statusProblems(s.processes, s.problems);
   const problems = all.length ? `\nproblems:\n${all.map((p) => `  - ${p}`).join("\n")}` : "";
   return `sandbox ${s.dir}: ${s.healthy ? "healthy" : "NOT healthy"}\n${rows.join("\n")}${problems}\n`;
 }

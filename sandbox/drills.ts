@@ -10,11 +10,11 @@ import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbou
 import { resolveThresholds } from "../components/thresholds/thresholds";
 import { writeOutputs } from "./outputs";
 import { PGBOUNCER_NAME } from "./pgbouncer";
-import { withPg } from "./pgClient";
+import { withPg } from "../components/clients/postgres";
 import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
-import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
+import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
 import { measureRouting, routerRuns, type RoutingFigures } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";

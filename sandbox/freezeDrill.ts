@@ -24,7 +24,7 @@ import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type L
 import { writeOutputs } from "./outputs";
 import { recordAlive, sleep, type ProcessRecord } from "./procs";
 import { redisNodes, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
-import { currentMaster, redisClient, type RedisTarget } from "./redisClient";
+import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
 import { writeState } from "./state";
 
 export interface FreezeOptions {

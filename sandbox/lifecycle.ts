@@ -15,13 +15,14 @@ import type { Settings } from "../components/settings/schema";
 import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFile";
 import { buildOutputs, writeOutputs } from "./outputs";
 import { healPgBouncerFiles, PGBOUNCER_NAME, pgbouncerProblems, restartPgBouncer, startPgBouncer, waitPgBouncerHealthy } from "./pgbouncer";
-import { withPg } from "./pgClient";
+import { withPg } from "../components/clients/postgres";
 import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, refreshDemoRows, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
+import { statusProblems } from "./statusProblems";
 import { readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
 import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
-import { parseInfo, sentinelMaster, withRedis } from "./redisClient";
+import { parseInfo, sentinelMaster, withRedis } from "../components/clients/redis";
 import { acquireLock, outputsFile, PARTS, readState, STATE_VERSION, StateError, stateFile, writeState, type Part, type SandboxState, type Secrets } from "./state";
 
 export const DEFAULT_STACK = "dev";
@@ -404,7 +405,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   if (state.parts.includes("pgbouncer") && processes.find((p) => p.name === PGBOUNCER_NAME)?.answering) problems.push(...(await pgbouncerProblems(state)));
   problems.push(...routerProblems(state));
   const healthy = processes.every((p) => p.alive && p.answering) && problems.length === 0;
-  return { dir: abs, found: true, healthy, processes, problems: [...new Set(problems)], outputsFile: existsSync(outputsFile(abs)) ? outputsFile(abs) : null };
+  return { dir: abs, found: true, healthy, processes, problems: statusProblems(processes, problems), outputsFile: existsSync(outputsFile(abs)) ? outputsFile(abs) : null };
 }
 
 export { pgRoot };

@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pgbouncerFileLimit, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
-import { withPg } from "./pgClient";
+import { withPg } from "../components/clients/postgres";
 import { PRIMARY_NAME, superuserTarget } from "./postgres";
 import { postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { SANDBOX_ROLES } from "./schema";

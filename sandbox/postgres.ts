@@ -12,7 +12,7 @@ import { heartbeatDdl } from "../checks/lib/heartbeat";
 import { reconcileDdl } from "../checks/lib/reconcileResult";
 import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
 import { scramVerifier } from "../components/postgres/scram";
-import { withPg, type PgTarget } from "./pgClient";
+import { withPg, type PgTarget } from "../components/clients/postgres";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { demoSchemaSql, freshDemoRowsSql, rolesSql, SANDBOX_ROLES } from "./schema";
 import { putProcess, type SandboxState } from "./state";

@@ -4,7 +4,8 @@
  * says where it was served (pg_is_in_recovery(): a replica, or the primary).
  * The drills run it across a failure and print one line of figures.
  */
-import { Client } from "pg";
+import type { Client } from "pg";
+import { openPg } from "../components/clients/postgres";
 import { sleep } from "./procs";
 
 export interface PoolTarget {
@@ -44,8 +45,7 @@ export function startReadLoop(t: PoolTarget, o: { readTimeoutMs?: number; pauseM
       const start = performance.now();
       try {
         if (!c) {
-          c = new Client({ ...t, connectionTimeoutMillis: readTimeoutMs, query_timeout: readTimeoutMs, application_name: "datatier-read-loop" });
-          c.on("error", () => undefined);
+          c = openPg(t, { connectTimeoutMs: readTimeoutMs, queryTimeoutMs: readTimeoutMs, applicationName: "datatier-read-loop" });
           await c.connect();
         }
         const r = await c.query<{ r: boolean }>("select pg_is_in_recovery() as r");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
 import type { Settings } from "../components/settings/schema";
 import { failingLogs, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
-import { currentMaster, parseInfo, withRedis, type RedisTarget } from "./redisClient";
+import { currentMaster, parseInfo, withRedis, type RedisTarget } from "../components/clients/redis";
 import { putProcess, type SandboxState } from "./state";
 
 export const REDIS_HOST = "127.0.0.1";
@@ -143,7 +143,7 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
         if (replicas.length < expected) problems.push(`${sp.name} knows ${replicas.length}/${expected} replicas`);
         if (String(view.flags).includes("failover_in_progress")) problems.push(`${sp.name}: a failover is in progress`);
         if (view.ip !== master.host || Number(view.port) !== master.port) problems.push(`${sp.name} names ${view.ip}:${view.port} as the master, not ${master.name}`);
-      });
+      }, 1500, "Sentinel");
     } catch (e) {
       problems.push(`${sp.name} (${sp.host}:${sp.port}) does not answer: ${(e as Error).message}`);
     }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../components/settings/stackFile";
 import { startSandbox, stopSandbox } from "./lifecycle";
-import { withPg } from "./pgClient";
+import { withPg } from "../components/clients/postgres";
 import { pgRoot, PRIMARY_NAME, superuserTarget } from "./postgres";
 import { SANDBOX_ROLES } from "./schema";
 import type { SandboxState } from "./state";

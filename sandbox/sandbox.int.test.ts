@@ -8,9 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeIdentifier } from "pg";
+import { withPg } from "../components/clients/postgres";
 import { parseStackOutputs } from "../components/contract/outputs";
+import { runSuite } from "../checks/suite";
 import { main } from "./cli";
 import { sandboxStatus, startSandbox, stopSandbox } from "./lifecycle";
+import { PRIMARY_NAME, superuserTarget } from "./postgres";
 import { isAlive } from "./procs";
 import { readState, type SandboxState } from "./state";
 
@@ -101,6 +105,25 @@ describe("sandbox up from an empty folder", () => {
     expect(healed.started).toEqual(["redis-2"]);
     expect((await sandboxStatus(dir)).healthy).toBe(true);
     state = readState(dir)!;
+  }, 60_000);
+
+  it("keeps the demo data fresh: up on a sandbox whose rows are hours old makes recent-writes PASS again", async () => {
+    const outputs = parseStackOutputs(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")), "outputs.json");
+    const recentWrites = async () => (await runSuite(outputs, { only: "partition.recent-writes.*", hooks: [] })).results.map((c) => [c.id, c.status]);
+    // An old sandbox, faked: every demo row two hours older (past the 1 h bound), in both tables of each pair.
+    const primary = state.processes.find((p) => p.name === PRIMARY_NAME)!;
+    await withPg(superuserTarget(state, primary, state.settings.postgres.databaseName), async (c) => {
+      for (const pair of state.settings.postgres.partitionPairs) {
+        const ts = escapeIdentifier(pair.timestampColumn);
+        for (const table of [pair.legacy, pair.partitioned]) await c.query(`UPDATE ${escapeIdentifier(table)} SET ${ts} = ${ts} - interval '2 hours'`);
+      }
+    }, 20_000);
+    const stale = await recentWrites();
+    expect(stale.length).toBe(state.settings.postgres.partitionPairs.length);
+    expect(stale.filter(([, status]) => status === "PASS")).toEqual([]);
+
+    expect(await startSandbox({ dir })).toMatchObject({ reused: true });
+    expect((await recentWrites()).filter(([, status]) => status !== "PASS")).toEqual([]);
   }, 60_000);
 
   it("down stops exactly the recorded pids, and status then exits non-zero", async () => {

@@ -3,13 +3,14 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { useColour } from "../checks/report/console";
 
 const root = join(__dirname, "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-function run(script: string, args: string[]) {
-  const r = spawnSync(tsx, [join(root, script), ...args], { cwd: root, encoding: "utf8", timeout: 30_000 });
-  return { status: r.status, stderr: r.stderr };
+function run(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(tsx, [join(root, script), ...args], { cwd: root, encoding: "utf8", timeout: 30_000, env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("exit codes on bad flags", () => {
@@ -37,5 +38,23 @@ describe("exit codes on bad flags", () => {
     const r = run("tools/review/cli.ts", []);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("required option '-s, --stack <name>' not specified");
+  });
+});
+
+describe("review colours by the suite's rule", () => {
+  // The runner's own colour variables are left out: each case sets exactly its own.
+  const { NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
+  const cases: { env: NodeJS.ProcessEnv; args?: string[] }[] = [
+    { env: { FORCE_COLOR: "1" } },
+    { env: { FORCE_COLOR: "1", NO_COLOR: "1" } },
+    { env: { FORCE_COLOR: "1" }, args: ["--no-color"] },
+  ];
+  it.each(cases)("$env $args: colour exactly when the suite would colour (stdout is a pipe)", ({ env, args = [] }) => {
+    // A stack that does not exist: the review prints its error (in red when colouring) and exits 2 at once.
+    const r = run("tools/review/cli.ts", ["--stack", "no-such-stack", ...args], { ...base, ...env });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain("no-such-stack");
+    const suite = useColour({ isTTY: false }, env) && !args.includes("--no-color");
+    expect(r.stdout.includes("\x1b["), JSON.stringify(env)).toBe(suite);
   });
 });

@@ -69,6 +69,11 @@ function isTestCode(file: string, imports: string[]): boolean {
   return /\.test\.ts$/.test(file) || /(^|\/)testing\//.test(file) || file.startsWith("bench/") || file === "vitest.config.mts" || imports.includes("vitest");
 }
 
+/** `new Redis(`, `new Client(`, `new pg.Pool(`... : a Redis or Postgres driver constructed in `text`. */
+function driverConstructions(text: string): string[] {
+  return [...text.matchAll(/\bnew\s+((?:Redis|IORedis)(?:\.Cluster)?|(?:pg\.)?(?:Client|Pool))\s*\(/g)].map((m) => `new ${m[1]}(`);
+}
+
 describe("runtime", () => {
   it("runs on the Node LTS the project pins, not the machine's older Node", () => {
     const major = Number(process.versions.node.split(".")[0]);
@@ -106,6 +111,19 @@ describe("imports", () => {
     const names = new Set(all.map((s) => s.file));
     const graph = new Map(all.map(({ file, imports }) => [file, imports.map((m) => resolveLocal(names, file, m)).filter((x): x is string => !!x)]));
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it("opens Redis and Postgres connections only through the one client wrapper (components/clients)", () => {
+    const owners = new Set(["components/clients/redis.ts", "components/clients/postgres.ts"]);
+    const found = all.flatMap(({ file, imports }) =>
+      isTestCode(file, imports) || owners.has(file) ? [] : driverConstructions(readFileSync(join(ROOT, file), "utf8")).map((c) => `${file}: ${c}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("finds a driver constructed outside the wrapper (the detector itself)", () => {
+    const text = 'const a = new Redis({ port }); const b = new pg.Client(o); const c = new Client({}); const d = new Pool(); const e = new IORedis.Cluster([]); const f = new Docker(); const g = new aws.ecs.Cluster(n); const h = new SecretsManagerClient({});';
+    expect(driverConstructions(text)).toEqual(["new Redis(", "new pg.Client(", "new Client(", "new Pool(", "new IORedis.Cluster("]);
   });
 
   it("finds a cycle when there is one (the detector itself)", () => {

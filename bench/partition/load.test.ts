@@ -1,7 +1,5 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { testTempDir } from "../../testing/tempDir";
 import { bulkLoadSql, diskNeedBytes, partitionsForSpan, topUpSql } from "./load";
 import { assertDiskRoom, DiskSpaceError } from "./run";
 
@@ -33,7 +31,7 @@ describe("bench partition: loading", () => {
   });
 
   it("states its disk need and refuses a size the disk cannot hold", () => {
-    const dir = mkdtempSync(join(tmpdir(), "bench-disk-"));
+    const dir = testTempDir("bench-disk-");
     expect(diskNeedBytes(30_000_000)).toBeGreaterThan(30_000_000 * 300);
     expect(assertDiskRoom(dir, 1_000).need).toBe(diskNeedBytes(1_000));
     expect(() => assertDiskRoom(dir, 2_000_000_000_000)).toThrow(DiskSpaceError);

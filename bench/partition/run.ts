@@ -16,7 +16,7 @@ import { partitionChecks } from "../../checks/partition";
 import { reconcile } from "../../checks/reconcile/run";
 import type { Status } from "../../checks/types";
 import { startSandbox, stopSandbox } from "../../sandbox";
-import { withPg } from "../../sandbox/pgClient";
+import { withPg } from "../../components/clients/postgres";
 import { superuserTarget } from "../../sandbox/postgres";
 import type { SandboxState } from "../../sandbox/state";
 import { bulkLoadSql, diskNeedBytes, partitionsForSpan, topUpSql } from "./load";

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
+import { countBackends } from "./backends";
 import { BENCH_SCHEMA, PGBENCH, parsePgbenchOutput, peakProblems, pgbenchArgs, poolCeiling, selectOnlyScript, type PgbenchResult } from "./pgbench";
 import type { BenchTarget } from "./targets";
 
@@ -121,17 +122,10 @@ function startSampler(t: BenchTarget, withConsole: boolean, onlyNewBackends: boo
     if (admin) await admin.connect();
     // A direct run counts only backends opened after it began: PgBouncer's idle server
     // connections (same role, same database, opened earlier) are not pgbench's.
-    const since = onlyNewBackends ? startedAt.toISOString() : null;
+    const since = onlyNewBackends ? startedAt : null;
     try {
       while (running) {
-        const n = Number(
-          (
-            await db.query(
-              "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = $1 AND datname = $2 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND ($3::timestamptz IS NULL OR backend_start >= $3::timestamptz)",
-              [t.bench.user, t.database, since],
-            )
-          ).rows[0].n,
-        );
+        const n = await countBackends(db, t.bench.user, t.database, since);
         peakBackends = Math.max(peakBackends ?? 0, n);
         if (admin) {
           const pools = (await admin.query("SHOW POOLS")).rows.filter((p) => p.database === t.readWriteDatabase && p.user === t.bench.user);

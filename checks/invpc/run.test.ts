@@ -5,6 +5,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../../components/contract/outputs";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
+import { testTempDir } from "../../testing/tempDir";
 import { main, type CliIO } from "../cli";
 import type { SuiteReport } from "../suite";
 import { REPORT_MARKER } from "./report";
@@ -157,10 +158,9 @@ describe("npm run check -- --in-vpc", () => {
     return { cli, out: () => out, err: () => err };
   };
   const file = async (o: StackOutputs) => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const p = join(mkdtempSync(join(tmpdir(), "invpc-")), "outputs.json");
+    const p = join(testTempDir("invpc-"), "outputs.json");
     writeFileSync(p, JSON.stringify(o));
     return p;
   };

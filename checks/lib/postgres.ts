@@ -1,9 +1,11 @@
 /**
- * Postgres connections for checks (direct or through PgBouncer): a short connect
- * timeout, client- and server-side query timeouts, closed when the check ends or is
+ * Postgres connections for checks (direct or through PgBouncer): the one client wrapper
+ * (components/clients/postgres.ts) with a short connect timeout, client- and server-side
+ * query timeouts, at most a few sessions per server, closed when the check ends or is
  * aborted. Errors name the endpoint and database, never a password.
  */
-import { Client, escapeIdentifier } from "pg";
+import { escapeIdentifier, type Client } from "pg";
+import { closePg, openPg } from "../../components/clients/postgres";
 import type { StackOutputs } from "../../components/contract/outputs";
 import type { CheckContext } from "../types";
 import { connectReason, errorText } from "./measure";
@@ -22,8 +24,6 @@ export interface PgTarget extends Address {
    */
   viaPgBouncer?: boolean;
 }
-
-const END_TIMEOUT_MS = 1_000;
 
 /** How the suite's sessions are named (pg_stat_activity, PgBouncer SHOW CLIENTS). */
 export const APPLICATION_NAME = "datatier-smoke";
@@ -84,21 +84,14 @@ export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Cli
 async function connectAndRun<T>(ctx: CheckContext, t: PgTarget, where: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const connectTimeout = connectDeadlineMs(ctx);
   const queryTimeout = Math.max(1, ctx.timeoutMs);
-  const client = new Client({
-    host: t.host,
-    port: t.port,
-    database: t.database,
-    user: t.user,
-    password: t.password,
-    // Verified TLS: on RDS, NODE_EXTRA_CA_CERTS must point at the RDS CA bundle.
-    ssl: t.tls ? { rejectUnauthorized: true, servername: t.host } : false,
-    connectionTimeoutMillis: connectTimeout,
-    query_timeout: queryTimeout,
-    ...(t.viaPgBouncer ? {} : { statement_timeout: queryTimeout, lock_timeout: Math.min(queryTimeout, 2_000) }),
-    application_name: APPLICATION_NAME,
+  const client = openPg(t, {
+    tls: t.tls,
+    connectTimeoutMs: connectTimeout,
+    queryTimeoutMs: queryTimeout,
+    ...(t.viaPgBouncer ? {} : { statementTimeoutMs: queryTimeout, lockTimeoutMs: Math.min(queryTimeout, 2_000) }),
+    applicationName: APPLICATION_NAME,
   });
-  client.on("error", () => undefined);
-  const close = () => Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, END_TIMEOUT_MS).unref())]);
+  const close = () => closePg(client);
   const onAbort = () => void close();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   const connecting = ctx.begin?.(`connecting to ${where}`);

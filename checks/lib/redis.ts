@@ -1,15 +1,19 @@
 /**
- * Redis connections for checks: no retries, no offline queue, one connect deadline,
- * closed when the check ends or is aborted. A dead node fails in milliseconds (refused);
- * a silent one (no TCP answer, or a listener that accepts and never replies, such as a
- * frozen process whose kernel still completes the handshake) fails at CONNECT_TIMEOUT_MS:
- * the deadline covers the TCP connect and the first reply (a PING), not only the former.
+ * Redis connections for checks: the one client wrapper (components/clients/redis.ts) with
+ * the check's context on top: one connect deadline, each wait labelled, closed when the
+ * check ends or is aborted. A dead node fails in milliseconds (refused); a silent one (no
+ * TCP answer, or a listener that accepts and never replies, such as a frozen process
+ * whose kernel still completes the handshake) fails at CONNECT_TIMEOUT_MS: the deadline
+ * covers the TCP connect and the first reply (a PING), not only the former.
  */
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
+import { addr, handshake, openRedis, parseInfo, type Address } from "../../components/clients/redis";
 import type { StackOutputs } from "../../components/contract/outputs";
 import type { CheckContext } from "../types";
-import { connectReason, errorText } from "./measure";
+import { errorText } from "./measure";
+
+export { addr, parseInfo, type Address };
 
 /** One deadline for every connection the suite opens (Redis, Sentinel, Postgres, PgBouncer): TCP connect plus first answer. */
 export const CONNECT_TIMEOUT_MS = 2_000;
@@ -18,13 +22,6 @@ export const CONNECT_TIMEOUT_MS = 2_000;
 export function connectDeadlineMs(ctx: Pick<CheckContext, "timeoutMs">): number {
   return Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.timeoutMs));
 }
-
-export interface Address {
-  host: string;
-  port: number;
-}
-
-export const addr = (a: Address): string => `${a.host}:${a.port}`;
 
 export interface RedisConnectOptions {
   /** Sent with AUTH when set. */
@@ -38,31 +35,14 @@ export interface RedisConnectOptions {
 export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisConnectOptions, fn: (client: Redis) => Promise<T>): Promise<T> {
   const where = `${opts.label ?? "Redis"} at ${addr(at)}`;
   const connectTimeout = connectDeadlineMs(ctx);
-  let lastError: Error | undefined;
-  const client = new Redis({
-    host: at.host,
-    port: at.port,
-    password: opts.password,
-    tls: opts.tls ? { servername: at.host } : undefined,
-    lazyConnect: true,
-    connectTimeout,
-    commandTimeout: Math.max(1, ctx.timeoutMs),
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // The ready check runs INFO before AUTH errors surface; checks ask for what they need.
-    enableReadyCheck: false,
-    // CLIENT SETINFO before "ready" would wait out the command timeout on a silent node.
-    disableClientInfo: true,
-  });
-  client.on("error", (e: Error) => void (lastError = e));
+  // The ready check runs INFO before AUTH errors surface; checks ask for what they need.
+  const client = openRedis(at, { password: opts.password, tls: opts.tls, connectTimeoutMs: connectTimeout, commandTimeoutMs: Math.max(1, ctx.timeoutMs), readyCheck: false });
   const onAbort = () => client.disconnect();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   const connecting = ctx.begin?.(`connecting to ${where}`);
   try {
     ctx.step?.(`connecting to ${where}`);
-    await handshake(client, where, connectTimeout, () => lastError);
+    await handshake(client, where, connectTimeout);
     connecting?.();
     const waiting = ctx.begin?.(`waiting for ${where}`);
     ctx.step?.(`waiting for ${where}`);
@@ -79,59 +59,6 @@ export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisCo
     ctx.signal.removeEventListener("abort", onAbort);
     client.disconnect();
   }
-}
-
-/**
- * Connect and a first round trip (PING) within `ms`, whatever the way the node fails to
- * answer. Any reply counts as an answer, NOAUTH included (the auth check connects without
- * a password on purpose); a refused password is reported as such.
- */
-async function handshake(client: Redis, where: string, ms: number, lastError: () => Error | undefined): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
-  });
-  const attempt = (async () => {
-    try {
-      await client.connect();
-    } catch (e) {
-      return { stage: "connect" as const, error: lastError() ?? e };
-    }
-    try {
-      await client.ping();
-    } catch (e) {
-      if (/^NOAUTH\b/.test(errorText(e))) return null;
-      return { stage: "reply" as const, error: e };
-    }
-    return null;
-  })();
-  try {
-    const outcome = await Promise.race([attempt, deadline]);
-    if (outcome === "timeout") {
-      client.disconnect();
-      const accepted = client.status === "connect" || client.status === "ready" || client.status === "end";
-      throw new Error(`timed out after ${ms} ms connecting to ${where}${accepted ? " (it accepts connections but does not answer)" : ""}`);
-    }
-    if (outcome === null) return;
-    const text = errorText(outcome.error);
-    if (/ETIMEDOUT/.test(text) || (outcome.error as { code?: string }).code === "ETIMEDOUT") throw new Error(`timed out after ${ms} ms connecting to ${where}`);
-    if (outcome.stage === "connect") throw new Error(`cannot connect to ${where}: ${connectReason(outcome.error)}`);
-    throw new Error(`${where} refused the connection: ${text}`);
-  } finally {
-    clearTimeout(timer);
-    attempt.catch(() => undefined);
-  }
-}
-
-/** Parses INFO output into key -> value. */
-export function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    if (!line || line.startsWith("#")) continue;
-    const i = line.indexOf(":");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
 }
 
 export async function info(client: Redis, section: string): Promise<Record<string, string>> {

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
 import { main } from "./cli";
 import { RECONCILE_EXIT } from "./run";
 
 const dir = mkdtempSync(join(tmpdir(), "reconcile-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(argv: string[]) {
   const out: string[] = [];

@@ -3,13 +3,14 @@
  * in one `npm run review`; and the settings that used to crash the review (exit 4 with a
  * stack trace) end in exit 2 naming the key.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EXIT, review } from "../../tools/review/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "every-problem-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function reviewFile(name: string, lines: string[]): Promise<{ code: number; out: string }> {
   const file = join(dir, `Pulumi.${name}.yaml`);

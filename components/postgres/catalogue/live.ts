@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "pg";
+import { openPg } from "../../clients/postgres";
 import type { PgParameter } from "./index";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -33,7 +33,7 @@ export async function readLiveCatalogue(): Promise<{ serverVersion: string; para
       "-o", `-c listen_addresses='' -c unix_socket_directories='${root}' -c shared_preload_libraries=pg_stat_statements -c fsync=off`,
     ]);
     started = true;
-    const client = new Client({ host: root, user: "postgres", database: "postgres", connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+    const client = openPg({ host: root, user: "postgres", database: "postgres" }, { connectTimeoutMs: 5000, queryTimeoutMs: 10_000 });
     await client.connect();
     try {
       const version = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;

@@ -7,14 +7,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Redis from "ioredis";
+import { openRedis } from "../../clients/redis";
 
 export async function readLiveRedisCatalogue(): Promise<{ serverVersion: string; names: string[] }> {
   const root = mkdtempSync(join(tmpdir(), "redis-catalogue-"));
   const socket = join(root, "redis.sock");
   const proc = spawn("redis-server", ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", root, "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: "ignore" });
-  const client = new Redis({ path: socket, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on("error", () => undefined);
+  const client = openRedis({ path: socket }, { connectTimeoutMs: 2000, commandTimeoutMs: 3000 });
   try {
     // Wait for the socket (bounded: 15 s), then ask.
     const end = Date.now() + 15_000;
