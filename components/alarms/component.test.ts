@@ -1,7 +1,7 @@
 /** DataTierAlarms built directly from Args (edge cases the committed stacks do not reach). */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mockCall, mockNewResource } from "../../tools/evaluate/mocks";
+import { MOCK_REGION, mockCall, mockNewResource } from "../../tools/evaluate/mocks";
 import { BASE_PROFILE } from "../settings/defaults";
 import type { AlarmSettings } from "../settings/schema";
 import { resolveThresholds } from "../thresholds/thresholds";
@@ -78,5 +78,20 @@ describe("DataTierAlarms from Args", () => {
     const ids = Array.from({ length: 11 }, (_, i) => `g-${i}`);
     await expect(build("huge", { redis: { replicationGroupId: "g", memberClusterIds: ids, replicasPerShard: 10 } })).rejects.toThrow(/11 member nodes/);
     expect(registered.filter((r) => r.name === "huge" || r.name.startsWith("huge-"))).toEqual([]);
+  });
+  it("lets CloudWatch use the topics' key only for this stack's alarms, and every alarm it creates matches", async () => {
+    const { alarms, mine } = await build("keyed", { namePrefix: "acme-qa", partitionTables: ["orders"] });
+    const key = mine.find((r) => r.type === "aws:kms/key:Key")!;
+    const policy = JSON.parse(await resolve(pulumi.output(key.inputs.policy)));
+    const cw = policy.Statement.find((s: any) => s.Principal?.Service === "cloudwatch.amazonaws.com");
+    expect(cw.Action).toEqual(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    const pattern: string = cw.Condition.ArnLike["aws:SourceArn"];
+    expect(pattern).toBe(`arn:aws:cloudwatch:${MOCK_REGION}:${cw.Condition.StringEquals["aws:SourceAccount"]}:alarm:acme-qa-*`);
+    // A pattern that drifts from the alarm names would drop every notification silently.
+    const glob = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const account = cw.Condition.StringEquals["aws:SourceAccount"];
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) expect(`arn:aws:cloudwatch:${MOCK_REGION}:${account}:alarm:${a.inputs.name}`).toMatch(glob);
+    expect(`arn:aws:cloudwatch:${MOCK_REGION}:${account}:alarm:other-team-cpu`).not.toMatch(glob);
   });
 });

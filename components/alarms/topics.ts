@@ -35,8 +35,17 @@ export interface Topics {
   kmsKeyArn: pulumi.Output<string>;
 }
 
-/** Key policy: the account administers the key; CloudWatch alarms may encrypt for SNS, from this account only. */
-export function topicKeyPolicy(partition: string, accountId: string): string {
+/** The ARNs of this stack's alarms (every alarm is named `<prefix>-<id>`, catalogue.ts). */
+export function alarmArnPattern(partition: string, region: string, accountId: string, namePrefix: string): string {
+  return `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${namePrefix}-*`;
+}
+
+/**
+ * Key policy: the account administers the key; CloudWatch may use it for SNS only on
+ * behalf of this stack's alarms (aws:SourceAccount and aws:SourceArn, the confused-deputy
+ * guard; CloudWatch sends both on these KMS calls, unlike EventBridge).
+ */
+export function topicKeyPolicy(partition: string, accountId: string, region: string, namePrefix: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -47,7 +56,7 @@ export function topicKeyPolicy(partition: string, accountId: string): string {
         Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": alarmArnPattern(partition, region, accountId, namePrefix) } },
       },
     ],
   });
@@ -61,13 +70,14 @@ export function createTopics(parent: pulumi.Resource, name: string, args: Topics
   } else {
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child);
+    const region = aws.getRegionOutput({}, child);
     const key = new aws.kms.Key(
       `${name}-topics-key`,
       {
         description: `${args.namePrefix} alarm topics: SNS encryption usable by CloudWatch alarms`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: pulumi.all([partition.partition, identity.accountId]).apply(([p, a]) => topicKeyPolicy(p, a)),
+        policy: pulumi.all([partition.partition, identity.accountId, region.region]).apply(([p, a, r]) => topicKeyPolicy(p, a, r, args.namePrefix)),
         tags: args.tags,
       },
       child,
