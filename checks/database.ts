@@ -6,7 +6,7 @@
  * thresholds (the measured replay time is the lag).
  */
 import type { StackOutputs } from "../components/contract/outputs";
-import { readHeartbeat, writeHeartbeat, HEARTBEAT_TABLE } from "./lib/heartbeat";
+import { DISK_PROBE_TABLE, probeNewPage, readHeartbeat, writeHeartbeat, HEARTBEAT_TABLE } from "./lib/heartbeat";
 import { describeThreshold, judged, round, sleep, thresholdOf } from "./lib/measure";
 import { monitorTarget, sqlState, withPg } from "./lib/postgres";
 import { ACK_WAIT_MS, allStreamingAcked, judgeStreaming, WAL_SENDERS_SQL, type WalSender } from "./lib/walAcks";
@@ -19,7 +19,7 @@ function primaryWritableCheck(outputs: StackOutputs): Check {
   return {
     id: "postgres.primary-writable",
     group,
-    title: "Primary writable and not in recovery",
+    title: "Primary writable, not in recovery, with room for a new page",
     async run(ctx) {
       return withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary"), async (c) => {
         const r = await c.query<{ recovery: boolean; ro: string }>("SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro");
@@ -28,7 +28,12 @@ function primaryWritableCheck(outputs: StackOutputs): Check {
         const t0 = performance.now();
         ctx.step?.(`writing the heartbeat to ${HEARTBEAT_TABLE}`);
         await writeHeartbeat(c, "primary-writable");
-        return { status: "PASS", message: `the primary is not in recovery and took a heartbeat write in ${round(performance.now() - t0, 1)} ms` };
+        const ms = round(performance.now() - t0, 1);
+        ctx.step?.(`writing a fresh page to ${DISK_PROBE_TABLE}`);
+        const probe = await probeNewPage(c);
+        if (typeof probe === "object") return { status: "FAIL", message: `the primary took a heartbeat write but cannot allocate a new page: ${probe.diskFull} (its disk is full: the application's inserts fail too)` };
+        const note = probe === "no-table" ? `; no disk probe (${DISK_PROBE_TABLE} missing: apply the heartbeat DDL)` : " and allocated a new page";
+        return { status: "PASS", message: `the primary is not in recovery and took a heartbeat write in ${ms} ms${note}` };
       });
     },
   };

@@ -212,6 +212,7 @@ describe("fault matrix on the sandbox", () => {
     expect(r.results.filter((x) => x.status !== "PASS" && !LOAD_SENSITIVE.has(x.id)).map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${master()}=SKIP`, "redis.hit-rate=SKIP", ...noReconcileYet]);
     // Exit 0 unless the machine's load alone pushed GET p99 past its level.
     expect(r.exitCode).toBe(healthyExitCode(r));
+    expect(msg(r, "postgres.primary-writable")).toMatch(/and allocated a new page$/);
   });
 
   it("damaged config: pgbouncer.ini pool size changed and reloaded -> pgbouncer.config FAIL; up rewrites the ini", async () => {
@@ -415,7 +416,7 @@ describe("fault matrix on the sandbox", () => {
     await healed();
   });
 
-  it("full disk on the Postgres primary: NOT detected by the suite (its writes fit in existing pages); the application's inserts fail", async () => {
+  it("full disk on the Postgres primary: postgres.primary-writable FAILs, naming the full disk (its probe needs a new page, as the application's inserts do)", async () => {
     const bytes = fill(diskOf(PRIMARY_NAME));
     let r: SuiteReport;
     let app: string;
@@ -428,7 +429,9 @@ describe("fault matrix on the sandbox", () => {
     }
     console.log(`filled ${bytes} bytes; the application's bulk insert: ${app}`);
     expect(app).toMatch(/could not extend file .*: No space left on device/);
-    expect(diff(r)).toEqual({});
+    // The heartbeat upserts still fit in existing pages and WAL segments: only the page probe notices.
+    expect(diff(r)).toEqual({ "postgres.primary-writable": "FAIL" });
+    expect(msg(r, "postgres.primary-writable")).toMatch(/^the primary took a heartbeat write but cannot allocate a new page: could not extend file .*: No space left on device \(its disk is full/);
     await healed();
   });
 
