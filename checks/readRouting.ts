@@ -10,7 +10,7 @@ import type { StackOutputs } from "../components/contract/outputs";
 import type { RouterConfig } from "../components/readrouting/config";
 import { decideRoute } from "../components/readrouting/decide";
 import { measureRound } from "../components/readrouting/measure";
-import { namesForPool, type RouterState } from "../components/readrouting/router";
+import { namesForEndpoints, type RouterState } from "../components/readrouting/router";
 import { errorText, sleep } from "./lib/measure";
 import { withPg } from "./lib/postgres";
 import { consoleTarget } from "./pgbouncer";
@@ -85,7 +85,11 @@ function poolCheck(o: StackOutputs, rr: NonNullable<StackOutputs["pgbouncer"]["r
       const cfg = measureConfig(o, rr.intervalMs);
       const attempt = async () => {
         const p = await poolNow(ctx, o);
-        const actual = namesForPool(cfg, p);
+        // Docker: the pool names servers inside the container network; the suite measures them where the host reaches them.
+        const actual = namesForEndpoints(
+          cfg,
+          p.hosts.map((host) => rr.natMap?.[`${host}:${p.port}`] ?? { host, port: p.port }),
+        );
         const round = await measureRound(cfg);
         const d = decideRoute({ replicas: cfg.replicas, measurements: round.replicas, current: actual ?? [], lag: cfg.lag });
         return { p, actual, d, round };

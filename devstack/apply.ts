@@ -10,6 +10,7 @@
  * through systemd timers, which this kind of machine does not have.
  */
 import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import type Docker from "dockerode";
 import pg from "pg";
 import { DEVSTACK_LABEL, SPEC_HASH_LABEL, type ContainerSpec, type DevPlan, type HealthSpec } from "./plan";
@@ -40,7 +41,7 @@ export function createBody(c: ContainerSpec): Docker.ContainerCreateOptions {
     Healthcheck: c.health && { Test: c.health.test, Interval: ns(c.health.intervalMs), Timeout: ns(c.health.timeoutMs), Retries: c.health.retries, StartPeriod: ns(c.health.startPeriodMs) },
     HostConfig: {
       PortBindings: bindings,
-      Mounts: c.volumes.map((v) => ({ Type: "volume" as const, Source: v.volume, Target: v.containerPath, ReadOnly: v.readOnly })),
+      Mounts: c.volumes.map((v) => ("hostPath" in v ? { Type: "bind" as const, Source: v.hostPath, Target: v.containerPath, ReadOnly: v.readOnly } : { Type: "volume" as const, Source: v.volume, Target: v.containerPath, ReadOnly: v.readOnly })),
       RestartPolicy: { Name: c.restart === "no" ? "" : c.restart },
       Ulimits: c.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       NetworkMode: first?.name,
@@ -156,9 +157,11 @@ async function ensureContainer(docker: Docker, c: ContainerSpec, stack: string, 
     await docker.getContainer(c.name).remove({ force: true });
     outcome = "recreated";
   }
+  // A bound host folder must exist (the engine refuses a missing one); private: a router's state is in it.
+  for (const v of c.volumes) if ("hostPath" in v) mkdirSync(v.hostPath, { recursive: true, mode: 0o700 });
   const ct = await docker.createContainer(createBody(c));
   for (const n of c.networks.slice(1)) await docker.getNetwork(n.name).connect({ Container: c.name, EndpointConfig: { Aliases: n.aliases } });
-  if (c.uploads.length) await ct.putArchive(tarFiles(c.uploads.map((u) => ({ path: u.file, content: u.content, uid: u.uid, gid: u.gid, mode: u.mode }))), { path: "/" });
+  if (c.uploads.length) await ct.putArchive(tarFiles(c.uploads.map((u) => ({ path: u.file, content: u.base64 ? Buffer.from(u.content, "base64") : u.content, uid: u.uid, gid: u.gid, mode: u.mode }))), { path: "/" });
   await ct.start();
   log(`  ${outcome.padEnd(9)} ${c.name} (${c.image})`);
   return outcome;

@@ -11,7 +11,7 @@ import type Docker from "dockerode";
 import type Redis from "ioredis";
 import type { StackOutputs } from "../components/contract/outputs";
 import { hostSide, redisPassword } from "../checks/lib/redis";
-import { currentMaster, redisClient, type RedisTarget } from "../sandbox/redisClient";
+import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../sandbox/redisClient";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
 
@@ -133,6 +133,54 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
       failedWrites: failures,
     },
   };
+}
+
+export interface SentinelsSettled {
+  /** Time until every Sentinel was settled, ms. */
+  waitedMs: number;
+  /** Why they were not settled when first asked (empty: settled at once). */
+  first: string[];
+}
+
+/** What keeps one Sentinel from being settled (empty when it is). */
+async function sentinelUnsettled(s: { host: string; port: number }, masterName: string): Promise<string[]> {
+  try {
+    return await withRedis(
+      s,
+      async (c) => {
+        const problems: string[] = [];
+        const quorum = await c.call("SENTINEL", "CKQUORUM", masterName).then(String, (e: Error) => e.message);
+        if (!quorum.startsWith("OK")) problems.push(`${s.port}: ${quorum}`);
+        const info = parseInfo(String(await c.call("INFO", "sentinel")));
+        if (info.sentinel_tilt !== "0") problems.push(`${s.port}: in TILT for ${info.sentinel_tilt_since_seconds ?? "?"} s`);
+        const master = (await c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)) as string[] | null;
+        return master ? [...problems, `master=${master.join(":")}`] : [...problems, `${s.port}: names no master`];
+      },
+      2000,
+    );
+  } catch (e) {
+    return [`${s.port}: ${(e as Error).message}`];
+  }
+}
+
+/**
+ * Waits until every Sentinel is settled by its own account: CKQUORUM OK, out of TILT, and
+ * all naming one master. A Sentinel whose timer stalled past 2 s (a loaded or paused host)
+ * stays in TILT for 30 s, so the bound is above that. Drills judge the suite from here.
+ */
+export async function waitSentinelsSettled(outputs: StackOutputs, timeoutMs = 45_000): Promise<SentinelsSettled> {
+  const t0 = performance.now();
+  const name = outputs.redis.sentinelMasterName ?? "";
+  let first: string[] | null = null;
+  for (;;) {
+    const views = await Promise.all(outputs.redis.sentinels.map((s) => sentinelUnsettled(s, name)));
+    const masters = new Set(views.flatMap((v) => v.filter((x) => x.startsWith("master="))));
+    const problems = [...views.flatMap((v) => v.filter((x) => !x.startsWith("master="))), ...(masters.size > 1 ? [`they name ${masters.size} masters: ${[...masters].join(", ")}`] : [])];
+    first ??= problems;
+    if (problems.length === 0) return { waitedMs: Math.round(performance.now() - t0), first };
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the Sentinels did not settle within ${timeoutMs} ms: ${problems.join("; ")}`);
+    await sleep(500);
+  }
 }
 
 /** The stack's containers with a role label (components set datatier.role). */

@@ -23,7 +23,7 @@ const BASE_PACKAGES = ["bash", "dash", "coreutils", "sed", "grep", "findutils", 
 
 export interface Recipe {
   /** What the image stands in for (messages, docs). */
-  role: "redis" | "postgres" | "pgbouncer";
+  role: "redis" | "postgres" | "pgbouncer" | "node";
   packages: string[];
   /** Users of the official image, with the uid/gid the components upload files as. */
   users: { name: string; uid: number; home: string }[];
@@ -33,6 +33,8 @@ export interface Recipe {
   dirs: [string, number, number][];
   /** Dockerfile-style changes given to the import. */
   changes: string[];
+  /** Files of the packages left out (extended regex on paths without the leading "/"). */
+  exclude?: string;
 }
 
 /** The recipe for a pinned reference, by repository name; null when there is none. */
@@ -78,6 +80,23 @@ export function recipeFor(ref: string): Recipe | null {
       changes: [`ENV ${PATH_ENV}`, "USER postgres", 'ENTRYPOINT ["/usr/local/bin/datatier-pgbouncer"]'],
     };
   }
+  if (repo === "node") {
+    // The read router's base (readRouting.baseImage): the runtime only; it runs one bundled
+    // file (components/readrouting/sidecar.ts bundleRouter), so npm and the headers stay out.
+    return {
+      role: "node",
+      packages: [...BASE_PACKAGES, "nodejs"],
+      users: [{ name: "node", uid: 1000, home: "/home/node" }],
+      files: [],
+      dirs: [
+        ["/app", 0, 0o755],
+        ["/etc/read-router", 0, 0o700],
+        ["/var/lib/read-router", 0, 0o700],
+      ],
+      changes: [`ENV ${PATH_ENV}`, 'CMD ["node"]'],
+      exclude: "^usr/lib/node_modules/|^usr/include/|^usr/share/systemtap/",
+    };
+  }
   return null;
 }
 
@@ -103,7 +122,7 @@ function group(users: Recipe["users"]): string {
 
 /** Lays out the root file system of a recipe in `root` (for tests and the build). */
 export function layRootfs(root: string, r: Recipe): void {
-  const sh = spawnSync("bash", [join(HERE, "rootfs.sh"), root, ...r.packages], { encoding: "utf8" });
+  const sh = spawnSync("bash", [join(HERE, "rootfs.sh"), root, ...r.packages], { encoding: "utf8", env: { ...process.env, ROOTFS_EXCLUDE: r.exclude ?? "" } });
   if (sh.status !== 0) throw new Error(`image root file system (${r.role}): ${(sh.stderr || sh.stdout).trim()}`);
   writeFileSync(join(root, "etc/passwd"), passwd(r.users));
   writeFileSync(join(root, "etc/group"), group(r.users));

@@ -23,9 +23,10 @@ describe("plan from the dev program", () => {
 
   it("takes the network, volumes, pinned images and containers the program registers, labelled", () => {
     expect(plan.networks.map((n) => n.name)).toEqual(["data-tier-dev"]);
-    expect(plan.volumes.map((v) => v.name).sort()).toEqual(["data-tier-dev-postgres-primary-data", "data-tier-dev-redis-master-data"]);
-    expect(plan.images.sort()).toEqual(["edoburu/pgbouncer:v1.23.1-p3", "postgres:15.8", "redis:7.2.5"]);
-    expect(names(plan)).toHaveLength(1 + 2 + 3 + 1 + 1 + 1);
+    expect(plan.volumes.map((v) => v.name).sort()).toEqual(["data-tier-dev-pgbouncer-config", "data-tier-dev-postgres-primary-data", "data-tier-dev-redis-master-data"]);
+    expect(plan.images.sort()).toEqual(["edoburu/pgbouncer:v1.23.1-p3", "node:22.12.0-alpine3.21", "postgres:15.8", "redis:7.2.5"]);
+    // Redis master + 2 replicas + 3 Sentinels, Postgres primary + replica, PgBouncer, its read router.
+    expect(names(plan)).toHaveLength(1 + 2 + 3 + 1 + 1 + 1 + 1);
     for (const c of plan.waves.flat()) expect(c.labels[DEVSTACK_LABEL]).toBe("dev");
     // The image is resolved through the recorded dependency, not the mock's image id.
     const master = plan.waves.flat().find((c) => c.name === "data-tier-dev-redis-master")!;
@@ -50,6 +51,29 @@ describe("plan from the dev program", () => {
     expect(body.HostConfig!.Ulimits!.map((u) => u.Name)).toEqual(["nofile", "nproc"]);
     expect(body.Labels!["datatier.devstack.spec-hash"]).toBe(specHash(c));
     expect(specHash({ ...c, env: [...c.env, "X=1"] })).not.toBe(specHash(c));
+  });
+
+  it("binds a host folder (created when missing) beside named volumes, and starts the read router after PgBouncer", () => {
+    const router = plan.waves.flat().find((x) => x.name === "data-tier-dev-pgbouncer-read-router")!;
+    const body = createBody(router);
+    expect(body.HostConfig!.Mounts).toEqual([
+      { Type: "volume", Source: "data-tier-dev-pgbouncer-config", Target: "/etc/pgbouncer", ReadOnly: false },
+      { Type: "bind", Source: expect.stringMatching(/\/\.devstack\/dev\/readrouter$/), Target: "/var/lib/read-router", ReadOnly: false },
+    ]);
+    expect(router.after).toEqual(["data-tier-dev-pgbouncer"]);
+    // The bundle travels as contentBase64 and is written decoded.
+    const bundle = router.uploads.find((u) => u.file === "/app/router.js")!;
+    expect(bundle.base64).toBe(true);
+    expect(Buffer.from(bundle.content, "base64").toString("utf8")).toMatch(/^"use strict";/);
+    const wave = (n: string) => plan.waves.findIndex((w) => w.some((c) => c.name === n));
+    expect(wave("data-tier-dev-pgbouncer-read-router")).toBeGreaterThan(wave("data-tier-dev-pgbouncer"));
+  });
+
+  it("refuses a relative host folder and a volume that names neither a volume nor a folder", () => {
+    const broken = structuredClone(run);
+    const c = broken.resources.find((r) => r.name === "data-tier-dev-pgbouncer-router-container")!;
+    c.inputs.volumes = [{ hostPath: "relative/dir", containerPath: "/x" }, { containerPath: "/y" }];
+    expect(() => planFromRun(broken)).toThrow(/volume hostPath "relative\/dir" is not an absolute path[\s\S]*a volume at \/y has neither volumeName nor hostPath/);
   });
 
   it("realizes the program's Postgres roles and grants as SQL", () => {

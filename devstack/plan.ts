@@ -47,6 +47,8 @@ const IMAGE_INPUTS = new Set(["name", "keepLocally"]);
 export interface Upload {
   file: string;
   content: string;
+  /** `content` is base64 (the provider's `contentBase64`): decoded when written. */
+  base64?: boolean;
   uid: number;
   gid: number;
   mode: number;
@@ -72,7 +74,8 @@ export interface ContainerSpec {
   env: string[];
   networks: { name: string; aliases: string[] }[];
   ports: { internal: number; external: number; ip: string; protocol: "tcp" | "udp" }[];
-  volumes: { volume: string; containerPath: string; readOnly: boolean }[];
+  /** Named volumes (`volume`) and host folders bound in (`hostPath`, created when missing). */
+  volumes: ({ volume: string; containerPath: string; readOnly: boolean } | { hostPath: string; containerPath: string; readOnly: boolean })[];
   uploads: Upload[];
   health?: HealthSpec;
   restart: string;
@@ -154,8 +157,16 @@ export function planFromRun(run: ProgramRun): DevPlan {
       }
     }
     const uploads = (i.uploads ?? []).map((u: Record<string, unknown>) => {
-      if (u.content === undefined) problems.push(`Container "${r.name}": upload ${String(u.file)} has no inline content (source/contentBase64 are not supported)`);
-      return { file: String(u.file), content: String(u.content ?? ""), uid: Number(u.owner ?? 0), gid: Number(u.group ?? 0), mode: parseInt(String(u.permissions ?? (u.executable ? "0755" : "0644")), 8) };
+      if (u.content === undefined && u.contentBase64 === undefined) problems.push(`Container "${r.name}": upload ${String(u.file)} has no inline content or contentBase64 (source is not supported)`);
+      const base64 = u.content === undefined && u.contentBase64 !== undefined;
+      return {
+        file: String(u.file),
+        content: String((base64 ? u.contentBase64 : u.content) ?? ""),
+        ...(base64 ? { base64: true } : {}),
+        uid: Number(u.owner ?? 0),
+        gid: Number(u.group ?? 0),
+        mode: parseInt(String(u.permissions ?? (u.executable ? "0755" : "0644")), 8),
+      };
     });
     return {
       resource: r.name,
@@ -167,7 +178,15 @@ export function planFromRun(run: ProgramRun): DevPlan {
       env: i.envs ?? [],
       networks: (i.networksAdvanced ?? []).map((n: { name: string; aliases?: string[] }) => ({ name: String(n.name), aliases: n.aliases ?? [] })),
       ports: (i.ports ?? []).map((p: Record<string, unknown>) => ({ internal: Number(p.internal), external: Number(p.external), ip: String(p.ip ?? "0.0.0.0"), protocol: (p.protocol as "tcp" | "udp") ?? "tcp" })),
-      volumes: (i.volumes ?? []).map((v: Record<string, unknown>) => ({ volume: String(v.volumeName), containerPath: String(v.containerPath), readOnly: v.readOnly === true })),
+      volumes: (i.volumes ?? []).map((v: Record<string, unknown>) => {
+        const common = { containerPath: String(v.containerPath), readOnly: v.readOnly === true };
+        if (v.hostPath !== undefined && v.volumeName === undefined) {
+          if (!String(v.hostPath).startsWith("/")) problems.push(`Container "${r.name}": volume hostPath "${String(v.hostPath)}" is not an absolute path`);
+          return { hostPath: String(v.hostPath), ...common };
+        }
+        if (v.volumeName === undefined) problems.push(`Container "${r.name}": a volume at ${common.containerPath} has neither volumeName nor hostPath`);
+        return { volume: String(v.volumeName), ...common };
+      }),
       uploads,
       health,
       restart: String(i.restart ?? "no"),

@@ -1,6 +1,17 @@
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { PgBouncer } from "../components/pgbouncer";
 import type { PostgresCluster } from "../components/postgres";
+import { PROJECT_ROOT } from "../components/settings/stackFile";
 import type { StackContext } from "./context";
+
+/** Docker: each server's in-network "host:port" (as the pools name it) -> its published endpoint on the host. */
+function serverNatMap(postgres: PostgresCluster): pulumi.Output<Record<string, { host: string; port: number }>> {
+  return pulumi.all([postgres.primaryAddress, pulumi.all(postgres.replicaAddresses), postgres.port, postgres.contract]).apply(([primary, replicas, port, c]) => ({
+    [`${primary}:${port}`]: c.primary,
+    ...Object.fromEntries(replicas.map((host, i) => [`${host}:${port}`, { host: c.replicas[i].host, port: c.replicas[i].port }])),
+  }));
+}
 
 /**
  * The PgBouncer slice: Fargate tasks behind an internal NLB on aws, a container on
@@ -31,8 +42,8 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
       { name: postgres.monitoringUser, password: postgres.monitoringPassword },
     ],
     tags: ctx.tags,
-    // The read router (AWS sidecar) when enabled and there are replicas to route between.
-    ...(ctx.aws && s.readRouting.enabled && s.postgres.replicas > 0
+    // The read router (AWS sidecar, docker container) when enabled and there are replicas to route between.
+    ...(s.readRouting.enabled && s.postgres.replicas > 0
       ? {
           readRouting: {
             settings: s.readRouting,
@@ -41,6 +52,7 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
             tls: postgres.tls,
             metricNamespace: s.alarms.customMetricNamespace,
             environment: s.environment,
+            ...(ctx.docker ? { stateDir: join(PROJECT_ROOT, ".devstack", pulumi.getStack(), "readrouter"), natMap: serverNatMap(postgres) } : {}),
           },
         }
       : {}),

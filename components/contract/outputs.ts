@@ -128,6 +128,11 @@ export const pgbouncerOutputs = z.strictObject({
       intervalMs: z.int().min(1),
       stateFile: z.string().min(1).nullable(),
       metricNamespace: z.string().min(1).nullable(),
+      /**
+       * Docker: "host:port" of a server as the pools name it inside the container network ->
+       * where a client on the host reaches it. Absent where the pools' addresses are the host's.
+       */
+      natMap: z.record(z.string().min(1), endpoint).optional(),
     })
     .nullable()
     .optional(),

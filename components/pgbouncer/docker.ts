@@ -23,10 +23,21 @@ export interface PgBouncerDockerArgs {
   containerName?: string;
 }
 
+/** The stack's tags as container labels. */
+export const tagLabels = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => ({ label: `datatier.${k.toLowerCase()}`, value: v }));
+
 export function pgbouncerContainer(
   parent: pulumi.Resource,
   name: string,
-  o: { s: PgBouncerSettings; placement: PgBouncerDockerArgs; ini: pulumi.Output<string>; userlist: pulumi.Output<string>; tags: Record<string, string> },
+  o: {
+    s: PgBouncerSettings;
+    placement: PgBouncerDockerArgs;
+    ini: pulumi.Output<string>;
+    userlist: pulumi.Output<string>;
+    tags: Record<string, string>;
+    /** A volume for the config folder, shared with the read router (which rewrites the ini); none without a router. */
+    configVolume?: docker.Volume;
+  },
 ): { container: docker.Container; hostPort: number } {
   const child = { parent };
   const s = o.s;
@@ -46,6 +57,7 @@ export function pgbouncerContainer(
       networksAdvanced: [{ name: o.placement.networkName, aliases: [host] }],
       ports: [{ internal: s.port, external: hostPort, ip: "127.0.0.1" }],
       uploads: [upload(`${DOCKER_CONFIG_DIR}/pgbouncer.ini`, o.ini), upload(`${DOCKER_CONFIG_DIR}/userlist.txt`, o.userlist)],
+      ...(o.configVolume ? { volumes: [{ volumeName: o.configVolume.name, containerPath: DOCKER_CONFIG_DIR }] } : {}),
       // nproc too: an engine whose default is above the host's hard limit (podman in a VM)
       // cannot start the container otherwise.
       ulimits: [
@@ -54,7 +66,7 @@ export function pgbouncerContainer(
       ],
       healthcheck: { tests: ["CMD-SHELL", healthCheckCommand(s.port)], interval: "5s", timeout: "4s", retries: 5, startPeriod: "5s" },
       restart: "unless-stopped",
-      labels: [...Object.entries(o.tags).map(([k, v]) => ({ label: `datatier.${k.toLowerCase()}`, value: v })), { label: "datatier.role", value: "pgbouncer" }],
+      labels: [...tagLabels(o.tags), { label: "datatier.role", value: "pgbouncer" }],
     },
     child,
   );

@@ -1,10 +1,12 @@
+import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PgBouncerOutputs } from "../contract/outputs";
 import { ENV_PLACEHOLDER, type RouterConfig } from "../readrouting/config";
+import { pgbouncerConfigVolume, readRouterContainer, ROUTER_STATE_FILE } from "../readrouting/docker";
 import { PGBOUNCER_UID, readRouterImage } from "../readrouting/sidecar";
 import type { PgBouncerSettings, ReadRoutingSettings } from "../settings/schema";
-import { DOCKER_CONFIG_DIR, pgbouncerContainer, type PgBouncerDockerArgs } from "./docker";
+import { DOCKER_CONFIG_DIR, pgbouncerContainer, tagLabels, type PgBouncerDockerArgs } from "./docker";
 import { CONTAINER_CONFIG_DIR, pgbouncerEcs } from "./ecs";
 import { pgbouncerImage } from "./image";
 import { pgbouncerNlb } from "./nlb";
@@ -70,6 +72,13 @@ export interface ReadRoutingArgs {
   /** Namespace and `Environment` dimension of its CloudWatch metrics. */
   metricNamespace: string;
   environment: string;
+  /** Docker: host folder bound into the router's container for its state file (the suite reads it there). */
+  stateDir?: string;
+  /**
+   * Docker: each server's in-network "host:port" (as PgBouncer's pools name it) -> where
+   * the host reaches it; the contract hands it to the suite's read-pool check.
+   */
+  natMap?: pulumi.Input<Record<string, { host: string; port: number }>>;
 }
 
 /** Mutually exclusive or impossible args, refused before anything is registered. */
@@ -83,6 +92,7 @@ export function checkPgBouncerArgs(name: string, args: PgBouncerArgs): void {
   if (args.docker && s.tls.client !== "disable") {
     throw new Error(`PgBouncer ${name}: pgbouncer.tls.client "${s.tls.client}" has no certificate on the docker platform; use "disable"`);
   }
+  if (args.docker && args.readRouting && !args.readRouting.stateDir) throw new Error(`PgBouncer ${name}: readRouting.stateDir is missing; on docker the read router writes its state to a host folder the smoke suite reads`);
   if (args.aws && args.aws.subnetIds.length === 0) throw new Error(`PgBouncer ${name}: aws.subnetIds is empty; the tasks and the NLB need private subnets`);
 }
 
@@ -96,6 +106,37 @@ function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary
     database,
     authFile: `${dir}/userlist.txt`,
     tls: s.tls.client === "disable" ? undefined : { clientCertFile: `${dir}/tls.crt`, clientKeyFile: `${dir}/tls.key` },
+  };
+}
+
+/** Where the router finds the servers and the console, and where it reports. */
+interface RouterPlacement {
+  instance: string;
+  primary: string;
+  replicas: { name: string; host: string }[];
+  port: number;
+  monitoring: { user: string; password: string };
+  console: { host: string; password: string };
+  stateFile: string | null;
+  metrics: RouterConfig["metrics"];
+}
+
+/** The router's configuration document, one shape for the AWS sidecar and the docker container. */
+function routerConfig(s: PgBouncerSettings, rr: ReadRoutingArgs, dir: string, database: string, p: RouterPlacement): RouterConfig {
+  const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, database, p.primary, [], p.port);
+  return {
+    instance: p.instance,
+    intervalMs: rr.settings.intervalMs,
+    connectTimeoutMs: rr.settings.connectTimeoutMs,
+    lag: rr.lag,
+    primary: { host: p.primary, port: p.port },
+    replicas: p.replicas.map((r) => ({ ...r, port: p.port })),
+    database,
+    tls: rr.tls,
+    monitoring: p.monitoring,
+    pgbouncer: { settings: s, runtime, iniPath: `${dir}/pgbouncer.ini`, iniOwner: { uid: PGBOUNCER_UID, gid: PGBOUNCER_UID }, console: { host: p.console.host, port: s.port, user: s.adminUser, password: p.console.password } },
+    stateFile: p.stateFile,
+    metrics: p.metrics,
   };
 }
 
@@ -173,26 +214,23 @@ export class PgBouncer extends pulumi.ComponentResource {
         imageRef: readRouterImage(this, name, { baseImage: rr.settings.baseImage, production: a.production, tags: a.tags }),
         configJson: pulumi
           .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name)])
-          .apply(([primary, replicas, port, monitoringUser]) => {
-            const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, a.database, primary, replicas, port);
-            const cfg: RouterConfig = {
-              // One heartbeat row per task (main.ts resolves "hostname").
-              instance: "hostname",
-              intervalMs: rr.settings.intervalMs,
-              connectTimeoutMs: rr.settings.connectTimeoutMs,
-              lag: rr.lag,
-              primary: { host: primary, port },
-              replicas: replicas.map((host, i) => ({ name: `replica-${i + 1}`, host, port })),
-              database: a.database,
-              tls: rr.tls,
-              // Placeholders: ECS injects the passwords as variables (config.ts PASSWORD_ENV).
-              monitoring: { user: monitoringUser, password: ENV_PLACEHOLDER },
-              pgbouncer: { settings: s, runtime, iniPath: `${dir}/pgbouncer.ini`, iniOwner: { uid: PGBOUNCER_UID, gid: PGBOUNCER_UID }, console: { host: "127.0.0.1", port: s.port, user: s.adminUser, password: ENV_PLACEHOLDER } },
-              stateFile: null,
-              metrics: { namespace: rr.metricNamespace, region: w.region, dimensions: { Environment: rr.environment } },
-            };
-            return JSON.stringify(cfg);
-          }),
+          .apply(([primary, replicas, port, monitoringUser]) =>
+            JSON.stringify(
+              routerConfig(s, rr, dir, a.database, {
+                // One heartbeat row per task (main.ts resolves "hostname").
+                instance: "hostname",
+                primary,
+                replicas: replicas.map((host, i) => ({ name: `replica-${i + 1}`, host })),
+                port,
+                // Placeholders: ECS injects the passwords as variables (config.ts PASSWORD_ENV).
+                monitoring: { user: monitoringUser, password: ENV_PLACEHOLDER },
+                // Same task: the console is on localhost.
+                console: { host: "127.0.0.1", password: ENV_PLACEHOLDER },
+                stateFile: null,
+                metrics: { namespace: rr.metricNamespace, region: w.region, dimensions: { Environment: rr.environment } },
+              }),
+            ),
+          ),
         passwords: pulumi.secret(pulumi.all([pulumi.output(rr.monitoring.password), this.adminPassword]).apply(([monitoring, console]) => ({ monitoring, console }))),
         metricNamespace: rr.metricNamespace,
       };
@@ -226,10 +264,45 @@ export class PgBouncer extends pulumi.ComponentResource {
           aws: { clusterName, serviceName, targetGroupArn, loadBalancerArn, desiredCount: s.desiredCount },
         }));
     } else {
-      const { hostPort } = pgbouncerContainer(this, name, { s, placement: args.docker!, ini: pulumi.secret(ini), userlist: secretUserlist, tags: a.tags });
+      const d = args.docker!;
+      const rr = args.readRouting;
+      const configVolume = rr && pgbouncerConfigVolume(this, name, tagLabels(a.tags));
+      const { container, hostPort } = pgbouncerContainer(this, name, { s, placement: d, ini: pulumi.secret(ini), userlist: secretUserlist, tags: a.tags, configVolume });
+      if (rr && configVolume) {
+        const pgbouncerHost = d.containerName ?? name;
+        const configJson = pulumi
+          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), pulumi.output(rr.monitoring.password), this.adminPassword])
+          .apply(([primary, replicas, port, monitoringUser, monitoringPassword, adminPassword]) =>
+            JSON.stringify(
+              routerConfig(s, rr, dir, a.database, {
+                instance: `${pgbouncerHost}-read-router`.slice(0, 64),
+                primary,
+                // Named by their container, as the contract names the replicas.
+                replicas: replicas.map((host) => ({ name: host, host })),
+                port,
+                monitoring: { user: monitoringUser, password: monitoringPassword },
+                // Beside PgBouncer on the stack network (docker.ts says why not in its namespace).
+                console: { host: pgbouncerHost, password: adminPassword },
+                stateFile: ROUTER_STATE_FILE,
+                metrics: null,
+              }),
+            ),
+          );
+        readRouterContainer(this, name, {
+          baseImage: rr.settings.baseImage,
+          intervalMs: rr.settings.intervalMs,
+          configJson: pulumi.secret(configJson),
+          networkName: d.networkName,
+          configVolume,
+          stateDir: rr.stateDir!,
+          pgbouncer: container,
+          labels: tagLabels(a.tags),
+        });
+      }
       this.endpoint = pulumi.output({ host: "127.0.0.1", port: hostPort });
       this.desiredCount = 1;
-      this.contract = this.endpoint.apply((endpoint) => ({ endpoint, ...common, aws: null }));
+      const readRouting = rr ? pulumi.output(rr.natMap ?? {}).apply((natMap) => ({ intervalMs: rr.settings.intervalMs, stateFile: join(rr.stateDir!, basename(ROUTER_STATE_FILE)), metricNamespace: null, natMap })) : pulumi.output(null);
+      this.contract = pulumi.all([this.endpoint, readRouting]).apply(([endpoint, readRouting]) => ({ endpoint, ...common, readRouting, aws: null }));
     }
 
     this.registerOutputs({

@@ -92,9 +92,17 @@ export function iniFor(cfg: RouterConfig, healthy: string[]): string {
 
 /** Replica names behind a pool's hosts; null when the pool is not exactly some replicas or the primary. */
 export function namesForPool(cfg: RouterConfig, pool: { hosts: string[]; port: number }): string[] | null {
-  if (pool.hosts.length === 1 && pool.hosts[0] === cfg.primary.host && pool.port === cfg.primary.port) return [];
-  const names = pool.hosts.map((h) => cfg.replicas.find((r) => r.host === h && r.port === pool.port)?.name);
-  return names.every((n): n is string => !!n) ? names : null;
+  return namesForEndpoints(
+    cfg,
+    pool.hosts.map((host) => ({ host, port: pool.port })),
+  );
+}
+
+/** Replica names behind a pool's servers (as `cfg` addresses them); [] for the primary alone; null otherwise. */
+export function namesForEndpoints(cfg: RouterConfig, servers: { host: string; port: number }[]): string[] | null {
+  if (servers.length === 1 && servers[0].host === cfg.primary.host && servers[0].port === cfg.primary.port) return [];
+  const names = servers.map((e) => cfg.replicas.find((r) => r.host === e.host && r.port === e.port)?.name);
+  return names.length > 0 && names.every((n): n is string => !!n) ? names : null;
 }
 
 export class ReadRouter {

@@ -82,9 +82,10 @@ describe("dev: master, replicas and Sentinels as containers", () => {
   // limits ("setrlimit RLIMIT_NOFILE: Operation not permitted"); Docker accepts them too.
   // Found on a real engine: a Sentinel answers PING before it has found its peers, so the
   // stack looked healthy while SENTINEL CKQUORUM still said NOQUORUM.
-  it("judges a Sentinel healthy by CKQUORUM, not PING", () => {
+  // And a Sentinel in TILT answers CKQUORUM OK while it acts on nothing (render.int.test.ts runs it).
+  it("judges a Sentinel healthy by CKQUORUM out of TILT, not PING", () => {
     for (const c of containers(run, "redis-sentinel")) {
-      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `redis-cli -p ${r.sentinel.port} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK'`]);
+      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `redis-cli -p ${r.sentinel.port} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK' && redis-cli -p ${r.sentinel.port} info sentinel | grep -q '^sentinel_tilt:0'`]);
     }
   });
 

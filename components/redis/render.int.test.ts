@@ -10,7 +10,7 @@ import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
-import { redisHealthCommand } from "./docker";
+import { redisHealthCommand, sentinelHealthCommand } from "./docker";
 import { renderRedisConf, renderSentinelConf } from "./render";
 import { freePort, until } from "../../testing/local";
 
@@ -216,4 +216,18 @@ describe("rendered sentinel.conf on real Sentinels", () => {
     const text = readFileSync(join(root, "sentinel-0", "sentinel.conf"), "utf8");
     expect(text).toMatch(/sentinel myid [0-9a-f]{40}/);
   });
+
+  // Last: the Sentinel stays in TILT for 30 s afterwards.
+  it("health: a Sentinel whose timer stalled past 2 s is in TILT and not healthy, although CKQUORUM still says OK", async () => {
+    const health = () => execFileSync("sh", ["-c", sentinelHealthCommand(sentinelPorts[0], settings.sentinel.masterName)], { timeout: 5000, stdio: "pipe" });
+    expect(() => health()).not.toThrow();
+    // What a starved or paused host does to it (seen on the dev stack's engine).
+    const p = procs[2];
+    p.kill("SIGSTOP");
+    await new Promise((r) => setTimeout(r, 2600));
+    p.kill("SIGCONT");
+    await until("sentinel_tilt:1", async () => String(await sentinel.call("INFO", "sentinel")).includes("sentinel_tilt:1"), 5000);
+    expect(String(await sentinel.call("SENTINEL", "CKQUORUM", settings.sentinel.masterName))).toMatch(/^OK/);
+    expect(() => health()).toThrow();
+  }, 20_000);
 });

@@ -3,7 +3,7 @@
 # this machine (scripts/install-system-packages.sh installs them): every file the
 # packages own, plus every shared library their programs and libraries load (ldd), on a
 # merged-/usr layout like Debian's own. No network, no registry.
-#   rootfs.sh ROOT PACKAGE...
+#   [ROOTFS_EXCLUDE=REGEX] rootfs.sh ROOT PACKAGE...   (REGEX: package files to leave out)
 set -euo pipefail
 root=$1
 shift
@@ -26,7 +26,8 @@ trap 'rm -f "$list"' EXIT
 copy() { tar -C / --no-recursion -cf - -T "$list" | tar -C "$root" --keep-directory-symlink -xpf -; }
 for p in "$@"; do dpkg-query -L "$p"; done | sort -u | while IFS= read -r f; do
   if [ -L "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then printf '%s\n' "${f#/}"; fi
-done | grep -Ev '^usr/share/(doc|man|locale)/|^usr/lib/postgresql/[0-9]+/lib/(llvmjit|bitcode)' > "$list"
+done | grep -Ev '^usr/share/(doc|man|locale)/|^usr/lib/postgresql/[0-9]+/lib/(llvmjit|bitcode)' \
+  | { if [ -n "${ROOTFS_EXCLUDE:-}" ]; then grep -Ev "$ROOTFS_EXCLUDE" || true; else cat; fi; } > "$list"
 copy
 # Shared libraries: the ldd closure of every executable and library now in the tree
 # (ldd fails on the scripts among them: expected, not an error), links and their targets.
