@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../components/contract/outputs";
 import { describeThreshold, errorText, judged, percentile, round, sleep, thresholdOf } from "./lib/measure";
 import { addr, askSentinel, hostSide, countedGet, dataNodeOptions, selfLookupsAt, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
+import { persistenceMessage } from "./lib/redisPersistence";
 import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 /** GETs in the latency sample. */
@@ -76,10 +77,13 @@ function nodeCheck(outputs: StackOutputs, node: StackOutputs["redis"]["nodes"][n
   return {
     id: `redis.node.${node.name}`,
     group,
-    title: `Node ${node.name}: master, or replica with its link up`,
+    title: `Node ${node.name}: master, or replica with its link up; persisting to disk`,
     async run(ctx) {
       const m = await locateMaster(ctx, outputs);
-      const rep = await withRedis(ctx, node, dataNodeOptions(outputs, `Redis node ${node.name}`), (c) => info(c, "replication"));
+      const [rep, persistence] = await withRedis(ctx, node, dataNodeOptions(outputs, `Redis node ${node.name}`), (c) => Promise.all([info(c, "replication"), info(c, "persistence")]));
+      // A failed AOF write, rewrite or snapshot while the node still answers (checks/lib/redisPersistence.ts).
+      const cannotPersist = persistenceMessage(node.name, persistence);
+      if (cannotPersist) return { status: "FAIL", message: cannotPersist };
       const sentinelKnows = outputs.redis.sentinels.length > 0;
       const isCurrent = addr(node) === addr(m.at);
       if (rep.role === "master") {

@@ -1,13 +1,15 @@
 /**
  * Database checks (PostgreSQL data path, as the monitoring role): the primary takes
- * writes, each replica is in recovery and refuses writes, every replica streams, and
+ * writes, each replica is in recovery and refuses writes, every replica streams and
+ * acknowledges a fresh write (a frozen one still looks "streaming" to the primary), and
  * a heartbeat written on the primary is replayed on each replica within the lag
  * thresholds (the measured replay time is the lag).
  */
 import type { StackOutputs } from "../components/contract/outputs";
-import { readHeartbeat, writeHeartbeat, HEARTBEAT_TABLE } from "./lib/heartbeat";
+import { DISK_PROBE_TABLE, probeNewPage, readHeartbeat, writeHeartbeat, HEARTBEAT_TABLE } from "./lib/heartbeat";
 import { describeThreshold, judged, round, sleep, thresholdOf } from "./lib/measure";
 import { monitorTarget, sqlState, withPg } from "./lib/postgres";
+import { ACK_WAIT_MS, allStreamingAcked, judgeStreaming, WAL_SENDERS_SQL, type WalSender } from "./lib/walAcks";
 import type { Check, CheckFactory } from "./types";
 
 const group = "database" as const;
@@ -17,7 +19,7 @@ function primaryWritableCheck(outputs: StackOutputs): Check {
   return {
     id: "postgres.primary-writable",
     group,
-    title: "Primary writable and not in recovery",
+    title: "Primary writable, not in recovery, with room for a new page",
     async run(ctx) {
       return withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary"), async (c) => {
         const r = await c.query<{ recovery: boolean; ro: string }>("SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro");
@@ -26,7 +28,12 @@ function primaryWritableCheck(outputs: StackOutputs): Check {
         const t0 = performance.now();
         ctx.step?.(`writing the heartbeat to ${HEARTBEAT_TABLE}`);
         await writeHeartbeat(c, "primary-writable");
-        return { status: "PASS", message: `the primary is not in recovery and took a heartbeat write in ${round(performance.now() - t0, 1)} ms` };
+        const ms = round(performance.now() - t0, 1);
+        ctx.step?.(`writing a fresh page to ${DISK_PROBE_TABLE}`);
+        const probe = await probeNewPage(c);
+        if (typeof probe === "object") return { status: "FAIL", message: `the primary took a heartbeat write but cannot allocate a new page: ${probe.diskFull} (its disk is full: the application's inserts fail too)` };
+        const note = probe === "no-table" ? `; no disk probe (${DISK_PROBE_TABLE} missing: apply the heartbeat DDL)` : " and allocated a new page";
+        return { status: "PASS", message: `the primary is not in recovery and took a heartbeat write in ${ms} ms${note}` };
       });
     },
   };
@@ -37,15 +44,24 @@ function streamingCheck(outputs: StackOutputs): Check {
   return {
     id: "postgres.streaming",
     group,
-    title: `Primary streams WAL to ${expected} replica(s)`,
+    title: `Primary streams WAL to ${expected} replica(s), each acknowledging a fresh write`,
     async run(ctx) {
       return withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary"), async (c) => {
-        const r = await c.query<{ n: number; lag: number | null }>("SELECT count(*)::int AS n, max(extract(epoch FROM replay_lag))::float8 AS lag FROM pg_stat_replication WHERE state = 'streaming'");
-        const n = r.rows[0].n;
-        const lag = r.rows[0].lag === null ? "none reported" : `${round(r.rows[0].lag, 3)} s`;
-        const base = { measured: { value: n, unit: "count" }, threshold: `>= ${expected} streaming` };
-        if (n >= expected) return { ...base, status: "PASS", message: `${n} replica(s) streaming (${expected} expected); max replay_lag ${lag}` };
-        return { ...base, status: n === 0 ? "FAIL" : "WARN", message: `only ${n} of ${expected} replica(s) streaming from the primary` };
+        // A fresh write, then its LSN: a live replica's write_lsn passes it within milliseconds (checks/lib/walAcks.ts).
+        await writeHeartbeat(c, "streaming");
+        const lsn = (await c.query<{ lsn: string }>("SELECT pg_current_wal_flush_lsn()::text AS lsn")).rows[0].lsn;
+        // Within the check's own timeout, so a short --timeout still yields a verdict.
+        const waitMs = Math.min(ACK_WAIT_MS, Math.max(100, ctx.timeoutMs - 1_000));
+        ctx.step?.(`waiting up to ${waitMs} ms for every streaming replica to acknowledge WAL up to ${lsn}`);
+        const t0 = performance.now();
+        for (;;) {
+          const senders = (await c.query<{ name: string; slot: string | null; state: string; acked: boolean; reply_age: number | null; replay_lag: number | null }>(WAL_SENDERS_SQL, [lsn])).rows.map(
+            (r): WalSender => ({ name: r.name, slot: r.slot, state: r.state, acked: r.acked, replyAgeSeconds: r.reply_age, replayLagSeconds: r.replay_lag }),
+          );
+          const waited = performance.now() - t0;
+          if (allStreamingAcked(senders) || waited >= waitMs) return judgeStreaming(expected, senders, waited);
+          await sleep(20, ctx.signal);
+        }
       });
     },
   };

@@ -10,9 +10,18 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadStackSettings } from "../components/settings/stackFile";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../sandbox";
-import { killHard, recordAlive, type ProcessRecord } from "../sandbox/procs";
+import { PRIMARY_NAME, replicaName, superuserTarget } from "../sandbox/postgres";
+import { withPg } from "../sandbox/pgClient";
+import { startReadLoop, readFigures, formatReadFigures, type PoolTarget } from "../sandbox/readLoop";
+import { redisNodeNames } from "../sandbox/redis";
+import { withRedis as withSandboxRedis } from "../sandbox/redisClient";
+import { healthyExitCode, LOAD_SENSITIVE } from "../testing/loadSensitive";
+import { fill, mountsUnder, mountTmpfs, unfill, unmountAll } from "../testing/tmpfs";
+import { startWriteLoop } from "../testing/writeLoop";
+import { killHard, logTail, processLogs, recordAlive, type ProcessRecord } from "../sandbox/procs";
 import { sentinelTargets } from "../sandbox/redis";
 import { currentMaster } from "../components/clients/redis";
 import { SANDBOX_ROLES } from "../sandbox/schema";
@@ -26,15 +35,48 @@ let sandbox: SandboxInfo;
 let baseline = new Map<string, string>();
 const stopped = new Set<number>();
 
+/**
+ * Full-disk faults: each Redis node's and each Postgres server's data folder is its own
+ * small tmpfs, mounted before the sandbox creates it, so filling one fills only that
+ * component's disk. Sizes: room for what the dev stack writes in this test, little more.
+ */
+const REDIS_DISK_MB = 32;
+const POSTGRES_DISK_MB = 160;
+const diskOf = (name: string) => (name.startsWith("redis-") ? join(dir, "redis", name) : name === PRIMARY_NAME ? join(dir, "postgres", "primary") : join(dir, "postgres", name));
+const SCRATCH = "public.fault_matrix_writes";
+
 beforeAll(async () => {
+  const settings = loadStackSettings("dev");
+  for (const n of redisNodeNames(settings)) mountTmpfs(diskOf(n), REDIS_DISK_MB);
+  mountTmpfs(diskOf(PRIMARY_NAME), POSTGRES_DISK_MB);
+  for (let i = 0; i < settings.postgres.replicas; i++) mountTmpfs(diskOf(replicaName(i)), POSTGRES_DISK_MB);
   sandbox = await startSandbox({ dir });
   if (!sandbox.outputs) throw new Error("the sandbox returned no outputs");
+  // The table the kill-under-load rows' application writes to.
+  const state = readState(dir)!;
+  await withPg(superuserTarget(state, proc(PRIMARY_NAME), state.settings.postgres.databaseName), async (c) => {
+    await c.query(`CREATE TABLE ${SCRATCH} (id bigint PRIMARY KEY)`);
+    await c.query(`GRANT SELECT, INSERT ON ${SCRATCH} TO ${SANDBOX_ROLES.app}`);
+  });
 }, 90_000);
 afterAll(async () => {
   for (const pid of stopped) process.kill(pid, "SIGCONT");
-  await stopSandbox(dir, { purge: true }).catch(() => undefined);
+  await stopSandbox(dir).catch(() => undefined);
+  unmountAll(dir);
+  const left = mountsUnder(dir);
   rmSync(dir, { recursive: true, force: true });
+  // No test leaves a mount behind, whatever happened in the rows.
+  expect(left).toEqual([]);
 }, 60_000);
+
+// A row that failed may leave its fault in place: resume what is frozen and `up` again, so the next rows start healthy.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== "fail") return;
+  for (const pid of stopped) process.kill(pid, "SIGCONT");
+  stopped.clear();
+  const info = await startSandbox({ dir }).catch(() => null);
+  if (info) sandbox = { ...sandbox, outputs: info.outputs };
+}, 90_000);
 
 /** The process as the state file records it now (restarts and failovers change pids and roles). */
 function proc(name: string): ProcessRecord {
@@ -80,6 +122,44 @@ function thaw(p: ProcessRecord): void {
   }
 }
 
+/** kill -9 of the process and its children (a crashed server), until it is gone. */
+async function killTree(p: ProcessRecord): Promise<void> {
+  for (const pid of tree(p.pid)) process.kill(pid, "SIGKILL");
+  await killHard(p);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An application's connection through PgBouncer: read-write as the app role, read-only as the read-only role. */
+function appPool(pool: "read-write" | "read-only"): PoolTarget {
+  const o = sandbox.outputs!.pgbouncer;
+  const secrets = readState(dir)!.secrets;
+  return pool === "read-write"
+    ? { host: o.endpoint.host, port: o.endpoint.port, user: SANDBOX_ROLES.app, password: secrets.app, database: o.readWriteDatabase }
+    : { host: o.endpoint.host, port: o.endpoint.port, user: SANDBOX_ROLES.readonly, password: secrets.readonly, database: o.readOnlyDatabase };
+}
+/** A statement on the primary as the superuser (the test's own bookkeeping, not the suite's). */
+async function onPrimary<T>(fn: (c: import("pg").Client) => Promise<T>): Promise<T> {
+  const state = readState(dir)!;
+  return withPg(superuserTarget(state, proc(PRIMARY_NAME), state.settings.postgres.databaseName), fn, 10_000);
+}
+/** Acknowledged writes of the loop that the primary no longer has. */
+async function lostOf(acked: number[]): Promise<number> {
+  const n = await onPrimary(async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCRATCH} WHERE id = ANY($1::bigint[])`, [acked])).rows[0].n);
+  return acked.length - n;
+}
+const redisAt = (name: string) => {
+  const p = proc(name);
+  return { host: p.host, port: p.port, password: readState(dir)!.secrets.redisPassword };
+};
+/** Two writes of 256 KiB to a node, 300 ms apart (Redis appends to its AOF before its next event-loop turn): their answers. */
+async function bigWrites(name: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const v of ["a", "b"]) {
+    out.push(await withSandboxRedis(redisAt(name), (c) => c.set("fault-matrix:disk", v.repeat(256 * 1024)).then(String, (e: Error) => e.message)).catch((e: Error) => e.message));
+    await sleep(300);
+  }
+  return out;
+}
 async function suite(): Promise<SuiteReport> {
   const t0 = Date.now();
   const r = await runSuite(sandbox.outputs!, { deadlineMs: DEADLINE_MS, timeoutMs: 3_000, hooks: [] });
@@ -89,11 +169,6 @@ async function suite(): Promise<SuiteReport> {
   return r;
 }
 
-/**
- * Measurements that follow the machine's load, not a fault (GET p99 against 50 ms on a
- * shared 2-core host): reported, never compared.
- */
-const LOAD_SENSITIVE = new Set(["redis.get-latency"]);
 
 /** The healthy verdict of a check now: replica-read SKIPs on whichever node is the master. */
 function healthy(id: string): string | undefined {
@@ -106,6 +181,16 @@ function diff(r: SuiteReport): Record<string, string> {
   const out: Record<string, string> = {};
   for (const x of r.results) if (!LOAD_SENSITIVE.has(x.id) && healthy(x.id) !== x.status) out[x.id] = x.status;
   return out;
+}
+/** Every baseline check whose id starts with `prefix`, with `status`. */
+const all = (prefix: string, status: string) => Object.fromEntries([...baseline.keys()].filter((id) => id.startsWith(prefix)).map((id) => [id, status]));
+/** What an unreachable primary (silent or killed) turns: everything that needs it. */
+const primaryDown = () => ({ "postgres.primary-writable": "FAIL", "postgres.streaming": "FAIL", [`postgres.replica-lag.${replicaName(0)}`]: "FAIL", "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", ...all("partition.", "FAIL") });
+/** Drops `id` from the diff after checking it is one of `allowed` (a verdict that follows timing, e.g. clients waiting in a pool while a loop runs). */
+function either(d: Record<string, string>, id: string, allowed: (string | undefined)[]): Record<string, string> {
+  expect(allowed, id).toContain(d[id]);
+  const { [id]: _, ...rest } = d;
+  return rest;
 }
 const msg = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.message ?? "";
 const dur = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.durationMs ?? Infinity;
@@ -126,7 +211,8 @@ describe("fault matrix on the sandbox", () => {
     const noReconcileYet = sandbox.outputs!.postgres.partitionPairs.map((p) => `partition.reconcile.${p.legacy}=SKIP`);
     expect(r.results.filter((x) => x.status !== "PASS" && !LOAD_SENSITIVE.has(x.id)).map((x) => `${x.id}=${x.status}`)).toEqual([`redis.replica-read.${master()}=SKIP`, "redis.hit-rate=SKIP", ...noReconcileYet]);
     // Exit 0 unless the machine's load alone pushed GET p99 past its level.
-    if (r.results.every((x) => !LOAD_SENSITIVE.has(x.id) || x.status === "PASS")) expect(r.exitCode).toBe(0);
+    expect(r.exitCode).toBe(healthyExitCode(r));
+    expect(msg(r, "postgres.primary-writable")).toMatch(/and allocated a new page$/);
   });
 
   it("damaged config: pgbouncer.ini pool size changed and reloaded -> pgbouncer.config FAIL; up rewrites the ini", async () => {
@@ -141,7 +227,7 @@ describe("fault matrix on the sandbox", () => {
     expect(info.rewritten).toEqual([ini]);
   });
 
-  it("damaged application verifier in PgBouncer's userlist -> the application's read-write login FAILs in one run; up rewrites the userlist", async () => {
+  it("damaged application verifier: one character in PgBouncer's userlist -> the application's read-write login FAILs in one run; up rewrites the userlist", async () => {
     const userlist = join(dir, "pgbouncer", "userlist.txt");
     const text = readFileSync(userlist, "utf8");
     // One character of the app role's SCRAM verifier (in its ServerKey, the last field).
@@ -158,7 +244,7 @@ describe("fault matrix on the sandbox", () => {
     expect(info.rewritten).toEqual([userlist]);
   });
 
-  it("silent PgBouncer (SIGSTOP): every PgBouncer check FAILs at the connect deadline, as if refused", async () => {
+  it("silent PgBouncer: SIGSTOP; every PgBouncer check FAILs at the connect deadline, as if refused", async () => {
     const pb = proc("pgbouncer");
     freeze(pb);
     let r: SuiteReport;
@@ -177,7 +263,7 @@ describe("fault matrix on the sandbox", () => {
     await healed();
   });
 
-  it("silent Postgres replica (SIGSTOP): its checks and the read-only pools FAIL; streaming does not notice (gray failure until wal_sender_timeout)", async () => {
+  it("silent Postgres replica: SIGSTOP; its checks, streaming (no acknowledgement of a fresh write) and the read-only pools FAIL", async () => {
     const rep = proc("postgres-replica-1");
     freeze(rep);
     let r: SuiteReport;
@@ -193,12 +279,181 @@ describe("fault matrix on the sandbox", () => {
     const readPool = d["pgbouncer.read-pool"];
     delete d["pgbouncer.read-pool"];
     expect([undefined, "WARN"]).toContain(readPool);
-    expect(d).toEqual({ [`postgres.replica-readonly.${id}`]: "FAIL", [`postgres.replica-lag.${id}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL" });
+    expect(d).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${id}`]: "FAIL", [`postgres.replica-lag.${id}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL" });
     expect(msg(r, `postgres.replica-readonly.${id}`)).toMatch(/^timed out after 2000 ms connecting to/);
+    // The primary still shows the walsender as streaming; the message names the replica that no longer acknowledges.
+    expect(msg(r, "postgres.streaming")).toMatch(new RegExp(`^only 0 of 1 replica\\(s\\) streaming from the primary; connected but not acknowledging a write for 2(\\.\\d)? s \\(frozen or hung\\?\\): ${id} \\(slot replica_1\\), last reply \\d+(\\.\\d)? s ago$`));
+    expect(dur(r, "postgres.streaming")).toBeLessThan(4_000);
     await healed();
   });
 
-  it("silent Redis replica (SIGSTOP past three missed ACKs) gives the verdicts of a killed one", async () => {
+  it("silent Postgres primary: SIGSTOP of the postmaster and its backends; everything that needs the primary FAILs at the connect deadline", async () => {
+    const p = proc(PRIMARY_NAME);
+    freeze(p);
+    let r: SuiteReport;
+    try {
+      r = await suite();
+    } finally {
+      thaw(p);
+    }
+    expect(diff(r)).toEqual(primaryDown());
+    expect(msg(r, "postgres.primary-writable")).toMatch(/^timed out after 2000 ms connecting to Postgres primary/);
+    expect(msg(r, "pgbouncer.read-write")).toMatch(/PgBouncer queues clients while it cannot reach the server/);
+    expect(r.exitCode).toBe(2);
+    await healed();
+  });
+
+  it("kill -9 of the Postgres primary under load: an application's write loop; the verdicts of a silent one, refused; no acknowledged write lost", async () => {
+    await onPrimary((c) => c.query(`TRUNCATE ${SCRATCH}`));
+    const loop = startWriteLoop(appPool("read-write"), SCRATCH);
+    await sleep(1_000);
+    await killTree(proc(PRIMARY_NAME));
+    await sleep(300);
+    const r = await suite();
+    const seen = await loop.stop();
+    console.log(`write loop: ${seen.acked.length} acknowledged, ${seen.failed} failed, longest gap ${seen.longestGapMs} ms; errors: ${seen.errors.join(" | ")}`);
+    // The loop's client waits in PgBouncer's queue while the suite samples the pools.
+    expect(either(diff(r), "pgbouncer.pools", [undefined, "WARN"])).toEqual(primaryDown());
+    expect(msg(r, "postgres.primary-writable")).toMatch(/connection refused/);
+    expect(seen.acked.length).toBeGreaterThan(0);
+    expect(seen.failed).toBeGreaterThan(0);
+    await healed();
+    expect(await lostOf(seen.acked)).toBe(0);
+  });
+
+  it("kill -9 of a Postgres replica under load: an application's read loop; its checks and streaming FAIL, reads move to the primary", async () => {
+    const loop = startReadLoop(appPool("read-only"));
+    await sleep(1_000);
+    const t = performance.now();
+    await killTree(proc(replicaName(0)));
+    await sleep(300);
+    const r = await suite();
+    const reads = await loop.stop();
+    const f = readFigures(reads, t);
+    console.log(`read loop after the kill: ${formatReadFigures(f)}`);
+    const id = replicaName(0);
+    // The read router may not have moved the pool yet when the suite samples it (read-only FAIL then, WARN after).
+    let d = either(diff(r), "pgbouncer.pools", [undefined, "WARN"]);
+    d = either(d, "pgbouncer.read-only", ["WARN", "FAIL"]);
+    d = either(d, "pgbouncer.app-login.read-only", [undefined, "FAIL"]);
+    expect(d).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${id}`]: "FAIL", [`postgres.replica-lag.${id}`]: "FAIL", "pgbouncer.read-pool": "WARN" });
+    expect(msg(r, "postgres.streaming")).toBe("only 0 of 1 replica(s) streaming from the primary");
+    expect(f.servedBy.at(-1)?.[0]).toBe("primary");
+    await healed();
+  });
+
+  it("kill -9 of PgBouncer under load: an application's write and read loops; every PgBouncer check FAILs, refused; no acknowledged write lost", async () => {
+    await onPrimary((c) => c.query(`TRUNCATE ${SCRATCH}`));
+    const writes = startWriteLoop(appPool("read-write"), SCRATCH);
+    const reads = startReadLoop(appPool("read-only"));
+    await sleep(1_000);
+    const t = performance.now();
+    await killHard(proc("pgbouncer"));
+    const r = await suite();
+    const w = await writes.stop();
+    const rd = await reads.stop();
+    console.log(`write loop: ${w.acked.length} acknowledged, ${w.failed} failed; errors: ${w.errors.join(" | ")}\nread loop after the kill: ${formatReadFigures(readFigures(rd, t))}`);
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"];
+    // pgbouncer.read-router reads the router's own state, which does not need PgBouncer: it keeps PASS.
+    expect(diff(r)).toEqual(Object.fromEntries(ids.map((id) => [id, "FAIL"])));
+    expect(msg(r, "pgbouncer.read-write")).toMatch(/connection refused/);
+    expect(w.failed).toBeGreaterThan(0);
+    expect(readFigures(rd, t).failed).toBeGreaterThan(0);
+    await healed();
+    expect(await lostOf(w.acked)).toBe(0);
+  });
+
+  it("full disk on the Redis master: MISCONF on every write and PING, so Sentinel fails over to a replica", async () => {
+    const m = master();
+    const p = proc(m);
+    const bytes = fill(diskOf(m));
+    let writes: string[];
+    let r: SuiteReport;
+    let failoverMs: number | null = null;
+    try {
+      // An application's writes: a value larger than the AOF's last page makes Redis need new space.
+      writes = await bigWrites(m);
+      // At once, before Sentinel (down-after) acts: the master's own checks name the full disk.
+      r = await runSuite(sandbox.outputs!, { only: `redis.primary,redis.node.${m}`, deadlineMs: 5_000, timeoutMs: 3_000, hooks: [] });
+      const t0 = Date.now();
+      const state = readState(dir)!;
+      while (Date.now() - t0 < 20_000) {
+        const named = await currentMaster(sentinelTargets(state), state.settings.redis.sentinel.masterName);
+        if (named && !(named.host === p.host && named.port === p.port)) {
+          failoverMs = Date.now() - t0;
+          break;
+        }
+        await sleep(200);
+      }
+    } finally {
+      unfill(diskOf(m));
+    }
+    console.log(`filled ${bytes} bytes; the application's writes: ${writes.join(" / then ")}; Sentinel named another master ${failoverMs} ms after the suite's run`);
+    expect(writes[0]).toBe("OK");
+    expect(writes[1]).toBe("MISCONF Errors writing to the AOF file: No space left on device");
+    expect(r.results.map((x) => x.status)).toEqual(["FAIL", "FAIL"]);
+    for (const x of r.results) expect(x.message, x.id).toMatch(/refused the connection: MISCONF Errors writing to the AOF file: No space left on device/);
+    expect(failoverMs).not.toBeNull();
+    await healed();
+  });
+
+  it("full disk on a Redis replica: Redis 7.0 panics ('Replica was unable to write command to disk'), the verdicts of a killed replica", async () => {
+    const victim = replicaNodes()[0];
+    fill(diskOf(victim));
+    let r: SuiteReport;
+    try {
+      await bigWrites(master());
+      // The panic writes a bug report (and a quick memory test) before the process is gone.
+      const end = Date.now() + 15_000;
+      while (recordAlive(proc(victim)) && Date.now() < end) await sleep(100);
+      r = await suite();
+    } finally {
+      unfill(diskOf(victim));
+    }
+    expect(diff(r)).toEqual({ [`redis.node.${victim}`]: "FAIL", [`redis.replica-read.${victim}`]: "FAIL", "redis.replicas-connected": "WARN", "redis.readers": "WARN" });
+    expect(recordAlive(proc(victim))).toBe(false);
+    expect(logTail(proc(victim).logFile, 100_000)).toContain("Replica was unable to write command to disk");
+    await healed();
+  });
+
+  it("full disk on the Postgres primary: postgres.primary-writable FAILs, naming the full disk (its probe needs a new page, as the application's inserts do)", async () => {
+    const bytes = fill(diskOf(PRIMARY_NAME));
+    let r: SuiteReport;
+    let app: string;
+    try {
+      // What an application does: a bulk insert, which extends the table.
+      app = await onPrimary((c) => c.query(`INSERT INTO ${SCRATCH} SELECT generate_series(1000000, 1100000)`).then(() => "ok")).catch((e: Error) => e.message);
+      r = await suite();
+    } finally {
+      unfill(diskOf(PRIMARY_NAME));
+    }
+    console.log(`filled ${bytes} bytes; the application's bulk insert: ${app}`);
+    expect(app).toMatch(/could not extend file .*: No space left on device/);
+    // The heartbeat upserts still fit in existing pages and WAL segments: only the page probe notices.
+    expect(diff(r)).toEqual({ "postgres.primary-writable": "FAIL" });
+    expect(msg(r, "postgres.primary-writable")).toMatch(/^the primary took a heartbeat write but cannot allocate a new page: could not extend file .*: No space left on device \(its disk is full/);
+    await healed();
+  });
+
+  it("full disk on a Postgres replica: at its next WAL segment it stops (the verdicts of a killed replica); its log names the full disk", async () => {
+    const victim = replicaName(0);
+    fill(diskOf(victim));
+    let r: SuiteReport;
+    try {
+      // WAL on the primary: the replica needs a new segment file.
+      for (let i = 0; i < 3; i++) await onPrimary((c) => c.query(`INSERT INTO ${SCRATCH} VALUES (${3_000_000 + i}); SELECT pg_switch_wal()`));
+      await sleep(1_000);
+      r = await suite();
+    } finally {
+      unfill(diskOf(victim));
+    }
+    const d = either(either(diff(r), "pgbouncer.read-only", ["WARN", "FAIL"]), "pgbouncer.app-login.read-only", [undefined, "FAIL"]);
+    expect(either(d, "pgbouncer.pools", [undefined, "WARN"])).toEqual({ "postgres.streaming": "FAIL", [`postgres.replica-readonly.${victim}`]: "FAIL", [`postgres.replica-lag.${victim}`]: "FAIL", "pgbouncer.read-pool": "WARN" });
+    expect(processLogs(proc(victim))).toMatch(/No space left on device/);
+    await healed();
+  });
+
+  it("silent Redis replica: SIGSTOP past three missed ACKs; the verdicts of a killed one", async () => {
     const victim = replicaNodes()[0];
     const p = proc(victim);
     freeze(p);
@@ -220,7 +475,7 @@ describe("fault matrix on the sandbox", () => {
     await healed();
   });
 
-  it("a damaged redis.conf on a dead node: up restarts it from the rendered file", async () => {
+  it("damaged redis.conf on a dead node: up restarts it from the rendered file", async () => {
     const victim = replicaNodes()[0];
     await killHard(proc(victim));
     const conf = join(dir, "redis", victim, "redis.conf");
@@ -232,7 +487,7 @@ describe("fault matrix on the sandbox", () => {
     expect(diff(await suite())).toEqual({});
   });
 
-  it("Redis master frozen past down-after, then resumed: during the two-masters window the old master's checks FAIL 'two masters'", async () => {
+  it("frozen Redis master: SIGSTOP past down-after, then SIGCONT; during the two-masters window the old master's checks FAIL 'two masters'", async () => {
     const old = master();
     const p = proc(old);
     const s = readState(dir)!.settings.redis.sentinel;
@@ -259,7 +514,7 @@ describe("fault matrix on the sandbox", () => {
     await healed();
   });
 
-  it("one silent Sentinel of three: same verdict as a refused one, in under 5 s; on SIGCONT it is in TILT, a WARN", async () => {
+  it("silent Sentinel (1 of 3): same verdict as a refused one, in under 5 s; on SIGCONT it is in TILT, a WARN", async () => {
     await killHard(proc("sentinel-2"));
     const refused = await suite();
     expect(diff(refused)).toEqual({ "redis.sentinel-agreement": "WARN" });

@@ -98,7 +98,7 @@ function postgresSpec(dir: string, name: string, dataDir: string, host: string, 
 function renderedConfs(state: SandboxState, dataDir: string, name: string, role: "primary" | "replica", host: string, port: number): Map<string, string> {
   const root = pgRoot(state.dir);
   return new Map([
-    [join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: socketDirOf(state.dir, name), logDir: join(root, `${name}-log`) })],
+    [join(dataDir, "postgresql.conf"), renderPostgresConf(state.settings, { role, port, listenAddresses: host, socketDir: socketDirOf(state.dir, name), logDir: join(root, `${name}-log`), clusterName: name })],
     [join(dataDir, "pg_hba.conf"), renderPgHba({ replicationUser: SANDBOX_ROLES.replication })],
   ]);
 }

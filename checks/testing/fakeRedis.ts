@@ -61,15 +61,29 @@ export interface FakeRedis {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 answering each command with `reply(args)` (args[0] upper-cased). */
-export function fakeRedis(reply: (args: string[]) => Reply): Promise<FakeRedis> {
+/**
+ * Starts a server on 127.0.0.1 answering each command with `reply(args)` (args[0]
+ * upper-cased). A reply may be a promise (a slow server); answers keep the commands' order.
+ */
+export function fakeRedis(reply: (args: string[]) => Reply | Promise<Reply>): Promise<FakeRedis> {
   return loopbackServer((s) => {
     let buf = "";
+    let queue: Promise<void> = Promise.resolve();
     s.setEncoding("latin1");
     s.on("data", (d: string) => {
       const parsed = parseCommands(buf + d);
       buf = parsed.rest;
-      for (const args of parsed.commands) s.write(encode(reply([args[0].toUpperCase(), ...args.slice(1)])), "latin1");
+      for (const args of parsed.commands) {
+        const answer = reply([args[0].toUpperCase(), ...args.slice(1)]);
+        if (!(answer instanceof Promise)) {
+          queue = queue.then(() => void s.write(encode(answer), "latin1"));
+          continue;
+        }
+        queue = queue.then(async () => {
+          const r = await answer;
+          if (!s.destroyed) s.write(encode(r), "latin1");
+        });
+      }
     });
   });
 }

@@ -137,6 +137,13 @@ describe("renderPostgresConf", () => {
     expect(() => renderPostgresConf(dev, { ...rt, port: 70000 })).toThrow(/port.*1 to 65535/);
     expect(() => renderPostgresConf(dev, { ...rt, listenAddresses: " " })).toThrow(/listen_addresses/);
   });
+
+  it("cluster_name (what a replica's WAL receiver is named on the primary) only when given, and only plain names", () => {
+    expect(parseConf(renderPostgresConf(dev, rt)).cluster_name).toBeUndefined();
+    expect(parseConf(renderPostgresConf(dev, { ...rt, clusterName: "postgres-replica-1" })).cluster_name).toBe("postgres-replica-1");
+    expect(() => renderPostgresConf(dev, { ...rt, clusterName: "a b" })).toThrow(/"cluster_name" is "a b"; expected 1-63 letters/);
+    expect(() => renderPostgresConf(dev, { ...rt, clusterName: "x".repeat(64) })).toThrow(/cluster_name/);
+  });
 });
 
 describe("renderPgHba", () => {

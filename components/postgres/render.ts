@@ -23,6 +23,11 @@ export interface PostgresRuntime {
   socketDir: string;
   /** log_directory; relative paths are inside the data directory. @default "log" */
   logDir?: string;
+  /**
+   * cluster_name: a replica's WAL receiver connects under it (application_name), so the
+   * primary's pg_stat_replication names the replica. @default none ("walreceiver")
+   */
+  clusterName?: string;
 }
 
 /** pg_stat_statements must be preloaded; the smoke suite and Performance Insights read it. */
@@ -148,6 +153,11 @@ export function renderPostgresConf(s: PostgresRenderSettings, rt: PostgresRuntim
     log_file_mode: "0600",
     log_line_prefix: "%m [%p] %q%u@%d ",
   };
+  if (rt.clusterName !== undefined) {
+    // Postgres keeps printable ASCII in cluster_name and truncates at 63 bytes: refuse rather than mangle.
+    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(rt.clusterName)) throw new Error(`postgres config: "cluster_name" is ${JSON.stringify(rt.clusterName.slice(0, 80))}; expected 1-63 letters, digits, "_", "." or "-"`);
+    runtime.cluster_name = rt.clusterName;
+  }
   if (rt.listenAddresses.trim() === "") throw new Error('postgres config: "listen_addresses" is empty; expected "*", a host or a comma-separated list');
   const sections: [string, Record<string, string>][] = [
     ["Replication (streaming; replicas are hot standbys)", replication],

@@ -21,6 +21,10 @@ describe("the postgres.parameters allow list", () => {
     expect(checkParameter("Work_Mem", "1GB", "aws")).toEqual({ ok: true, name: "work_mem", value: "1048576", restart: false });
     expect(checkParameter("shared_buffers", "128MB", "aws")).toEqual({ ok: true, name: "shared_buffers", value: "16384", restart: true });
     expect(checkParameter("enable_seqscan", "OFF", "docker")).toMatchObject({ ok: true, value: "0" });
+    // Replicas must keep reporting their write position: postgres.streaming judges it.
+    expect(checkParameter("wal_receiver_status_interval", "0", "aws")).toEqual({ ok: false, problem: expect.stringMatching(/^0 turns off the replicas' progress reports/) });
+    expect(checkParameter("wal_receiver_status_interval", "0s", "docker")).toMatchObject({ ok: false });
+    expect(checkParameter("wal_receiver_status_interval", "5s", "aws")).toMatchObject({ ok: true, value: "5" });
     expect(checkParameter("wal_compression", "LZ4", "docker")).toMatchObject({ ok: true, value: "lz4" });
   });
 

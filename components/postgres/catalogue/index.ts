@@ -106,6 +106,12 @@ const REFUSED_PARAMETERS: Record<string, string> = {
   session_replication_role: "replica would silently disable the dual-write triggers the partition sync relies on",
 };
 
+/** Values refused for an allowed parameter (value as rendered), each with why. */
+const REFUSED_VALUES: Record<string, Record<string, string>> = {
+  // postgres.streaming tells a live replica from a frozen one by its write-position reports.
+  wal_receiver_status_interval: { "0": "0 turns off the replicas' progress reports: the primary could no longer tell a live replica from a frozen one (the smoke suite's postgres.streaming would FAIL every replica); use 1 or more seconds" },
+};
+
 /** Why a catalogue entry is not on the allow list, or undefined when it is. */
 function refusal(name: string, p: PgParameter): string | undefined {
   if (DERIVED_PARAMETERS[name]) return DERIVED_PARAMETERS[name];
@@ -221,5 +227,7 @@ export function checkParameter(rawName: string, rawValue: unknown, platform: "aw
   if (why) return { ok: false, problem: why };
   const v = checkParameterValue(p, rawValue, platform);
   if (!v.ok) return { ok: false, problem: v.problem };
+  const refusedValue = REFUSED_VALUES[name]?.[v.value];
+  if (refusedValue) return { ok: false, problem: refusedValue };
   return { ok: true, name, value: v.value, restart: p.context === "postmaster" };
 }
