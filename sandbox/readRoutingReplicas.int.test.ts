@@ -16,7 +16,7 @@ import { readStackFile } from "../components/settings/stackFile";
 import { until } from "../testing/local";
 import { runDrill, type DrillName } from "./drills";
 import { sandboxStatus, startSandbox, stopSandbox, type SandboxInfo } from "./lifecycle";
-import { withPg } from "./pgClient";
+import { withPg } from "../components/clients/postgres";
 import { superuserTarget } from "./postgres";
 import { stopProcess } from "./procs";
 import { readRouterState, READROUTER_NAME } from "./readrouter";
