@@ -16,7 +16,7 @@ import { readStackFile } from "../components/settings/stackFile";
 import { startSandbox, stopSandbox } from "../sandbox/lifecycle";
 import { restartPostgresProcess, waitPostgresHealthy } from "../sandbox/postgres";
 import { sleep, stopProcess } from "../sandbox/procs";
-import { withPg } from "../sandbox/pgClient";
+import { withPg } from "../components/clients/postgres";
 import { PGBOUNCER_NAME } from "../sandbox/pgbouncer";
 import { readFigures } from "../sandbox/readLoop";
 import { readPoolLoop, routerUntil } from "../sandbox/readRoutingDrill";
