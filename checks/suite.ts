@@ -2,7 +2,7 @@
  * The programmatic API: build the checks for a stack's outputs, run them, run the
  * post-run hooks, and return one redacted report. Used by the CLI, the demo and tests.
  */
-import type { StackOutputs } from "../components/contract/outputs";
+import { parseStackOutputs, type StackOutputs } from "../components/contract/outputs";
 import { UsageError } from "./errors";
 import type { HookResult, PostRunHook, SuiteReport } from "./hooks";
 
@@ -65,7 +65,21 @@ async function runHook(hook: PostRunHook, input: Omit<Parameters<PostRunHook["ru
   }
 }
 
+/**
+ * Refuses what is not an outputs document before any check reads it: a partial sandbox's
+ * `outputs` is null (SandboxInfo), and a null part crashed the checks with a TypeError.
+ * Throws UsageError (exit 3) for a missing document, ContractError (exit 3) naming every
+ * field that does not match the contract.
+ */
+function requireOutputs(outputs: unknown): void {
+  if (outputs === null || outputs === undefined) {
+    throw new UsageError(`the smoke suite was given no stack outputs (${String(outputs)}): a sandbox started with only some of its parts (startSandbox "parts") writes none; start it with redis, postgres and pgbouncer, or pass an outputs document`);
+  }
+  parseStackOutputs(outputs, "the outputs given to runSuite");
+}
+
 export async function runSuite(outputs: StackOutputs, options: SuiteOptions = {}): Promise<SuiteReport> {
+  requireOutputs(outputs);
   const redact = redactorForOutputs(outputs);
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
