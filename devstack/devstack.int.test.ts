@@ -6,7 +6,7 @@
  * skips, saying why, only where neither exists.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +22,10 @@ const engineAvailable = spawnSync("podman", ["--version"], { stdio: "ignore" }).
 if (!engineAvailable) console.warn("devstack.int.test: SKIPPED: neither podman nor a Docker engine is on this machine (bash scripts/install-system-packages.sh installs podman)");
 
 const dir = mkdtempSync(join(tmpdir(), "devstack-int-"));
+// The folder is made whether or not an engine is here; `down --purge` removes it only when the
+// engine describe ran and got that far. File-level, this runs after that describe's afterAll,
+// and also when the describe is skipped or its down threw.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = () => undefined;
 // GET latency is judged against production thresholds; on a loaded 2-core machine its p99
 // can pass 50 ms while everything else is fine, so it is reported, not asserted.
