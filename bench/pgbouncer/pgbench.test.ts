@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assertLoopback, parsePgbenchOutput, peakProblems, pgbenchArgs, poolCeiling, selectOnlyScript } from "./pgbench";
-import { formatReport, type BenchReport } from "./run";
+import { connectOnlyNote, formatReport, type BenchReport } from "./run";
 
 // pgbench 15.18's report, as printed on this machine (numbers from a 15 s run).
 const REPORT = `pgbench (15.18 (Debian 15.18-0+deb12u1))
@@ -38,6 +38,21 @@ describe("pgbench plumbing", () => {
   it("names what is missing when pgbench printed no result (e.g. no transaction finished)", () => {
     const empty = REPORT.split("\n").filter((l) => !/^(tps|latency)/.test(l)).join("\n");
     expect(() => parsePgbenchOutput(empty)).toThrow(/printed no tps/);
+  });
+
+  it("a run that only connected (pgbench prints no tps when no transaction finished) is a figure, not a broken report", () => {
+    // pgbench 15's printResults returns right after the count when it is 0.
+    const connecting = REPORT.replace("number of clients: 50", "number of clients: 1000").replace(/^number of transactions actually processed: \d+$[^]*/m, "number of transactions actually processed: 0\n");
+    expect(parsePgbenchOutput(connecting)).toEqual({ tps: 0, latencyAvgMs: Number.NaN, transactions: 0, failed: 0 });
+    const run = { label: "through PgBouncer, 1000 clients", via: "pgbouncer" as const, clients: 1000, ...parsePgbenchOutput(connecting), peakServerConnections: 42, peakPoolServerConnections: undefined, peakWaitingClients: undefined, processSeconds: 15.7 };
+    const note = connectOnlyNote(run, 15);
+    expect(note).toBe("through PgBouncer, 1000 clients: no transaction finished in the 15 s run: connecting the 1000 clients took all of it (pgbench ran 15.7 s; at most 42 server connections were open meanwhile). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration");
+    const report: BenchReport = { source: "test", config: { poolMode: "transaction", maxClientConn: 1000, defaultPoolSize: 100, reservePoolSize: 5 }, ceiling: 105, runs: [run], problems: [], notes: [note], wallSeconds: 20 };
+    const text = formatReport(report);
+    expect(text).toMatch(/through PgBouncer, 1000 clients\s+-\s+-\s+-/);
+    expect(text).not.toContain("NaN");
+    expect(text).toContain(`note: ${note}`);
+    expect(text).toMatch(/PASS: PgBouncer never held more than 105/);
   });
 
   it("fails a run whose server connections exceed default_pool_size + reserve_pool_size, or that was not sampled", () => {

@@ -30,6 +30,8 @@ export interface RunReport extends PgbenchResult {
   /** Peak server connections of the pool in SHOW POOLS, when the console fitted. */
   peakPoolServerConnections?: number;
   peakWaitingClients?: number;
+  /** Wall time of the pgbench process, seconds (connecting its clients included). */
+  processSeconds?: number;
 }
 
 export interface BenchReport {
@@ -38,6 +40,8 @@ export interface BenchReport {
   ceiling: number;
   runs: RunReport[];
   problems: string[];
+  /** Figures worth a sentence that are not failures (a run that only connected). */
+  notes?: string[];
   wallSeconds: number;
 }
 
@@ -173,6 +177,7 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
   const script = join(dir, "select-only.sql");
   writeFileSync(script, selectOnlyScript(o.scale));
   const problems: string[] = [];
+  const notes: string[] = [];
   const runs: RunReport[] = [];
   try {
     const plan = [
@@ -189,6 +194,7 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
       o.log(`run: ${p.label} for ${o.durationSeconds} s ...`);
       let result: PgbenchResult | undefined;
       let failure: unknown;
+      const t0 = Date.now();
       try {
         const r = await runProcess(
           PGBENCH,
@@ -203,8 +209,10 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
       }
       const peaks = await sampler.stop();
       if (failure || !result) throw failure;
-      const run: RunReport = { label: p.label, via: p.via, clients, ...result, peakServerConnections: peaks.peakBackends, peakPoolServerConnections: peaks.peakPool, peakWaitingClients: peaks.peakWaiting };
+      const processSeconds = (Date.now() - t0) / 1000;
+      const run: RunReport = { label: p.label, via: p.via, clients, ...result, peakServerConnections: peaks.peakBackends, peakPoolServerConnections: peaks.peakPool, peakWaitingClients: peaks.peakWaiting, processSeconds };
       runs.push(run);
+      if (result.transactions === 0) notes.push(connectOnlyNote(run, o.durationSeconds));
       if (result.failed > 0) problems.push(`${p.label}: ${result.failed} failed transactions`);
       if (p.via === "pgbouncer") {
         problems.push(...peakProblems(`${p.label} (pg_stat_activity)`, peaks.peakBackends, ceiling));
@@ -214,15 +222,26 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { source: t.source, config, ceiling, runs, problems, wallSeconds: (Date.now() - started) / 1000 };
+  return { source: t.source, config, ceiling, runs, problems, notes, wallSeconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * What a run that finished no transaction measured: its connect phase outlasted `-T`.
+ * pgbench counts no connected clients in that case, so the server side (peak server
+ * connections) is the only count there is; a figure of the machine's load, not a failure.
+ */
+export function connectOnlyNote(run: RunReport, durationSeconds: number): string {
+  const seconds = run.processSeconds !== undefined ? `${run.processSeconds.toFixed(1)} s` : "the whole run";
+  const server = run.peakServerConnections !== undefined ? `; at most ${run.peakServerConnections} server connections were open meanwhile` : "";
+  return `${run.label}: no transaction finished in the ${durationSeconds} s run: connecting the ${run.clients} clients took all of it (pgbench ran ${seconds}${server}). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration`;
 }
 
 /** The report as a table for a terminal. */
 export function formatReport(r: BenchReport): string {
   const rows = r.runs.map((x) => [
     x.label,
-    x.tps.toFixed(0),
-    x.latencyAvgMs.toFixed(2),
+    x.transactions === 0 ? "-" : x.tps.toFixed(0),
+    x.transactions === 0 ? "-" : x.latencyAvgMs.toFixed(2),
     x.latencyStddevMs?.toFixed(2) ?? "-",
     x.initialConnectionMs !== undefined ? x.initialConnectionMs.toFixed(0) : "-",
     x.via === "pgbouncer" ? String(x.peakServerConnections ?? "-") : `(${x.peakServerConnections ?? "-"} direct)`,
@@ -238,6 +257,7 @@ export function formatReport(r: BenchReport): string {
     line(head),
     ...rows.map(line),
     `wall time: ${r.wallSeconds.toFixed(1)} s`,
+    ...(r.notes ?? []).map((n) => `note: ${n}`),
     r.problems.length ? `FAIL:\n${r.problems.map((p) => `  - ${p}`).join("\n")}` : `PASS: PgBouncer never held more than ${r.ceiling} server connections`,
   ].join("\n");
 }
