@@ -2,28 +2,26 @@
  * One round of measurements, each server direct (never through PgBouncer), each bounded
  * by the connect timeout: a dead or black-holed host costs at most that, never a hang.
  *
- * Lag comes from the heartbeat row the smoke suite already uses (checks/lib/heartbeat):
+ * Lag comes from the heartbeat row the smoke suite already uses (components/clients/heartbeat.ts):
  * the router writes its own row on the primary, then reads it on each replica. The same
  * token means caught up (lag 0); an older one means the replica misses everything the
  * primary committed since that row, so lag = written_at(now) - written_at(replica). An
  * idle primary cannot fake lag (unlike now() - pg_last_xact_replay_timestamp()), and a
  * paused replay shows as lag growing round by round. Resolution: one interval.
  */
-import { readHeartbeatRow, writeHeartbeat } from "../../checks/lib/heartbeat";
-import { errorText } from "../../checks/lib/measure";
-import { withPg, type PgTarget } from "../../checks/lib/postgres";
-import type { CheckContext } from "../../checks/types";
+import { errorText } from "../clients/errors";
+import { readHeartbeatRow, writeHeartbeat } from "../clients/heartbeat";
+import { withRouterPg, type RouterTarget } from "./session";
 import type { ReplicaMeasurement } from "./decide";
 import type { RouterConfig } from "./config";
 
 /** A streaming replica applies a commit in about a millisecond here; one short re-read absorbs that. */
 const APPLY_GRACE_MS = 100;
 
-function boundedCtx(ms: number): CheckContext {
-  return { outputs: undefined as never, signal: AbortSignal.timeout(ms * 2 + 500), timeoutMs: ms };
-}
+/** Connect, and each query, within the router's connect timeout: a round stays well inside its interval. */
+const bounded = (cfg: RouterConfig) => ({ connectTimeoutMs: cfg.connectTimeoutMs, queryTimeoutMs: cfg.connectTimeoutMs });
 
-function target(cfg: RouterConfig, at: { host: string; port: number }, label: string): PgTarget {
+function target(cfg: RouterConfig, at: { host: string; port: number }, label: string): RouterTarget {
   return { host: at.host, port: at.port, database: cfg.database, user: cfg.monitoring.user, password: cfg.monitoring.password, tls: cfg.tls, label };
 }
 
@@ -43,7 +41,7 @@ export async function measureRound(cfg: RouterConfig): Promise<Round> {
   let primary: Round["primary"] = null;
   let primaryError: string | undefined;
   try {
-    primary = await withPg(boundedCtx(cfg.connectTimeoutMs), target(cfg, cfg.primary, "primary"), async (c) => {
+    primary = await withRouterPg(target(cfg, cfg.primary, "primary"), bounded(cfg), async (c) => {
       await writeHeartbeat(c, id);
       return readHeartbeatRow(c, id);
     });
@@ -53,7 +51,7 @@ export async function measureRound(cfg: RouterConfig): Promise<Round> {
   const replicas = await Promise.all(
     cfg.replicas.map(async (r): Promise<ReplicaMeasurement> => {
       try {
-        return await withPg(boundedCtx(cfg.connectTimeoutMs), target(cfg, r, r.name), async (c) => {
+        return await withRouterPg(target(cfg, r, r.name), bounded(cfg), async (c) => {
           const inRecovery = (await c.query<{ r: boolean }>("select pg_is_in_recovery() as r")).rows[0].r;
           if (!primary) return { name: r.name, reachable: true, inRecovery, lagSeconds: null };
           let row = await readHeartbeatRow(c, id);

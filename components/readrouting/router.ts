@@ -9,12 +9,12 @@
  * The state (current set, last check, last change) is written after every round.
  */
 import { chownSync, renameSync, writeFileSync } from "node:fs";
-import { errorText } from "../../checks/lib/measure";
-import { withPg, type PgTarget } from "../../checks/lib/postgres";
+import { errorText } from "../clients/errors";
 import { readOnlyDatabaseName, renderPgBouncerIni } from "../pgbouncer/render";
 import type { RouterConfig } from "./config";
 import { decideRoute, type ReplicaMeasurement, type RouteDecision } from "./decide";
 import { measureRound, type Round } from "./measure";
+import { withRouterPg, type RouterTarget } from "./session";
 
 /** What the router exposes (the state file; on AWS the same figures as metrics). */
 export interface RouterState {
@@ -56,19 +56,19 @@ export interface ConsoleOps {
   readOnlyPool(): Promise<{ hosts: string[]; port: number } | null>;
 }
 
-function consoleTarget(cfg: RouterConfig): PgTarget {
+function consoleTarget(cfg: RouterConfig): RouterTarget {
   const c = cfg.pgbouncer.console;
   return { host: c.host, port: c.port, user: c.user, password: c.password, database: "pgbouncer", tls: false, label: "PgBouncer console", viaPgBouncer: true };
 }
 
 /** The admin console over the pg driver (simple protocol: the console knows nothing else). */
 export function pgConsole(cfg: RouterConfig): ConsoleOps {
-  const ctx = () => ({ outputs: undefined as never, signal: AbortSignal.timeout(cfg.connectTimeoutMs * 3 + 1000), timeoutMs: cfg.connectTimeoutMs * 2 });
+  const timeouts = { connectTimeoutMs: cfg.connectTimeoutMs, queryTimeoutMs: cfg.connectTimeoutMs * 2 };
   const pool = readOnlyDatabaseName(cfg.database);
   return {
-    reload: () => withPg(ctx(), consoleTarget(cfg), async (c) => void (await c.query("RELOAD"))),
+    reload: () => withRouterPg(consoleTarget(cfg), timeouts, async (c) => void (await c.query("RELOAD"))),
     readOnlyPool: () =>
-      withPg(ctx(), consoleTarget(cfg), async (c) => {
+      withRouterPg(consoleTarget(cfg), timeouts, async (c) => {
         const rows = (await c.query<{ name: string; host: string | null; port: string | number }>("SHOW DATABASES")).rows;
         const row = rows.find((r) => r.name === pool);
         return row ? { hosts: (row.host ?? "").split(",").filter(Boolean), port: Number(row.port) } : null;
