@@ -4,10 +4,11 @@
  * type-checks against the emitted declarations and registers a component under mocks.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unshippedImports } from "../testing/packageImports";
 
 const ROOT = join(__dirname, "..");
 const node = process.execPath;
@@ -73,6 +74,13 @@ describe("data-tier as a package", () => {
     for (const f of ["index.js", "index.d.ts", "redis/index.d.ts", "pgbouncer/image/Dockerfile"]) expect(existsSync(join(ROOT, "dist", "components", f)), f).toBe(true);
     // The checks task packages the smoke suite (checks/, not shipped): the repository's stacks deploy it, the library does not.
     expect(existsSync(join(ROOT, "dist", "components", "checkstask"))).toBe(false);
+  });
+
+  it("loads nothing it does not ship: every require stays in dist/components or names a dependency", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(unshippedImports(ROOT, pkg)).toEqual([]);
+    // A component importing checks/ (or testing/) made the build emit dist/checks, which "files" leaves out.
+    expect(readdirSync(join(ROOT, "dist"))).toEqual(["components"]);
   });
 
   it("is imported by name, type-checks and registers a component", () => {
