@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../components/contract/outputs";
+import { absentCheck } from "./absent";
 import { describeThreshold, errorText, judged, percentile, round, sleep, thresholdOf } from "./lib/measure";
 import { addr, askSentinel, hostSide, countedGet, dataNodeOptions, selfLookupsAt, info, locateMaster, sentinelOptions, smokeKey, withRedis, type Address } from "./lib/redis";
 import { persistenceMessage } from "./lib/redisPersistence";
@@ -369,9 +370,12 @@ export const cacheChecks: CheckFactory = (outputs) => {
   const checks: Check[] = [primaryCheck(outputs), replicasConnectedCheck(outputs)];
   for (const n of r.nodes) checks.push(nodeCheck(outputs, n));
   for (const n of r.nodes) checks.push(replicaReadCheck(outputs, n));
+  if (r.nodes.length === 0) checks.push(absentCheck("redis.nodes", "cache", "Every data node answers", "outputs.redis.nodes is empty: no data node is named, so the per-node and replica-read checks were not built"));
   if (r.readers.length > 0) checks.push(readersCheck(outputs));
+  else checks.push(absentCheck("redis.readers", "cache", "Read endpoints answer", "outputs.redis.readers is empty: no read endpoint to check"));
   checks.push(authCheck(outputs));
   if (r.sentinels.length > 0) checks.push(sentinelAgreementCheck(outputs), sentinelQuorumCheck(outputs));
+  else checks.push(absentCheck("redis.sentinels", "cache", "Sentinels agree and have quorum", `outputs.redis.sentinels is empty${outputs.platform === "aws" ? " (ElastiCache has no Sentinels)" : ""}: Sentinel agreement and quorum not checked`));
   checks.push(hitRateCheck(outputs), getLatencyCheck(outputs));
   return checks;
 };

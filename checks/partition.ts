@@ -9,6 +9,7 @@
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { PARTITION_CHECK_DEFAULTS } from "../components/settings/partitionChecks";
+import { absentCheck } from "./absent";
 import { judged, round, thresholdOf } from "./lib/measure";
 import { createIndexStatement, ESTIMATE_SQL, newestAgeSql, TIMESTAMP_INDEX_SQL, WINDOW_START_SQL, windowCountSql } from "./lib/partitionSql";
 import { monitorTarget, qualified, withPg } from "./lib/postgres";
@@ -228,12 +229,14 @@ function reconcileVerdictCheck(outputs: StackOutputs, pair: Pair): Check {
 }
 
 export const partitionChecks: CheckFactory = (outputs) =>
-  outputs.postgres.partitionPairs.flatMap((p) => [
-    rowDeltaCheck(outputs, p),
-    sizeEstimateCheck(outputs, p),
-    partitionsExistCheck(outputs, p),
-    dualWriteCheck(outputs, p),
-    recentWritesCheck(outputs, p),
-    timestampIndexCheck(outputs, p),
-    reconcileVerdictCheck(outputs, p),
-  ]);
+  outputs.postgres.partitionPairs.length === 0
+    ? [absentCheck("partition.pairs", "partition", "Partition migration pairs", "outputs.postgres.partitionPairs is empty: no legacy/partitioned table pair to compare")]
+    : outputs.postgres.partitionPairs.flatMap((p) => [
+        rowDeltaCheck(outputs, p),
+        sizeEstimateCheck(outputs, p),
+        partitionsExistCheck(outputs, p),
+        dualWriteCheck(outputs, p),
+        recentWritesCheck(outputs, p),
+        timestampIndexCheck(outputs, p),
+        reconcileVerdictCheck(outputs, p),
+      ]);
