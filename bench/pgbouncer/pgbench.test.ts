@@ -40,6 +40,14 @@ describe("pgbench plumbing", () => {
     expect(() => parsePgbenchOutput(empty)).toThrow(/printed no tps/);
   });
 
+  it("says a run finished no transaction (too short for its clients to connect) and how to run longer", () => {
+    const none = REPORT.split("\n")
+      .filter((l) => !/^(tps|latency|initial connection)/.test(l))
+      .map((l) => l.replace(/^number of transactions actually processed: \d+.*$/, "number of transactions actually processed: 0"))
+      .join("\n");
+    expect(() => parsePgbenchOutput(none)).toThrow(/finished no transaction with \d+ clients in \d+ s .*--duration <seconds>/);
+  });
+
   it("fails a run whose server connections exceed default_pool_size + reserve_pool_size, or that was not sampled", () => {
     expect(poolCeiling(100, 5)).toBe(105);
     expect(peakProblems("x", 105, 105)).toEqual([]);

@@ -46,6 +46,14 @@ export interface PgbenchResult {
 
 /** Figures from pgbench 15's report; throws naming what is missing. */
 export function parsePgbenchOutput(text: string): PgbenchResult {
+  // pgbench 15 prints no tps when no transaction finished: on a loaded machine a short
+  // --duration can pass while many clients are still connecting (200 clients took 3.3 s
+  // to connect here). Say that, rather than only "printed no tps".
+  if (!/^tps = /m.test(text) && /^number of transactions actually processed: 0$/m.test(text)) {
+    const clients = /^number of clients: (\d+)/m.exec(text)?.[1] ?? "?";
+    const duration = /^duration: (\d+) s/m.exec(text)?.[1] ?? "?";
+    throw new Error(`bench: pgbench finished no transaction with ${clients} clients in ${duration} s (the clients may still have been connecting when the run ended); run longer with --duration <seconds>`);
+  }
   const num = (re: RegExp, what: string, optional = false): number | undefined => {
     const m = re.exec(text);
     if (!m) {
