@@ -338,6 +338,7 @@ function getLatencyCheck(outputs: StackOutputs): Check {
     id: "redis.get-latency",
     group,
     title: `GET time p99 over ${GET_SAMPLE_SIZE} GETs`,
+    alone: true,
     async run(ctx: CheckContext) {
       const m = await locateMaster(ctx, outputs);
       return withRedis(ctx, m.at, dataNodeOptions(outputs, "Redis master"), async (c) => {

@@ -5,13 +5,13 @@
  * router's own pure function with the router's set as the prior, so hysteresis agrees).
  * Reads on the primary while replicas exist are a WARN: correct, but not offloaded.
  */
-import { readFileSync } from "node:fs";
+import { jsonErrorWithoutText, readRegularFileSync } from "../components/boundedFile";
 import type { StackOutputs } from "../components/contract/outputs";
 import type { RouterConfig } from "../components/readrouting/config";
 import { decideRoute } from "../components/readrouting/decide";
 import { measureRound } from "../components/readrouting/measure";
 import { namesForEndpoints, type RouterState } from "../components/readrouting/router";
-import { errorText, sleep } from "./lib/measure";
+import { sleep } from "./lib/measure";
 import { withPg } from "./lib/postgres";
 import { consoleTarget } from "./pgbouncer";
 import type { Check, CheckContext, CheckFactory } from "./types";
@@ -38,11 +38,17 @@ function measureConfig(o: StackOutputs, intervalMs: number): RouterConfig {
   };
 }
 
+/**
+ * The path comes from the outputs document: a FIFO or a device there blocked the whole
+ * suite (a synchronous read no check timeout can stop), and a parse error quoted the
+ * file's first characters. Only a small regular file, and never its text.
+ */
 function readState(file: string): RouterState {
+  const text = readRegularFileSync(file, { what: "the read router's state file", maxBytes: 64 * 1024 });
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as RouterState;
+    return JSON.parse(text) as RouterState;
   } catch (e) {
-    throw new Error(`cannot read the read router's state ${file}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
+    throw new Error(`the read router's state file ${file} is not valid JSON (${jsonErrorWithoutText(e, text)})`);
   }
 }
 

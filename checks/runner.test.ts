@@ -4,6 +4,7 @@ import { secretValues } from "../components/contract/outputs";
 import { sampleOutputs } from "../testing/fixtures/outputs";
 import type { PostRunHook } from "./hooks";
 import { redactorFor, REDACTED } from "./redact";
+import { cacheChecks } from "./cache";
 import { formatConsoleReport } from "./report/console";
 import { formatJsonReport } from "./report/json";
 import { formatJunitReport } from "./report/junit";
@@ -85,6 +86,30 @@ describe("runChecks", () => {
       expect(r.status).toBe("FAIL");
       expect(r.message).toMatch(/^stopped after \d+ ms by the suite deadline of 400 ms while waiting on thing \d$/);
     }
+  });
+
+  it("runs an `alone` check after every other check has a result, one at a time, keeping the checks' order", async () => {
+    const events: string[] = [];
+    const timed = (id: string, ms: number, alone = false): Check => ({
+      ...fakeCheck(id, async () => {
+        events.push(`start ${id}`);
+        await wait(ms);
+        events.push(`end ${id}`);
+        return { status: "PASS", message: "ok" };
+      }),
+      alone,
+    });
+    const run = await runChecks([timed("a", 50), timed("t1", 10, true), timed("b", 120), timed("t2", 10, true), timed("c", 80)], { outputs });
+    expect(run.results.map((r) => r.id)).toEqual(["a", "t1", "b", "t2", "c"]);
+    expect(run.results.every((r) => r.status === "PASS")).toBe(true);
+    // a, b, c overlap; t1 starts only once the slowest (b) has ended, t2 only once t1 has.
+    expect(events.slice(0, 3).sort()).toEqual(["start a", "start b", "start c"]);
+    expect(events.slice(-4)).toEqual(["start t1", "end t1", "start t2", "end t2"]);
+  });
+
+  it("marks redis.get-latency, which times GETs on this client, to run alone", () => {
+    expect(cacheChecks(outputs).find((c) => c.id === "redis.get-latency")?.alone).toBe(true);
+    expect(cacheChecks(outputs).filter((c) => c.alone).map((c) => c.id)).toEqual(["redis.get-latency"]);
   });
 
   it("skips checks for another platform", async () => {

@@ -114,7 +114,11 @@ async function runOne(check: Check, outputs: StackOutputs, defaultTimeoutMs: num
   }
 }
 
-/** Runs every check at once; resolves when all have a result or the deadline has passed. */
+/**
+ * Runs every check at once, then the `alone` checks one after another (they time
+ * something on this client); resolves when all have a result or the deadline has passed.
+ * Results keep the checks' order.
+ */
 export async function runChecks(checks: Check[], options: RunOptions): Promise<RunResult> {
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
@@ -125,14 +129,15 @@ export async function runChecks(checks: Check[], options: RunOptions): Promise<R
   const deadlineTimer = setTimeout(() => deadlineCtl.abort(new Stopped("deadline")), deadlineMs);
   const deadline = { signal: deadlineCtl.signal, endsAt: Date.now() + deadlineMs, ms: deadlineMs };
   try {
-    const results = await Promise.all(
-      checks.map(async (check): Promise<CheckResult> => {
-        const c0 = performance.now();
-        const r = await runOne(check, options.outputs, defaultTimeoutMs, deadline);
-        const durationMs = Math.round((performance.now() - c0) * 10) / 10;
-        return { ...r, message: redact(r.message), threshold: r.threshold === undefined ? undefined : redact(r.threshold), durationMs };
-      }),
-    );
+    const runTimed = async (check: Check): Promise<CheckResult> => {
+      const c0 = performance.now();
+      const r = await runOne(check, options.outputs, defaultTimeoutMs, deadline);
+      const durationMs = Math.round((performance.now() - c0) * 10) / 10;
+      return { ...r, message: redact(r.message), threshold: r.threshold === undefined ? undefined : redact(r.threshold), durationMs };
+    };
+    const results: CheckResult[] = new Array<CheckResult>(checks.length);
+    await Promise.all(checks.map(async (c, i) => (c.alone ? undefined : (results[i] = await runTimed(c)))));
+    for (const [i, c] of checks.entries()) if (c.alone) results[i] = await runTimed(c);
     const wallTimeMs = Math.round((performance.now() - t0) * 10) / 10;
     const sumCheckMs = Math.round(results.reduce((s, r) => s + r.durationMs, 0) * 10) / 10;
     return { results, wallTimeMs, sumCheckMs, startedAt: startedAt.toISOString() };

@@ -46,7 +46,7 @@ describe("pgbench plumbing", () => {
     expect(parsePgbenchOutput(connecting)).toEqual({ tps: 0, latencyAvgMs: Number.NaN, transactions: 0, failed: 0 });
     const run = { label: "through PgBouncer, 1000 clients", via: "pgbouncer" as const, clients: 1000, ...parsePgbenchOutput(connecting), peakServerConnections: 42, peakPoolServerConnections: undefined, peakWaitingClients: undefined, processSeconds: 15.7 };
     const note = connectOnlyNote(run, 15);
-    expect(note).toBe("through PgBouncer, 1000 clients: no transaction finished in the 15 s run: connecting the 1000 clients took all of it (pgbench ran 15.7 s; at most 42 server connections were open meanwhile). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration");
+    expect(note).toBe("through PgBouncer, 1000 clients: no transaction finished in the 15 s run: connecting the 1000 clients took all of it (pgbench ran 15.7 s; at most 42 server connections were open meanwhile). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration <seconds>");
     const report: BenchReport = { source: "test", config: { poolMode: "transaction", maxClientConn: 1000, defaultPoolSize: 100, reservePoolSize: 5 }, ceiling: 105, runs: [run], problems: [], notes: [note], wallSeconds: 20 };
     const text = formatReport(report);
     expect(text).toMatch(/through PgBouncer, 1000 clients\s+-\s+-\s+-/);

@@ -50,7 +50,8 @@ export interface PgbenchResult {
  * Figures from pgbench 15's report; throws naming what is missing. pgbench prints no tps
  * nor latency when no transaction finished (printResults returns after the count): with
  * 1000 clients on a loaded 2-core machine, connecting (SCRAM for each) can take all of
- * `-T`. That is a figure (0 transactions), not a broken report.
+ * `-T` (200 clients took 3.3 s to connect here). That is a figure (0 transactions), not
+ * a broken report: run.ts notes it and how to run longer.
  */
 export function parsePgbenchOutput(text: string): PgbenchResult {
   const none = /^number of transactions actually processed: 0\b/m.test(text) && !/^tps = /m.test(text);

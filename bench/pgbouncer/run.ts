@@ -233,7 +233,7 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
 export function connectOnlyNote(run: RunReport, durationSeconds: number): string {
   const seconds = run.processSeconds !== undefined ? `${run.processSeconds.toFixed(1)} s` : "the whole run";
   const server = run.peakServerConnections !== undefined ? `; at most ${run.peakServerConnections} server connections were open meanwhile` : "";
-  return `${run.label}: no transaction finished in the ${durationSeconds} s run: connecting the ${run.clients} clients took all of it (pgbench ran ${seconds}${server}). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration`;
+  return `${run.label}: no transaction finished in the ${durationSeconds} s run: connecting the ${run.clients} clients took all of it (pgbench ran ${seconds}${server}). tps not measured: the machine is too loaded for this many clients; rerun with a longer --duration <seconds>`;
 }
 
 /** The report as a table for a terminal. */

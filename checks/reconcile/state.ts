@@ -4,8 +4,9 @@
  * pairs and --since continues where the last one stopped; a finished run removes it.
  * It holds counts and checksums only, never a credential.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import { InputFileError, jsonErrorWithoutText, readRegularFileSync } from "../../components/boundedFile";
 
 export const STATE_VERSION = 1;
 
@@ -25,13 +26,27 @@ export type ReconcileState = z.infer<typeof stateSchema>;
 
 export class StateFileError extends Error {}
 
+/** Real state files are a few KB per thousand partitions. */
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Only a regular file of bounded size (a FIFO at the path would block the run for good),
+ * and a parse error never quotes the file's text.
+ */
 export function readReconcileState(path: string): ReconcileState | null {
   if (!existsSync(path)) return null;
+  let text: string;
+  try {
+    text = readRegularFileSync(path, { what: "reconcile state file", maxBytes: MAX_STATE_BYTES });
+  } catch (e) {
+    if (e instanceof InputFileError) throw new StateFileError(`${e.message}; remove it or pass --fresh`);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new StateFileError(`${path}: not valid JSON (${(e as Error).message}); remove it or pass --fresh`);
+    throw new StateFileError(`${path}: not valid JSON (${jsonErrorWithoutText(e, text)}); remove it or pass --fresh`);
   }
   const r = stateSchema.safeParse(raw);
   if (!r.success) throw new StateFileError(`${path}: not a reconcile state file of version ${STATE_VERSION}; remove it or pass --fresh`);

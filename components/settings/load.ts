@@ -85,9 +85,19 @@ function valueAt(obj: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue): string {
+/** Type of a value as a stack-file author wrote it (YAML): "a string", "a list", ... */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `a ${typeof value}`;
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === "unrecognized_keys") return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (expected ${issue.expected})`;
+  // zod leaves issue.input unset (no reportInput), so judge "missing" by the value itself:
+  // `replicas: "one"` is a string where a number was expected, not a missing key.
+  if (issue.code === "invalid_type") return value === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${kindOf(value)}`;
   return issue.message;
 }
 
@@ -214,7 +224,7 @@ export function parseSettings(raw: RawStackConfig): Settings {
   } else {
     for (const issue of parsed.error.issues) {
       const path = issue.path;
-      problems.push({ key: keyOf(raw.project, path), value: issue.code === "unrecognized_keys" ? undefined : valueAt(candidate, path), message: describeZodIssue(issue) });
+      problems.push({ key: keyOf(raw.project, path), value: issue.code === "unrecognized_keys" ? undefined : valueAt(candidate, path), message: describeZodIssue(issue, valueAt(candidate, path)) });
     }
     // Every problem at once: judge the cross-field rules on the rest too.
     const fixed = repair(candidate, profile, parsed.error.issues);

@@ -37,6 +37,8 @@ const BAD: { name: string; stack: "dev" | "prod"; over: Record<string, unknown>;
   { name: "typo in a Redis key", stack: "dev", over: { redis: { replica: 2 } }, key: "data-tier:redis", reason: /unknown setting "replica"/ },
   { name: "unknown top-level key", stack: "dev", over: { redsi: { replicas: 1 } }, key: "data-tier:redsi", reason: /unknown setting; expected one of/ },
   { name: "wrong type", stack: "dev", over: { redis: { replicas: "two" } }, key: "data-tier:redis.replicas", reason: /expected int|expected number/ },
+  { name: "wrong type is not called missing", stack: "dev", over: { postgres: { replicas: "one" } }, key: "data-tier:postgres.replicas", reason: /^expected number, got a string$/ },
+  { name: "a list where a mapping goes", stack: "dev", over: { redis: { sentinel: [3] } }, key: "data-tier:redis.sentinel", reason: /^expected object, got a list$/ },
   { name: "unknown instance class pattern", stack: "prod", over: { postgres: { instanceClass: "db.q9.huge" } }, key: "data-tier:postgres.instanceClass", reason: /expected an RDS instance class/ },
   { name: "backup retention below the prod minimum", stack: "prod", over: { postgres: { backupRetentionDays: 3 } }, key: "data-tier:postgres.backupRetentionDays", reason: /at least 7 days/ },
   { name: "zero Postgres replicas in prod", stack: "prod", over: { postgres: { replicas: 0 } }, key: "data-tier:postgres.replicas", reason: /at least one PostgreSQL read replica/ },
