@@ -25,6 +25,8 @@ import { killHard, logTail, processLogs, recordAlive, type ProcessRecord } from 
 import { sentinelTargets } from "../sandbox/redis";
 import { currentMaster } from "../components/clients/redis";
 import { SANDBOX_ROLES } from "../sandbox/schema";
+import { READROUTER_NAME, routerDir } from "../sandbox/readrouter";
+import { startWriter } from "../sandbox/freezeDrill";
 import { readState } from "../sandbox/state";
 import { formatConsoleReport } from "./report/console";
 import { runSuite, type SuiteReport } from "./suite";
@@ -513,6 +515,122 @@ describe("fault matrix on the sandbox", () => {
     expect(r.results.map((x) => x.status)).toEqual(["FAIL", "FAIL"]);
     for (const x of r.results) expect(x.message, x.id).toMatch(/two masters/);
     await healed();
+  });
+
+  it("frozen read router, then killed: after 3 intervals + 2 s pgbouncer.read-router FAILs 'last round N s ago', the same once killed; reads keep being served by the replica; up restarts it from a fresh config", async () => {
+    const rr = proc(READROUTER_NAME);
+    const interval = readState(dir)!.settings.readRouting.intervalMs;
+    const loop = startReadLoop(appPool("read-only"));
+    const t = performance.now();
+    const pids = tree(rr.pid);
+    freeze(rr);
+    let frozen: SuiteReport;
+    let killed: SuiteReport;
+    try {
+      // The check's bound: the router's last round at most 3 intervals + 2 s ago.
+      await sleep(3 * interval + 2_500);
+      frozen = await suite();
+      // kill -9 while it is stopped, with its configuration damaged: the last round is as old.
+      writeFileSync(join(routerDir(dir), "config.json"), "{ not json");
+      await killTree(rr);
+      for (const pid of pids) stopped.delete(pid);
+      killed = await suite();
+    } finally {
+      for (const pid of pids) if (stopped.delete(pid)) process.kill(pid, "SIGCONT");
+    }
+    const f = readFigures(await loop.stop(), t);
+    console.log(`read loop while the router was frozen and dead: ${formatReadFigures(f)}`);
+    // Only the router's own check: the pools, PgBouncer's ini and both application logins keep PASS.
+    for (const r of [frozen, killed]) {
+      expect(diff(r)).toEqual({ "pgbouncer.read-router": "FAIL" });
+      expect(msg(r, "pgbouncer.read-router")).toMatch(/^the read router's last round was \d+ s ago \(pid \d+\): the read-only pool no longer follows replica health$/);
+    }
+    expect(f.failed).toBe(0);
+    expect(f.ok).toBeGreaterThan(0);
+    expect(f.servedBy.map(([where]) => where)).toEqual(["replica"]);
+    const info = await healed();
+    expect(info.started).toEqual([READROUTER_NAME]);
+    expect(JSON.parse(readFileSync(join(routerDir(dir), "config.json"), "utf8")).instance).toBe("sandbox");
+  });
+
+  it("damaged read-router config on a running router: the suite is unchanged (the router read it at its start); up rewrites it without a restart", async () => {
+    const file = join(routerDir(dir), "config.json");
+    const pid = proc(READROUTER_NAME).pid;
+    writeFileSync(file, "{ not json");
+    const r = await suite();
+    expect(diff(r)).toEqual({});
+    const info = await healed();
+    expect(info.rewritten).toEqual([file]);
+    expect(info.started).toEqual([]);
+    expect(proc(READROUTER_NAME).pid).toBe(pid);
+  });
+
+  it("damaged postgresql.conf: an invalid value + SIGHUP; the primary ignores that line and logs why, the suite is unchanged; up rewrites the conf", async () => {
+    const p = proc(PRIMARY_NAME);
+    const conf = join(p.args[p.args.indexOf("-D") + 1], "postgresql.conf");
+    writeFileSync(conf, `${readFileSync(conf, "utf8")}work_mem = 'banana'\n`);
+    process.kill(p.pid, "SIGHUP");
+    const end = Date.now() + 5_000;
+    // PostgreSQL 15 ignores the invalid line and applies the rest of the file.
+    while (!/contains errors; unaffected changes were applied/.test(processLogs(p)) && Date.now() < end) await sleep(100);
+    expect(processLogs(p)).toMatch(/invalid value for parameter "work_mem": "banana"/);
+    expect(processLogs(p)).toMatch(/contains errors; unaffected changes were applied/);
+    // Nothing the running server does changed; the file would matter at its next start, and `up` rewrites it before any start.
+    expect(diff(await suite())).toEqual({});
+    const info = await healed();
+    expect(info.rewritten).toEqual([conf]);
+  });
+
+  it("damaged redis.conf and sentinel.conf on running nodes: the suite is unchanged (both read their file at start); up leaves them; once killed, up restarts the node from the rendered file and names the Sentinel's file it refuses", async () => {
+    const node = proc(replicaNodes()[0]);
+    const sentinel = proc("sentinel-1");
+    const [nodeConf, sentinelConf] = [node.args[0], sentinel.args[0]];
+    const garbage = "this is not a redis directive\n";
+    const before = readFileSync(sentinelConf, "utf8");
+    writeFileSync(nodeConf, `${readFileSync(nodeConf, "utf8")}${garbage}`);
+    writeFileSync(sentinelConf, `${before}${garbage}`);
+    expect(diff(await suite())).toEqual({});
+    // Sentinel rewrites both files itself (CONFIG REWRITE): `up` compares neither with the settings while they run.
+    const untouched = await startSandbox({ dir });
+    expect([untouched.started, untouched.rewritten]).toEqual([[], []]);
+    await killHard(proc(node.name));
+    await killHard(proc(sentinel.name));
+    const t0 = Date.now();
+    const err = await startSandbox({ dir }).then(() => null, (e: Error) => e.message);
+    console.log(`up with a damaged sentinel.conf, ${Date.now() - t0} ms: ${err}`);
+    expect(err).toContain(`sentinel-1 exited at start: it refuses its ${sentinelConf}`);
+    expect(err).toMatch(/Bad directive or wrong number of arguments/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    // The node came back from the rendered file before the Sentinel was tried.
+    expect(recordAlive(proc(node.name))).toBe(true);
+    expect(readFileSync(nodeConf, "utf8")).not.toContain(garbage);
+    // What the operator does: take the line out; then `up` starts the Sentinel from its own file.
+    writeFileSync(sentinelConf, readFileSync(sentinelConf, "utf8").replace(garbage, ""));
+    const info = await healed();
+    expect(info.started).toEqual(["sentinel-1"]);
+  });
+
+  it("kill -9 of a Sentinel under load: a writer (SET + WAIT 1) that follows the master Sentinel names; redis.sentinel-agreement WARN, no write fails, no acknowledged write lost", async () => {
+    const state = readState(dir)!;
+    const sentinels = sentinelTargets(state);
+    const masterName = state.settings.redis.sentinel.masterName;
+    const named = await currentMaster(sentinels, masterName);
+    expect(named).not.toBeNull();
+    const first = { ...named!, password: state.secrets.redisPassword };
+    const w = startWriter({ first, old: first, follow: sentinels, masterName, prefix: "fault-matrix:sentinel-kill:", phase: () => "before", commandTimeoutMs: 1_500 });
+    await sleep(1_000);
+    await killTree(proc("sentinel-1"));
+    const r = await suite();
+    await w.stop();
+    const kept = await withSandboxRedis(redisAt(master()), (c) => c.exists(...w.acked));
+    console.log(`writer: ${w.accepted.length} accepted, ${w.acked.length} acknowledged, errors ${JSON.stringify(w.errors)}; kept ${kept}`);
+    expect(diff(r)).toEqual({ "redis.sentinel-agreement": "WARN" });
+    expect(r.exitCode).toBe(Math.max(1, healthyExitCode(r)));
+    expect(w.acked.length).toBeGreaterThan(0);
+    expect(w.errors).toEqual({});
+    expect(w.acked.length - kept).toBe(0);
+    const info = await healed();
+    expect(info.started).toEqual(["sentinel-1"]);
   });
 
   it("silent Sentinel (1 of 3): same verdict as a refused one, in under 5 s; on SIGCONT it is in TILT, a WARN", async () => {

@@ -34,9 +34,9 @@ export interface FreezeOptions {
   withoutMinReplicas?: boolean;
 }
 
-type Phase = "before" | "frozen" | "resumed";
+export type Phase = "before" | "frozen" | "resumed";
 
-interface Writer {
+export interface Writer {
   accepted: string[];
   acked: string[];
   /** Accepted (SET OK) by the old master once it was isolated (frozen or cut off). */
@@ -58,7 +58,8 @@ function errorKind(e: unknown): string {
   return "connection";
 }
 
-function startWriter(o: { first: RedisTarget; old: RedisTarget; follow: RedisTarget[] | null; masterName: string; prefix: string; phase: () => Phase; commandTimeoutMs: number }): Writer {
+/** A Redis writer (SET, then WAIT 1) that follows the master Sentinel names after an error; also the fault matrix's Sentinel-kill row. */
+export function startWriter(o: { first: RedisTarget; old: RedisTarget; follow: RedisTarget[] | null; masterName: string; prefix: string; phase: () => Phase; commandTimeoutMs: number }): Writer {
   const w: Writer = { accepted: [], acked: [], acceptedByOldAfterResume: 0, ackedByOldAfterResume: 0, localPorts: [], errors: {}, stop: async () => undefined };
   let stop = false;
   const done = (async () => {

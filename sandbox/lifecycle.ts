@@ -19,7 +19,7 @@ import { withPg } from "../components/clients/postgres";
 import { healPostgresConfs, pgRoot, postgresProblems, PRIMARY_NAME, refreshDemoRows, replicaHost, restartPostgresProcess, resumePausedReplay, startPostgres, superuserTarget, waitPostgresHealthy } from "./postgres";
 import { freeOn, pickPorts } from "./ports";
 import { statusProblems } from "./statusProblems";
-import { readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
+import { healRouterConfig, readRouterState, restartReadRouter, routerProblems, routerWanted, startReadRouter } from "./readrouter";
 import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
 import { parseInfo, sentinelMaster, withRedis } from "../components/clients/redis";
@@ -54,7 +54,7 @@ export interface SandboxInfo {
   started: string[];
   /** Replicas whose paused WAL replay was resumed. */
   resumed: string[];
-  /** Rendered files (pgbouncer.ini, userlist.txt, postgresql.conf, pg_hba.conf) rewritten because they differed from the settings. */
+  /** Rendered files (pgbouncer.ini, userlist.txt, postgresql.conf, pg_hba.conf, the read router's config.json) rewritten because they differed from the settings. */
   rewritten: string[];
   /** Wall time of this call, ms. */
   ms: number;
@@ -233,6 +233,8 @@ async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: 
   if (state.parts.includes("pgbouncer")) {
     // A running PgBouncer reloads what was rewritten (SIGHUP), e.g. a damaged verifier in its userlist.
     for (const f of await healPgBouncerFiles(state)) if (!rewritten.includes(f)) rewritten.push(f);
+    // A running read router's damaged configuration (a restarted one got a fresh file above).
+    for (const f of healRouterConfig(state)) if (!rewritten.includes(f)) rewritten.push(f);
     // PgBouncer refuses a pool for server_login_retry (15 s) after its server was down.
     await waitPgBouncerHealthy(state, timeoutMs);
   }

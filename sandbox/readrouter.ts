@@ -113,6 +113,26 @@ async function waitRouterChecking(state: SandboxState, p: ProcessRecord, timeout
   }
 }
 
+/**
+ * Rewrites a running router's configuration when it differs from what the state renders
+ * (a damaged file). The router read it at its start and keeps running on that; the file
+ * matters at its next start, so no restart is needed. Returns the file when rewritten.
+ */
+export function healRouterConfig(state: SandboxState): string[] {
+  const p = state.processes.find((x) => x.name === READROUTER_NAME);
+  if (!p || !recordAlive(p)) return [];
+  const want = `${JSON.stringify(routerConfig(state), null, 2)}\n`;
+  let have: string | null = null;
+  try {
+    have = readFileSync(configFile(state.dir), "utf8");
+  } catch {
+    /* missing: rewrite it */
+  }
+  if (have === want) return [];
+  writePrivateFile(configFile(state.dir), want);
+  return [configFile(state.dir)];
+}
+
 /** Writes the configuration and starts the router; returns once it finished a round. */
 export async function startReadRouter(state: SandboxState, timeoutMs: number): Promise<void> {
   mkdirSync(routerDir(state.dir), { recursive: true, mode: 0o700 });

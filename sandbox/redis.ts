@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
 import type { Settings } from "../components/settings/schema";
-import { failingLogs, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
+import { failingLogs, portAnswers, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { currentMaster, parseInfo, withRedis, type RedisTarget } from "../components/clients/redis";
 import { putProcess, type SandboxState } from "./state";
 
@@ -179,7 +179,15 @@ export async function waitRedisHealthy(state: SandboxState, timeoutMs: number): 
  */
 export async function restartRedisProcess(state: SandboxState, p: ProcessRecord): Promise<void> {
   if (p.kind === "sentinel") {
-    putProcess(state, await startProcess(sentinelSpec(state.dir, p.name, p.port)));
+    const spec = sentinelSpec(state.dir, p.name, p.port);
+    const started = await startProcess(spec);
+    putProcess(state, started);
+    // Its file is not re-rendered (it holds the Sentinel's myid and what it learned): when it
+    // refuses the file, say so now, with its log, rather than wait out the health timeout.
+    await waitFor(`${p.name} to listen or exit`, async () => !recordAlive(started) || (await portAnswers(started.host, started.port, 300)), 3_000, 50).catch(() => undefined);
+    if (!recordAlive(started)) {
+      throw new Error(`${p.name} exited at start: it refuses its ${spec.args[0]} (Sentinel's own file, with its myid and the replicas and Sentinels it learned, so \`up\` does not rewrite it; correct or remove the line its log names):${processLogs(started)}`);
+    }
     return;
   }
   const master = await currentMaster(sentinelTargets(state), state.settings.redis.sentinel.masterName);
