@@ -6,7 +6,7 @@
  * skips, saying why, only where neither exists.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,7 +14,6 @@ import { runSuite } from "../checks/suite";
 import type { StackOutputs } from "../components/contract/outputs";
 import { connectEngine } from "./engine";
 import { devstackDown, devstackUp } from "./index";
-import { formatReadFigures, readFigures, startReadLoop } from "../sandbox/readLoop";
 import { runDrill, waitSentinelsSettled } from "./drills";
 import { DEVSTACK_LABEL } from "./plan";
 
@@ -83,6 +82,9 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
       "data-tier-dev-redis-sentinel-2",
       "data-tier-dev-redis-sentinel-3",
     ]);
+    // The router's state folder follows --dir (a temp folder here), not .devstack/<stack>.
+    expect(outputs.pgbouncer.readRouting!.stateFile).toBe(join(dir, "readrouter", "state.json"));
+    expect(existsSync(outputs.pgbouncer.readRouting!.stateFile!)).toBe(true);
     console.log(`dev stack up in ${r.ms} ms (images: ${r.images.map((i) => `${i.ref} ${i.outcome} ${i.ms} ms`).join(", ")}; containers ${r.apply.timings.containersMs} ms)`);
     expect(await suiteUntil(outputs, [])).toEqual([]);
   }, 420_000);
@@ -101,43 +103,40 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(suite.results.find((x) => x.id === "redis.primary")!.message).toContain("the master moved");
   }, 180_000);
 
-  it("postgres-replica-down under a read loop: the read router moves reads to the primary and, once up starts the replica, back; exactly the replica's checks turn", async () => {
+  it("postgres-replica-down: the drill's read loop through the read router moves to the primary and back once it starts the replica, and ends with the sandbox's reads line; exactly the replica's checks turn meanwhile", async () => {
     const e = await connectEngine({ start: false });
     const replica = outputs.postgres.replicas[0].id;
     const intervalMs = outputs.pgbouncer.readRouting!.intervalMs;
-    // A client reading through PgBouncer's read-only pool from the host, as an application would.
-    const loop = startReadLoop({ ...outputs.pgbouncer.endpoint, user: outputs.postgres.monitoringUser, password: outputs.credentials.postgresMonitoringPassword, database: outputs.pgbouncer.readOnlyDatabase });
-    let healed: Awaited<ReturnType<typeof devstackUp>> | undefined;
-    let healedAt = 0;
-    try {
-      expect(await loop.until((x) => x.server === "replica", 15_000), "reads served by the replica before the drill").not.toBeNull();
-      const t0 = performance.now();
-      const r = await runDrill("postgres-replica-down", e.docker, "dev", outputs, log);
-      expect(r.measured.stopped).toBe(replica);
-      const onPrimary = await loop.until((x) => x.server === "primary", 4 * intervalMs + 10_000);
-      expect(onPrimary, "reads served by the primary after the replica stopped").not.toBeNull();
-      // From the stop's start (the replica refuses logins once its shutdown begins): the stop
-      // itself, detection within an interval plus the connect bound, PgBouncer's 1 s login retry, a loaded host's slack.
-      expect(onPrimary! - t0).toBeLessThan(Number(r.measured.stopMs) + 2 * intervalMs + 5000);
-      // With one replica, every read now goes to the primary: correct, not offloaded (WARN).
-      const ids = ["postgres.streaming", `postgres.replica-readonly.${replica}`, `postgres.replica-lag.${replica}`, "pgbouncer.read-only", "pgbouncer.read-pool"].sort();
-      await settled(outputs, "replica down");
-      expect(await suiteUntil(outputs, ids)).toEqual(ids);
-      // Reads kept being served by the primary while the replica was down.
-      expect(readFigures(loop.reads, onPrimary!).failed).toBe(0);
-      console.log(`postgres-replica-down: reads on the primary ${Math.round(onPrimary! - t0)} ms after the stop began (the stop took ${r.measured.stopMs} ms); from the stop: ${formatReadFigures(readFigures(loop.reads, t0))}`);
-    } finally {
-      healed = await devstackUp({ stack: "dev", dir, log });
-      healedAt = performance.now();
-    }
-    expect(Object.entries(healed.apply.containers).filter(([, v]) => v !== "kept")).toEqual([[replica, "started"]]);
-    const back = await loop.until((x) => x.server === "replica" && x.start >= healedAt, 4 * intervalMs + 10_000);
-    const reads = await loop.stop();
-    expect(back, "reads served by the replica again after up").not.toBeNull();
-    expect(back! - healedAt).toBeLessThan(2 * intervalMs + 5000);
-    const f = readFigures(reads);
-    console.log(`postgres-replica-down: back on the replica ${Math.round(back! - healedAt)} ms after up returned; whole loop ${formatReadFigures(f)}`);
-    expect(f.servedBy.map(([where]) => where)).toEqual(["replica", "primary", "replica"]);
+    // With one replica, every read goes to the primary while it is down: correct, not offloaded (WARN).
+    const ids = ["postgres.streaming", `postgres.replica-readonly.${replica}`, `postgres.replica-lag.${replica}`, "pgbouncer.read-only", "pgbouncer.read-pool"].sort();
+    let whileDown: string[] = [];
+    const r = await runDrill("postgres-replica-down", e.docker, "dev", outputs, log, {
+      whileBroken: async () => {
+        await settled(outputs, "replica down");
+        whileDown = await suiteUntil(outputs, ids);
+      },
+    });
+    console.log(`postgres-replica-down: ${JSON.stringify(r.measured)}\n${r.line}`);
+    expect(r.measured.stopped).toBe(replica);
+    expect(r.repaired).toBe(true);
+    expect(whileDown).toEqual(ids);
+    // The sandbox drills' one line, and figures within bounds: reads on the primary within the
+    // stop, an interval plus the connect bound, PgBouncer's 1 s login retry and a loaded host's slack.
+    const m = /^reads: (\d+) ok, (\d+) failed; longest gap (\d+) ms; served by: replica (\d+), then primary (\d+), then replica (\d+)$/.exec(r.line ?? "");
+    expect(m, `the reads line: ${r.line}`).not.toBeNull();
+    const [ok, , gap, ...served] = m!.slice(1).map(Number);
+    expect(served.every((n) => n > 0)).toBe(true);
+    expect(ok).toBe(served.reduce((a, b) => a + b, 0));
+    expect(gap).toBeLessThan(Number(r.measured.stopMs) + 2 * intervalMs + 5000);
+    expect(r.measured.rerouteMs).not.toBeNull();
+    expect(Number(r.measured.rerouteMs)).toBeLessThan(Number(r.measured.stopMs) + 2 * intervalMs + 5000);
+    expect(r.measured.failedAfterBound).toBe(0);
+    expect(r.measured.routerInMs).not.toBeNull();
+    expect(r.measured.backOnReplicaMs).not.toBeNull();
+    expect(Number(r.measured.backOnReplicaMs)).toBeLessThan(2 * intervalMs + 5000);
+    // The drill put back what it broke: `up` finds nothing to do.
+    const healed = await devstackUp({ stack: "dev", dir, log });
+    expect(Object.entries(healed.apply.containers).filter(([, v]) => v !== "kept")).toEqual([]);
     await settled(outputs, "replica healed");
     expect(await suiteUntil(outputs, [])).toEqual([]);
   }, 240_000);
@@ -158,7 +157,7 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(await suiteUntil(outputs, [])).toEqual([]);
   }, 240_000);
 
-  it("down removes every container, network and volume carrying the stack's label", async () => {
+  it("down removes every container, network and volume carrying the stack's label, and the bound folders; --purge every file it wrote", async () => {
     const e = await connectEngine({ start: false });
     const r = await devstackDown({ stack: "dev", dir, keepEngine: true, log });
     expect(r.removed.containers).toHaveLength(10);
@@ -166,5 +165,9 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(await e.docker.listContainers({ all: true, filters })).toEqual([]);
     expect((await e.docker.listNetworks({ filters })).filter((n) => n.Labels?.[DEVSTACK_LABEL])).toEqual([]);
     expect(((await e.docker.listVolumes({ filters })).Volumes ?? []).filter((v) => v.Labels?.[DEVSTACK_LABEL])).toEqual([]);
+    // No stale router state left to be read; the kept passwords stay for the next up.
+    expect(readdirSync(dir).sort()).toEqual(["host-folders.json", "secrets.json"]);
+    await devstackDown({ stack: "dev", dir, purge: true, keepEngine: true, log });
+    expect(existsSync(dir)).toBe(false);
   }, 120_000);
 });

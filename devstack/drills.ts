@@ -12,6 +12,9 @@ import type Redis from "ioredis";
 import type { StackOutputs } from "../components/contract/outputs";
 import { hostSide, redisPassword } from "../checks/lib/redis";
 import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
+import { readFileSync } from "node:fs";
+import { withPg } from "../components/clients/postgres";
+import { measureRouting, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
 
@@ -21,6 +24,15 @@ export type DrillName = (typeof DRILLS)[number];
 export interface DrillResult {
   name: DrillName;
   measured: Record<string, number | string | null>;
+  /** The drill put back what it broke (else `up` heals). */
+  repaired: boolean;
+  /** The reads' one line (`reads: N ok, ...`), when a read loop ran across the drill, as the sandbox drills print it. */
+  line?: string;
+}
+
+export interface DrillOptions {
+  /** postgres-replica-down with the router: runs while the replica is down, before the drill starts it again. */
+  whileBroken?: () => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -124,6 +136,7 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
   }
   return {
     name: "redis-failover",
+    repaired: true,
     measured: {
       oldMaster: victim,
       newMaster: after ? after.inNetwork.host : null,
@@ -189,12 +202,87 @@ async function byRole(docker: Docker, stack: string, role: string): Promise<stri
   return cs.map((c) => c.Names[0].replace(/^\//, "")).sort();
 }
 
-export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+/** The read router's probe on the dev stack: the pool published on the host, the state file in the bound folder; null without a running router. */
+async function routerProbe(docker: Docker, stack: string, outputs: StackOutputs): Promise<RoutingProbe | null> {
+  const rr = outputs.pgbouncer.readRouting;
+  const stateFile = rr?.stateFile;
+  if (!rr || !stateFile) return null;
+  const running = await docker.listContainers({ filters: JSON.stringify({ label: [`${DEVSTACK_LABEL}=${stack}`, "datatier.role=read-router"] }) });
+  if (running.length === 0) return null;
+  return {
+    pool: { ...outputs.pgbouncer.endpoint, user: outputs.postgres.monitoringUser, password: outputs.credentials.postgresMonitoringPassword, database: outputs.pgbouncer.readOnlyDatabase },
+    intervalMs: rr.intervalMs,
+    healthy: () => {
+      try {
+        return (JSON.parse(readFileSync(stateFile, "utf8")) as { healthy?: string[] }).healthy ?? null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Starts the replica's container and waits until it serves reads from the host (in recovery), at most `ms`. */
+async function startReplica(docker: Docker, outputs: StackOutputs, name: string, log: Log, ms = 60_000): Promise<void> {
+  const t0 = performance.now();
+  await docker.getContainer(name).start();
+  const at = outputs.postgres.replicas.find((r) => r.id === name);
+  if (!at) throw new Error(`drill postgres-replica-down: the outputs name no replica ${name}`);
+  const target = { host: at.host, port: at.port, user: outputs.postgres.monitoringUser, password: outputs.credentials.postgresMonitoringPassword, database: outputs.postgres.database };
+  let last = "";
+  while (performance.now() - t0 < ms) {
+    const ok = await withPg(target, async (c) => (await c.query<{ r: boolean }>("select pg_is_in_recovery() as r")).rows[0].r, 3000).catch((e: Error) => ((last = e.message), false));
+    if (ok) {
+      log(`started ${name} again: serving reads (in recovery) after ${Math.round(performance.now() - t0)} ms`);
+      return;
+    }
+    await sleep(250);
+  }
+  throw new Error(`drill postgres-replica-down: ${name} started but did not serve reads within ${ms} ms (${last || "not in recovery"}); \`npm run dev-stack -- up\` reports why`);
+}
+
+/**
+ * Stops the first replica's container. With the read router running (the default), a
+ * read loop runs through the read-only pool across the stop and the restart, and the
+ * drill starts the replica again (as the sandbox drill does); without it the replica
+ * stays down until `up`.
+ */
+async function postgresReplicaDown(docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions): Promise<DrillResult> {
+  const [target] = await byRole(docker, stack, "postgres-replica");
+  if (!target) throw new Error("drill postgres-replica-down: the dev stack has no such container running: run `npm run dev-stack -- up` first");
+  const measured: DrillResult["measured"] = { stopped: target };
+  const stop = async () => {
+    const t0 = performance.now();
+    log(`stopping container ${target}`);
+    await docker.getContainer(target).stop({ t: 5 });
+    measured.stopMs = Math.round(performance.now() - t0);
+  };
+  const probe = await routerProbe(docker, stack, outputs);
+  if (!probe) {
+    await stop();
+    return { name: "postgres-replica-down", measured, repaired: false };
+  }
+  try {
+    // The reads' line is the drill's last line (the CLI prints it after the figures), not a progress line too.
+    const progress: Log = (s) => void (s.startsWith("reads: ") || log(s));
+    const f = await measureRouting(probe, progress, { names: [target], onPrimary: outputs.postgres.replicas.length === 1, breakIt: stop, repair: () => startReplica(docker, outputs, target, log), whileBroken: o.whileBroken });
+    Object.assign(measured, routingMeasured(f));
+    delete measured.reads;
+    return { name: "postgres-replica-down", measured, repaired: true, line: f.line };
+  } finally {
+    // Put back what the drill broke even when it failed half-way (a failed repair is reported by `up`).
+    const st = await docker.getContainer(target).inspect().catch(() => null);
+    if (st && !st.State.Running) await docker.getContainer(target).start().catch(() => undefined);
+  }
+}
+
+export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
   if (name === "redis-failover") return redisFailover(docker, outputs, log);
-  const [target] = await byRole(docker, stack, name === "postgres-replica-down" ? "postgres-replica" : "pgbouncer");
+  if (name === "postgres-replica-down") return postgresReplicaDown(docker, stack, outputs, log, o);
+  const [target] = await byRole(docker, stack, "pgbouncer");
   if (!target) throw new Error(`drill ${name}: the dev stack has no such container running: run \`npm run dev-stack -- up\` first`);
   const t0 = performance.now();
   log(`stopping container ${target}`);
   await docker.getContainer(target).stop({ t: 5 });
-  return { name, measured: { stopped: target, stopMs: Math.round(performance.now() - t0) } };
+  return { name, measured: { stopped: target, stopMs: Math.round(performance.now() - t0) }, repaired: false };
 }

@@ -5,13 +5,15 @@
  */
 import { randomInt } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseStackOutputs, type StackOutputs } from "../components/contract/outputs";
-import { loadStackSettings, PROJECT_ROOT } from "../components/settings/stackFile";
+import { loadStackSettings } from "../components/settings/stackFile";
 import { demoSchemaSql, SANDBOX_ROLES } from "../sandbox/schema";
 import { runProgram, type ProgramRun } from "../tools/evaluate/program";
 import { applyPlan, applyPostgres, removeLabelled, type ApplyResult, type Log } from "./apply";
 import { connectEngine, stopStartedPodman, type Engine } from "./engine";
+import { DIR_CONFIG_KEY, DIR_CONFIG_NAMESPACE } from "./dir";
+import { hostFolderProblems, purgeStackDir, recordHostFolders, removeHostFolders } from "./hostFolders";
 import { ensureImages, type ImageResult } from "./images";
 import { planFromRun, type DevPlan } from "./plan";
 import { pgProviderTarget, postgresStatements } from "./postgresql";
@@ -19,7 +21,7 @@ import { openPg } from "../components/clients/postgres";
 import { heartbeatDdl } from "../checks/lib/heartbeat";
 
 export const DEFAULT_STACK = "dev";
-export const defaultDir = (stack: string) => join(PROJECT_ROOT, ".devstack", stack);
+export { defaultDir } from "./dir";
 export const outputsPath = (dir: string) => join(dir, "outputs.json");
 const secretsPath = (dir: string) => join(dir, "secrets.json");
 
@@ -61,9 +63,12 @@ export interface Evaluated {
 /** Runs the program for the stack under mocks and plans its Docker resources. */
 export async function evaluate(stack: string, dir: string, overrides?: Record<string, unknown>): Promise<Evaluated> {
   const pw = passwordState(dir);
-  const run = await runProgram({ stack, overrides, state: pw.state });
+  // The program binds its host folders under this folder (devstack/dir.ts), so they follow --dir.
+  const run = await runProgram({ stack, overrides: { ...overrides, [`${DIR_CONFIG_NAMESPACE}:${DIR_CONFIG_KEY}`]: resolve(dir) }, state: pw.state });
   if (run.outputs.platform !== "docker") throw new Error(`stack ${stack} has platform "${run.outputs.platform}"; the dev-stack runner runs platform docker stacks`);
   const plan = planFromRun(run);
+  const outside = hostFolderProblems(plan, dir);
+  if (outside.length) throw new Error(`stack ${stack}: ${outside.join("; ")}`);
   pw.save();
   return { run, plan };
 }
@@ -99,6 +104,8 @@ export async function devstackUp(o: { stack: string; dir: string; images?: "buil
   o.log(`engine: ${engine.kind} at ${engine.socket}${engine.startedHere ? " (podman service started by the runner)" : ""}`);
   const images = await ensureImages(engine.docker, plan.images, o.images ?? (engine.kind === "podman" ? "build" : "pull"), o.log);
   for (const i of images) o.log(`  image     ${i.ref}: ${i.outcome} (${(i.ms / 1000).toFixed(1)} s)`);
+  // Recorded before any is created, so `down` finds them even after a failed `up`.
+  recordHostFolders(plan, o.dir);
   const apply = await applyPlan(engine.docker, plan, o.log);
   const target = pgProviderTarget(run);
   if (target) {
@@ -127,7 +134,7 @@ export function readOutputs(dir: string): StackOutputs {
   return parseStackOutputs(JSON.parse(readFileSync(file, "utf8")), file);
 }
 
-export async function devstackDown(o: { stack: string; dir: string; purge?: boolean; keepEngine?: boolean; log: Log }): Promise<{ removed: Awaited<ReturnType<typeof removeLabelled>>; stoppedEngine: boolean }> {
+export async function devstackDown(o: { stack: string; dir: string; purge?: boolean; keepEngine?: boolean; log: Log }): Promise<{ removed: Awaited<ReturnType<typeof removeLabelled>>; stoppedEngine: boolean; left: string[] }> {
   const engine = await connectEngine({ start: false }).catch(() => null);
   const removed = engine ? await removeLabelled(engine.docker, o.stack, o.log) : { containers: [], networks: [], volumes: [] };
   let stoppedEngine = false;
@@ -136,6 +143,10 @@ export async function devstackDown(o: { stack: string; dir: string; purge?: bool
     if (left.length === 0) stoppedEngine = stopStartedPodman();
   }
   rmSync(outputsPath(o.dir), { force: true });
-  if (o.purge) rmSync(o.dir, { recursive: true, force: true });
-  return { removed, stoppedEngine };
+  // The bound folders held the removed containers' runtime state (a stale router state.json would be read as current).
+  for (const f of removeHostFolders(o.dir)) o.log(`  removed   host folder ${f}`);
+  // Exactly what the runner wrote there; anything else in the folder is not the stack's and stays.
+  const left = o.purge ? purgeStackDir(o.dir, [outputsPath(o.dir), secretsPath(o.dir)]) : [];
+  for (const f of left) o.log(`  kept      ${f} (not written by the dev stack)`);
+  return { removed, stoppedEngine, left };
 }

@@ -9,6 +9,8 @@ import { createBody, demux, healthCommand, specHash } from "./apply";
 import { recipeFor, splitRef } from "./images";
 import { DEVSTACK_LABEL, durationMs, planFromRun, PlanError, waves, type ContainerSpec, type DevPlan } from "./plan";
 import { postgresStatements } from "./postgresql";
+import { defaultDir } from "./dir";
+import { boundFolders, hostFolderProblems } from "./hostFolders";
 import { tarFiles } from "./tar";
 
 const names = (p: DevPlan) => p.waves.flat().map((c) => c.name);
@@ -53,20 +55,33 @@ describe("plan from the dev program", () => {
     expect(specHash({ ...c, env: [...c.env, "X=1"] })).not.toBe(specHash(c));
   });
 
-  it("binds a host folder (created when missing) beside named volumes, and starts the read router after PgBouncer", () => {
+  it("binds a host folder (created when missing) beside named volumes, and starts the read router after PgBouncer and the Postgres replicas", () => {
     const router = plan.waves.flat().find((x) => x.name === "data-tier-dev-pgbouncer-read-router")!;
     const body = createBody(router);
     expect(body.HostConfig!.Mounts).toEqual([
       { Type: "volume", Source: "data-tier-dev-pgbouncer-config", Target: "/etc/pgbouncer", ReadOnly: false },
       { Type: "bind", Source: expect.stringMatching(/\/\.devstack\/dev\/readrouter$/), Target: "/var/lib/read-router", ReadOnly: false },
     ]);
-    expect(router.after).toEqual(["data-tier-dev-pgbouncer"]);
+    // After the replicas too: its first round then measures a replica that is up (else reads go to the primary for a round).
+    expect(router.after.sort()).toEqual(["data-tier-dev-pgbouncer", "data-tier-dev-postgres-replica-1"]);
     // The bundle travels as contentBase64 and is written decoded.
     const bundle = router.uploads.find((u) => u.file === "/app/router.js")!;
     expect(bundle.base64).toBe(true);
     expect(Buffer.from(bundle.content, "base64").toString("utf8")).toMatch(/^"use strict";/);
     const wave = (n: string) => plan.waves.findIndex((w) => w.some((c) => c.name === n));
     expect(wave("data-tier-dev-pgbouncer-read-router")).toBeGreaterThan(wave("data-tier-dev-pgbouncer"));
+    expect(wave("data-tier-dev-pgbouncer-read-router")).toBeGreaterThan(wave("data-tier-dev-postgres-replica-1"));
+    // Every host folder lies under the stack's folder, so `down --purge` can remove it.
+    expect(boundFolders(plan)).toEqual([join(defaultDir("dev"), "readrouter")]);
+    expect(hostFolderProblems(plan, defaultDir("dev"))).toEqual([]);
+    expect(hostFolderProblems(plan, "/somewhere/else")).toEqual([expect.stringMatching(/binds host folder .*\/\.devstack\/dev\/readrouter, outside the dev stack's folder \/somewhere\/else \(--dir\)/)]);
+  });
+
+  it("binds the host folders under the runner's --dir (handed to the program as devstack:dir), and the contract names the state file there", async () => {
+    const dir = testTempDir("devstack-dir-");
+    const moved = await runProgram({ stack: "dev", overrides: { "devstack:dir": dir } });
+    expect(boundFolders(planFromRun(moved))).toEqual([join(dir, "readrouter")]);
+    expect(moved.outputs.pgbouncer.readRouting.stateFile).toBe(join(dir, "readrouter", "state.json"));
   });
 
   it("refuses a relative host folder and a volume that names neither a volume nor a folder", () => {

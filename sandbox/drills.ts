@@ -15,7 +15,7 @@ import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHeal
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
-import { measureRouting, routerRuns, type RoutingFigures } from "./readRoutingDrill";
+import { measureRouting, routerRuns, routingMeasured, sandboxProbe } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
@@ -195,10 +195,6 @@ async function slotInactiveAfter(state: SandboxState, slot: string): Promise<num
   return null;
 }
 
-function routingMeasured(f: RoutingFigures): DrillResult["measured"] {
-  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
-}
-
 /** Starts the replicas again and waits until every one streams (the drill repairs what it broke when the router runs). */
 async function restartReplicas(state: SandboxState, names: string[], log: Log): Promise<void> {
   const t0 = performance.now();
@@ -247,7 +243,7 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
   };
   if (routerRuns(state)) {
     const onPrimary = replicas.length === state.postgres!.replicas.length;
-    const f = await measureRouting(state, log, { names: replicas.map((r) => r.name), onPrimary, breakIt, repair: () => restartReplicas(state, replicas.map((r) => r.name), log) });
+    const f = await measureRouting(sandboxProbe(state), log, { names: replicas.map((r) => r.name), onPrimary, breakIt, repair: () => restartReplicas(state, replicas.map((r) => r.name), log) });
     Object.assign(measured, routingMeasured(f));
     return { name, ok: stopped && f.failedAfterBound === 0 && f.outMs !== null && f.inMs !== null, measured };
   }
@@ -320,7 +316,7 @@ async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
     // With the router: reads through the pool while the lag builds, the router takes the
     // replica out; then replay resumes and the router puts it back once it caught up.
     let reached = false;
-    const f = await measureRouting(state, log, {
+    const f = await measureRouting(sandboxProbe(state), log, {
       names: [replica.name],
       onPrimary: state.postgres!.replicas.length === 1,
       breakIt: async () => void (reached = await holdPastCritical()),

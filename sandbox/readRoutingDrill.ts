@@ -1,12 +1,14 @@
 /**
  * What the Postgres drills measure when the read router runs: a read loop through the
  * read-only pool across the failure and the repair, when the router took the broken
- * replica(s) out and put them back, and the reads' one line of figures.
+ * replica(s) out and put them back, and the reads' one line of figures. One
+ * implementation for the sandbox's processes and the dev stack's containers: each hands
+ * in a RoutingProbe (where the pool is, where the router's state is read).
  */
 import { readOnlyDatabaseName } from "../components/pgbouncer/render";
 import { PGBOUNCER_NAME } from "./pgbouncer";
 import { recordAlive, sleep } from "./procs";
-import { failureReasons, formatReadFigures, readFigures, startReadLoop, type ReadLoop } from "./readLoop";
+import { failureReasons, formatReadFigures, readFigures, startReadLoop, type PoolTarget, type ReadLoop } from "./readLoop";
 import { readRouterState, READROUTER_NAME, routerWanted } from "./readrouter";
 import { SANDBOX_ROLES } from "./schema";
 import type { SandboxState } from "./state";
@@ -19,22 +21,40 @@ export function routerRuns(state: SandboxState): boolean {
   return routerWanted(state) && !!p && recordAlive(p);
 }
 
-export function readPoolLoop(state: SandboxState): ReadLoop {
+/** What measureRouting needs of a running stack: the read-only pool, the router's interval and its healthy set. */
+export interface RoutingProbe {
+  /** PgBouncer's read-only pool, as a client reads through it. */
+  pool: PoolTarget;
+  intervalMs: number;
+  /** The replicas the router counts healthy now (its state file), or null when unreadable. */
+  healthy(): string[] | null;
+}
+
+/** The sandbox's probe: its PgBouncer process and the router's state in the sandbox folder. */
+export function sandboxProbe(state: SandboxState): RoutingProbe {
   const pb = state.processes.find((x) => x.name === PGBOUNCER_NAME)!;
-  return startReadLoop({ host: pb.host, port: pb.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: readOnlyDatabaseName(state.settings.postgres.databaseName) });
+  return {
+    pool: { host: pb.host, port: pb.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: readOnlyDatabaseName(state.settings.postgres.databaseName) },
+    intervalMs: state.settings.readRouting.intervalMs,
+    healthy: () => readRouterState(state.dir)?.healthy ?? null,
+  };
+}
+
+export function readPoolLoop(state: SandboxState): ReadLoop {
+  return startReadLoop(sandboxProbe(state).pool);
 }
 
 /** Waits until the router's state satisfies `pred`; returns performance.now() then, or null after `ms`. */
 export async function routerUntil(state: SandboxState, pred: (healthy: string[]) => boolean, ms: number): Promise<number | null> {
-  return (await routerSetUntil(state, pred, ms))?.at ?? null;
+  return (await routerSetUntil(sandboxProbe(state), pred, ms))?.at ?? null;
 }
 
 /** routerUntil, also giving the router's healthy set at that moment. */
-async function routerSetUntil(state: SandboxState, pred: (healthy: string[]) => boolean, ms: number): Promise<{ at: number; healthy: string[] } | null> {
+async function routerSetUntil(probe: RoutingProbe, pred: (healthy: string[]) => boolean, ms: number): Promise<{ at: number; healthy: string[] } | null> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
-    const st = readRouterState(state.dir);
-    if (st && pred(st.healthy)) return { at: performance.now(), healthy: st.healthy };
+    const healthy = probe.healthy();
+    if (healthy && pred(healthy)) return { at: performance.now(), healthy };
     await sleep(20);
   }
   return null;
@@ -56,23 +76,36 @@ export interface RoutingFigures {
   line: string;
 }
 
+/** The figures as a drill reports them (`measured`), the reads' line last. */
+export function routingMeasured(f: RoutingFigures): Record<string, number | string | null> {
+  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+}
+
 /**
  * Runs `breakIt` and `repair` under a read loop and measures the routing between them.
  * `names`: the replicas broken; `onPrimary`: whether no replica is left to serve reads.
  */
 export async function measureRouting(
-  state: SandboxState,
+  probe: RoutingProbe,
   log: Log,
-  o: { names: string[]; onPrimary: boolean; breakIt: () => Promise<void>; repair: () => Promise<void>; outBoundMs?: number },
+  o: {
+    names: string[];
+    onPrimary: boolean;
+    breakIt: () => Promise<void>;
+    repair: () => Promise<void>;
+    outBoundMs?: number;
+    /** Runs after the reroute was measured, before the repair (e.g. a test judging the broken stack). */
+    whileBroken?: () => Promise<void>;
+  },
 ): Promise<RoutingFigures> {
-  const interval = state.settings.readRouting.intervalMs;
-  const loop = readPoolLoop(state);
+  const interval = probe.intervalMs;
+  const loop = startReadLoop(probe.pool);
   try {
     await sleep(1000);
     const t0 = performance.now();
     await o.breakIt();
     const outBound = o.outBoundMs ?? 2 * interval + 5000;
-    const out = await routerSetUntil(state, (h) => o.names.every((n) => !h.includes(n)), outBound);
+    const out = await routerSetUntil(probe, (h) => o.names.every((n) => !h.includes(n)), outBound);
     const outAt = out?.at ?? null;
     const rerouteAt = o.onPrimary ? await loop.until((r) => r.server === "primary" && r.start >= t0, outBound) : outAt;
     // Keep reading past the bound, so "no failure after it" is measured, not assumed.
@@ -81,10 +114,11 @@ export async function measureRouting(
     while (performance.now() < settle) await sleep(50);
     const failedAfterBound = readFigures(loop.reads, bound).failed;
     log(`router took ${o.names.join(", ")} out ${outAt === null ? "-" : Math.round(outAt - t0)} ms after the break${out ? `, leaving ${out.healthy.length ? out.healthy.join(", ") : "none (the primary)"}` : ""}; reads on ${o.onPrimary ? "the primary" : "the remaining replicas"} after ${rerouteAt === null ? "-" : Math.round(rerouteAt - t0)} ms; ${failedAfterBound} failed read(s) begun later than ${interval + 1000} ms (one interval + 1 s) after it`);
+    await o.whileBroken?.();
     // From the moment the repair is done (the replica accepts connections, or replays again).
     await o.repair();
     const t1 = performance.now();
-    const inAt = await routerUntil(state, (h) => o.names.every((n) => h.includes(n)), 2 * interval + 10_000);
+    const inAt = await routerSetUntil(probe, (h) => o.names.every((n) => h.includes(n)), 2 * interval + 10_000).then((x) => x?.at ?? null);
     const backAt = await loop.until((r) => r.server === "replica" && r.start >= t1, 2 * interval + 10_000);
     log(`repaired: router put ${o.names.join(", ")} back ${inAt === null ? "-" : Math.round(inAt - t1)} ms after the repair; first read on a replica after ${backAt === null ? "-" : Math.round(backAt - t1)} ms (interval ${interval} ms)`);
     await sleep(500);

@@ -1,8 +1,7 @@
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PgBouncer } from "../components/pgbouncer";
 import type { PostgresCluster } from "../components/postgres";
-import { PROJECT_ROOT } from "../components/settings/stackFile";
+import { DIR_CONFIG_KEY, DIR_CONFIG_NAMESPACE, readRouterStateDir, stackDir } from "../devstack/dir";
 import type { StackContext } from "./context";
 
 /** Docker: each server's in-network "host:port" (as the pools name it) -> its published endpoint on the host. */
@@ -52,7 +51,7 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
             tls: postgres.tls,
             metricNamespace: s.alarms.customMetricNamespace,
             environment: s.environment,
-            ...(ctx.docker ? { stateDir: join(PROJECT_ROOT, ".devstack", pulumi.getStack(), "readrouter"), natMap: serverNatMap(postgres) } : {}),
+            ...(ctx.docker ? { stateDir: readRouterStateDir(stackDir(pulumi.getStack(), new pulumi.Config(DIR_CONFIG_NAMESPACE).get(DIR_CONFIG_KEY))), startAfter: postgres.replicaContainers, natMap: serverNatMap(postgres) } : {}),
           },
         }
       : {}),

@@ -75,6 +75,12 @@ export interface ReadRoutingArgs {
   /** Docker: host folder bound into the router's container for its state file (the suite reads it there). */
   stateDir?: string;
   /**
+   * Docker: containers the router starts after, once they are healthy (the replicas): its
+   * first round then measures servers that are up, instead of routing reads to the primary
+   * until a replica that is still starting answers.
+   */
+  startAfter?: pulumi.Resource[];
+  /**
    * Docker: each server's in-network "host:port" (as PgBouncer's pools name it) -> where
    * the host reaches it; the contract hands it to the suite's read-pool check.
    */
@@ -296,6 +302,7 @@ export class PgBouncer extends pulumi.ComponentResource {
           configVolume,
           stateDir: rr.stateDir!,
           pgbouncer: container,
+          startAfter: rr.startAfter ?? [],
           labels: tagLabels(a.tags),
         });
       }

@@ -193,5 +193,6 @@ export function realizeDockerPostgres(parent: pulumi.Resource, name: string, a: 
     tls: false,
     admin: { host: pulumi.output("127.0.0.1"), port: pulumi.output(hostPort), username: pulumi.output(p.masterUsername), password: superuserPassword, sslmode: "disable", superuser: true, dependsOn: [primary] },
     masterSecretArn: undefined,
+    replicaContainers: replicas,
   };
 }

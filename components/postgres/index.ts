@@ -63,6 +63,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
   public readonly pgbouncerAuthPassword: pulumi.Output<string>;
   /** Secrets Manager secret RDS manages for the master user; undefined off AWS. */
   public readonly masterSecretArn: pulumi.Output<string> | undefined;
+  /** Docker: the replica containers (empty on AWS), for what must start after they are healthy. */
+  public readonly replicaContainers: pulumi.Resource[];
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPostgresClusterArgs(name, args);
@@ -85,6 +87,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     this.databaseName = a.settings.postgres.databaseName;
     this.tls = realized.tls;
     this.masterSecretArn = realized.masterSecretArn;
+    this.replicaContainers = realized.replicaContainers ?? [];
     this.appUser = roles.app.user;
     this.appPassword = roles.app.password;
     this.readonlyUser = roles.readonly.user;

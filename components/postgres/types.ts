@@ -82,6 +82,8 @@ export interface RealizedPostgres {
   /** Connection the role provider uses (master credentials). */
   admin: { host: pulumi.Output<string>; port: pulumi.Output<number>; username: pulumi.Output<string>; password: pulumi.Output<string>; sslmode: "require" | "disable"; superuser: boolean; dependsOn: pulumi.Resource[] };
   masterSecretArn: pulumi.Output<string> | undefined;
+  /** Docker: the replica containers, for what must start after they are healthy (the read router). */
+  replicaContainers?: pulumi.Resource[];
 }
 
 /** What primary and replicas share. */

@@ -59,6 +59,8 @@ export interface ReadRouterContainerArgs {
   stateDir: string;
   /** The PgBouncer container: created first (its upload puts the ini into the volume). */
   pgbouncer: docker.Container;
+  /** Also created after these, once healthy (the replicas it routes to; see ReadRoutingArgs.startAfter). */
+  startAfter?: pulumi.Resource[];
   labels: { label: string; value: string }[];
 }
 
@@ -95,6 +97,6 @@ export function readRouterContainer(parent: pulumi.Resource, name: string, o: Re
       restart: "unless-stopped",
       labels: [...o.labels, { label: "datatier.role", value: "read-router" }],
     },
-    { ...child, dependsOn: [o.pgbouncer] },
+    { ...child, dependsOn: [o.pgbouncer, ...(o.startAfter ?? [])] },
   );
 }
