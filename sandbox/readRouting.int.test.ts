@@ -4,58 +4,33 @@
  * read-only pool, killing the replica, holding it past the critical lag, and the smoke
  * suite's read-routing checks. Bounds, not exact values: the machine is shared.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runSuite } from "../checks/suite";
-import { deepMerge, parseSettings, type Settings } from "../components/settings";
-import { readStackFile } from "../components/settings/stackFile";
-import { runDrill, type DrillName } from "./drills";
-import { sandboxStatus, startSandbox, stopSandbox, type SandboxInfo } from "./lifecycle";
+import type { DrillName } from "./drills";
+import { sandboxStatus, startSandbox } from "./lifecycle";
+import { readRoutingSandbox } from "../testing/readRoutingSandbox";
 import { until } from "../testing/local";
 import { killHard, stopProcess } from "./procs";
 import { readRouterState, READROUTER_NAME } from "./readrouter";
 import { readState } from "./state";
 
 const LAG = { warning: 2, critical: 4 };
-const settings: Settings = (() => {
-  const raw = readStackFile("dev").raw;
-  return parseSettings({ ...raw, source: `${raw.source} + replicaLag ${LAG.warning}/${LAG.critical} s (test)`, values: deepMerge(raw.values, { alarms: { thresholds: { replicaLag: LAG } } }) });
-})();
-const INTERVAL = settings.readRouting.intervalMs;
-const dir = mkdtempSync(join(tmpdir(), "read-routing-"));
-let sandbox: SandboxInfo;
-const printed: string[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ dir, settings });
-}, 90_000);
-
-afterAll(async () => {
-  await stopSandbox(dir, { purge: true }).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
-
-async function drill(name: DrillName) {
-  const lines: string[] = [];
-  const r = await runDrill(name, dir, (l) => lines.push(l));
-  printed.push(...lines);
-  console.log(lines.join("\n"));
-  expect(r.ok, lines.join("\n")).toBe(true);
-  return { r, lines };
-}
+const rr = readRoutingSandbox({ prefix: "read-routing-", lag: LAG });
+const { dir, settings, printed } = rr;
+const INTERVAL = rr.intervalMs;
+const drill = (name: DrillName) => rr.drill(name);
 
 const READS = /^reads: (\d+) ok, (\d+) failed; longest gap (\d+) ms; served by: (.+)$/;
 
 describe("the read router on the sandbox", () => {
   it("runs supervised, points the read pool at the replica, and the suite's read-routing checks pass", async () => {
-    expect(sandbox.started).toContain(READROUTER_NAME);
+    expect(rr.sandbox().started).toContain(READROUTER_NAME);
     const st = readRouterState(dir)!;
     expect(st.healthy).toEqual(["postgres-replica-1"]);
     expect(st.route).toBe("replicas");
-    const o = sandbox.outputs!;
+    const o = rr.sandbox().outputs!;
     expect(o.pgbouncer.readRouting).toEqual({ intervalMs: INTERVAL, stateFile: join(dir, "readrouter", "state.json"), metricNamespace: null });
     const r = await runSuite(o, { only: "pgbouncer", deadlineMs: 15_000, timeoutMs: 5_000, hooks: [] });
     const by = Object.fromEntries(r.results.map((x) => [x.id, `${x.status}: ${x.message}`]));
@@ -65,7 +40,7 @@ describe("the read router on the sandbox", () => {
   }, 30_000);
 
   it("postgres-replica-down: 0 failed reads after one interval + 1 s, then the primary; back on the replica within one interval; the read-write pool untouched", async () => {
-    const o = sandbox.outputs!;
+    const o = rr.sandbox().outputs!;
     // A read-write client connected before the drill must survive the RELOADs.
     const rw = new Client({ host: o.pgbouncer.endpoint.host, port: o.pgbouncer.endpoint.port, user: o.postgres.monitoringUser, password: o.credentials.postgresMonitoringPassword, database: "app", query_timeout: 3000 });
     rw.on("error", () => undefined);
@@ -109,7 +84,7 @@ describe("the read router on the sandbox", () => {
     const replica = readState(dir)!.processes.find((p) => p.name === "postgres-replica-1")!;
     await stopProcess(replica);
     await until("the router to fall back to the primary", async () => readRouterState(dir)?.route === "primary-fallback", 3 * INTERVAL + 2000, 50);
-    const s = await runSuite(sandbox.outputs!, { only: "pgbouncer", deadlineMs: 15_000, timeoutMs: 8_000, hooks: [] });
+    const s = await runSuite(rr.sandbox().outputs!, { only: "pgbouncer", deadlineMs: 15_000, timeoutMs: 8_000, hooks: [] });
     const by = Object.fromEntries(s.results.map((x) => [x.id, `${x.status}: ${x.message}`]));
     expect(by["pgbouncer.read-pool"]).toMatch(/^WARN: reads fall back to the primary: no replica is healthy \(postgres-replica-1 unreachable\)$/);
     expect(by["pgbouncer.read-only"]).toMatch(/^WARN: the read-only pool "app_ro" reaches the primary/);
@@ -127,7 +102,7 @@ describe("the read router on the sandbox", () => {
     expect(s.problems.join("\n")).toMatch(/the read router \(pid \d+\) is not running/);
     // Its last round ages past three intervals + 2 s: the suite notices a silent router.
     await new Promise((res) => setTimeout(res, 3 * INTERVAL + 2500));
-    const r = await runSuite(sandbox.outputs!, { only: "pgbouncer.read-router", deadlineMs: 10_000, timeoutMs: 5_000, hooks: [] });
+    const r = await runSuite(rr.sandbox().outputs!, { only: "pgbouncer.read-router", deadlineMs: 10_000, timeoutMs: 5_000, hooks: [] });
     expect(r.results[0].status).toBe("FAIL");
     expect(r.results[0].message).toMatch(/the read router's last round was \d+ s ago/);
     const healed = await startSandbox({ dir, settings });
@@ -137,6 +112,6 @@ describe("the read router on the sandbox", () => {
 
   it("prints no secret", () => {
     const all = printed.join("\n");
-    for (const s of Object.values(sandbox.state.secrets)) expect(all.includes(s)).toBe(false);
+    for (const s of Object.values(rr.sandbox().state.secrets)) expect(all.includes(s)).toBe(false);
   });
 });

@@ -6,16 +6,12 @@
  * and `pgbouncer.read-pool` judging a pool of one healthy replica out of two.
  * The full sandbox (the suite reads its outputs). The only-replica case is sandbox/readRouting.int.test.ts. Bounds, not exact values.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runSuite } from "../checks/suite";
-import { deepMerge, parseSettings, type Settings } from "../components/settings";
-import { readStackFile } from "../components/settings/stackFile";
 import { until } from "../testing/local";
-import { runDrill, type DrillName } from "./drills";
-import { sandboxStatus, startSandbox, stopSandbox, type SandboxInfo } from "./lifecycle";
+import type { DrillName } from "./drills";
+import { sandboxStatus, startSandbox } from "./lifecycle";
+import { readRoutingSandbox } from "../testing/readRoutingSandbox";
 import { withPg } from "../components/clients/postgres";
 import { superuserTarget } from "./postgres";
 import { stopProcess } from "./procs";
@@ -25,42 +21,16 @@ import { readState } from "./state";
 const LAG = { warning: 2, critical: 4 };
 const R1 = "postgres-replica-1";
 const R2 = "postgres-replica-2";
-const settings: Settings = (() => {
-  const raw = readStackFile("dev").raw;
-  return parseSettings({
-    ...raw,
-    source: `${raw.source} + 2 replicas, replicaLag ${LAG.warning}/${LAG.critical} s (test)`,
-    values: deepMerge(raw.values, { postgres: { replicas: 2 }, alarms: { thresholds: { replicaLag: LAG } } }),
-  });
-})();
-const INTERVAL = settings.readRouting.intervalMs;
+const rr = readRoutingSandbox({ prefix: "read-routing-2r-", lag: LAG, replicas: 2 });
+const { dir, settings, printed } = rr;
+const INTERVAL = rr.intervalMs;
 /** Long enough for the router to notice anything: lag past critical plus two rounds and slack for a loaded machine. */
 const NOTICE_MS = LAG.critical * 1000 + 3 * INTERVAL + 4000;
-const dir = mkdtempSync(join(tmpdir(), "read-routing-2r-"));
-let sandbox: SandboxInfo;
-const printed: string[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ dir, settings });
-}, 90_000);
-
-afterAll(async () => {
-  await stopSandbox(dir, { purge: true }).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
-
-async function drill(name: DrillName) {
-  const lines: string[] = [];
-  const r = await runDrill(name, dir, (l) => lines.push(l));
-  printed.push(...lines);
-  console.log(lines.join("\n"));
-  expect(r.ok, lines.join("\n")).toBe(true);
-  return r.measured;
-}
+const drill = async (name: DrillName) => (await rr.drill(name)).r.measured;
 
 /** `pgbouncer.read-pool` as the smoke suite runs it: "STATUS: message". */
 async function readPoolCheck(): Promise<string> {
-  const r = await runSuite(sandbox.outputs!, { only: "pgbouncer.read-pool", deadlineMs: 20_000, timeoutMs: INTERVAL + 10_000, hooks: [] });
+  const r = await runSuite(rr.sandbox().outputs!, { only: "pgbouncer.read-pool", deadlineMs: 20_000, timeoutMs: INTERVAL + 10_000, hooks: [] });
   const x = r.results.find((y) => y.id === "pgbouncer.read-pool")!;
   printed.push(x.message);
   return `${x.status}: ${x.message}`;
@@ -79,7 +49,7 @@ async function healed(expected: string[]): Promise<void> {
 
 describe("the read router with two replicas", () => {
   it("both replicas run side by side (their own socket directories) and the read pool points at both", async () => {
-    expect(sandbox.started.filter((n) => /^(postgres|pgbouncer|readrouter)/.test(n))).toEqual(["postgres-primary", R1, R2, "pgbouncer", READROUTER_NAME]);
+    expect(rr.sandbox().started.filter((n) => /^(postgres|pgbouncer|readrouter)/.test(n))).toEqual(["postgres-primary", R1, R2, "pgbouncer", READROUTER_NAME]);
     await untilRouter([R1, R2], "at start");
     expect(readRouterState(dir)!.poolHosts).toEqual(["127.0.0.1", "127.0.0.2"]);
     expect(await readPoolCheck()).toBe(`PASS: pool "app_ro" points at ${R1}, ${R2}, the replicas healthy now`);
@@ -150,6 +120,6 @@ describe("the read router with two replicas", () => {
 
   it("prints no secret", () => {
     const all = printed.join("\n");
-    for (const s of Object.values(sandbox.state.secrets)) expect(all.includes(s)).toBe(false);
+    for (const s of Object.values(rr.sandbox().state.secrets)) expect(all.includes(s)).toBe(false);
   });
 });
