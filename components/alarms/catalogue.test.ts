@@ -173,13 +173,35 @@ describe("alarmPlan", () => {
     expect(bare.map((s) => s.kind).sort()).toEqual(["cacheGetTime", "cacheGetTime", "invalidationFailureRate", "invalidationFailureRate"]);
   });
 
-  it("stays within CloudWatch's 10 metrics per math alarm: worst node's hit rate above 5 nodes, a clear error above 10", () => {
+  it("stays within CloudWatch's 10 metrics per math alarm: worst node's hit rate above 5 nodes; above 10 nodes one alarm per part", () => {
     const six = Array.from({ length: 6 }, (_, i) => `g-00${i + 1}`);
     const s = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: six, replicasPerShard: 5 } })).find((x) => x.id === "redis-cache-hit-rate-warning")!;
     expect(s.metricQueries.filter((q) => q.metric).length).toBeLessThanOrEqual(MAX_METRICS_PER_MATH_ALARM);
     expect(s.metricQueries.at(-1)!.expression).toMatch(/^MIN\(/);
+    // Issue 21: 4 shards x 3 nodes used to throw (exit 4 in review); now split into parts.
     const many = Array.from({ length: 12 }, (_, i) => `g-${i}`);
-    expect(() => alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: many, replicasPerShard: 2 } }))).toThrow(/12 member nodes.*redis\.replicas or redis\.clusterMode\.shards/);
+    const plan = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: many, replicasPerShard: 2 } }));
+    expect(plan.filter((x) => x.kind === "replicaLag" && x.namespace === "AWS/ElastiCache").map((x) => x.id).sort()).toEqual(["redis-replication-lag-nodes-1-of-2-critical", "redis-replication-lag-nodes-1-of-2-warning", "redis-replication-lag-nodes-2-of-2-critical", "redis-replication-lag-nodes-2-of-2-warning"]);
+  });
+
+  // The whole class: every group size ElastiCache allows (1-500 nodes), every node-math alarm.
+  it("for every group size from 1 to 500 nodes, each node-math kind covers every node exactly once, 10 metrics at most per alarm, and the eviction parts' thresholds add up to the group's", () => {
+    const kinds = ["replicaLag", "cacheHitRate", "redisEngineCpu", "redisEvictions", "redisConnections"];
+    for (let n = 1; n <= 500; n++) {
+      const nodes = Array.from({ length: n }, (_, i) => `g-${i}`);
+      const plan = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: nodes, replicasPerShard: 1 } }));
+      for (const kind of kinds) {
+        const specs = plan.filter((x) => x.kind === kind && x.namespace === "AWS/ElastiCache" && x.severity === "warning");
+        const read = specs.flatMap((x) => x.metricQueries.filter((q) => q.metric).map((q) => `${q.metric!.metricName}:${q.metric!.dimensions.CacheClusterId}`));
+        for (const x of specs) expect(x.metricQueries.filter((q) => q.metric).length).toBeLessThanOrEqual(MAX_METRICS_PER_MATH_ALARM);
+        expect(new Set(read).size).toBe(read.length);
+        expect(new Set(read.map((r) => r.split(":")[1]))).toEqual(new Set(nodes));
+      }
+      const ev = plan.filter((x) => x.kind === "redisEvictions");
+      const whole = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: ["g-0"], replicasPerShard: 1 } })).find((x) => x.kind === "redisEvictions")!.threshold;
+      expect(ev.reduce((t, x) => t + x.threshold, 0)).toBeCloseTo(whole, 6);
+      expect(new Set(plan.map((x) => x.name)).size).toBe(plan.length);
+    }
   });
 
   it("follows overridden thresholds", () => {

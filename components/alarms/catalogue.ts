@@ -254,13 +254,10 @@ interface Draft<V> {
   period?: number;
 }
 
-/** Metric math over every member node, within CloudWatch's 10-metric limit. */
-function overNodes<V>(nodes: V[], fn: "MAX" | "MIN" | "SUM", metricName: string, stat: string, what: string): MetricQuerySpec<V>[] {
-  if (nodes.length > MAX_METRICS_PER_MATH_ALARM) {
-    throw new Error(
-      `alarms: the Redis group has ${nodes.length} member nodes; a group-wide ${what} alarm reads one metric per node and CloudWatch allows ${MAX_METRICS_PER_MATH_ALARM} per alarm (lower redis.replicas or redis.clusterMode.shards)`,
-    );
-  }
+/** Metric math over member nodes; callers pass at most 10 (nodeParts), CloudWatch's limit per alarm. */
+function overNodes<V>(nodes: V[], fn: "MAX" | "MIN" | "SUM", metricName: string, stat: string): MetricQuerySpec<V>[] {
+  // An internal invariant (nodeParts keeps every part within the limit), not a settings problem.
+  if (nodes.length > MAX_METRICS_PER_MATH_ALARM) throw new Error(`alarms: ${nodes.length} metrics in one metric-math alarm; nodeParts must split them`);
   const q: MetricQuerySpec<V>[] = nodes.map((node, i) => ({
     id: `n${i}`,
     metric: { namespace: "AWS/ElastiCache", metricName, dimensions: { CacheClusterId: node }, stat },
@@ -270,12 +267,44 @@ function overNodes<V>(nodes: V[], fn: "MAX" | "MIN" | "SUM", metricName: string,
   return q;
 }
 
+/** One alarm's share of the member nodes: its nodes, an id suffix and a label. */
+export interface NodePart<V> {
+  nodes: V[];
+  /** "" for a single part (ids unchanged), else "-nodes-<k>-of-<n>". */
+  suffix: string;
+  /** "12 nodes" or "nodes 1-6 of 12". */
+  label: string;
+  /** Fraction of all nodes in this part (a SUM threshold's share). */
+  share: number;
+}
+
+/**
+ * The member nodes split into as few contiguous, balanced parts as keep every
+ * metric-math alarm within CloudWatch's 10 metrics (`perNode` metrics per node).
+ * MAX / MIN over all nodes breaches exactly when one part's does; a SUM breaches only
+ * if some part's sum exceeds its share of the threshold (the parts' excesses add up to
+ * the total's), so per-part thresholds scaled by `share` never miss a group-wide breach.
+ */
+export function nodeParts<V>(nodes: V[], perNode = 1): NodePart<V>[] {
+  const per = Math.max(1, Math.floor(MAX_METRICS_PER_MATH_ALARM / perNode));
+  const count = Math.max(1, Math.ceil(nodes.length / per));
+  if (count === 1) return [{ nodes, suffix: "", label: `${nodes.length} nodes`, share: 1 }];
+  const parts: NodePart<V>[] = [];
+  let from = 0;
+  for (let k = 0; k < count; k++) {
+    const size = Math.floor(nodes.length / count) + (k < nodes.length % count ? 1 : 0);
+    parts.push({ nodes: nodes.slice(from, from + size), suffix: `-nodes-${k + 1}-of-${count}`, label: `nodes ${from + 1}-${from + size} of ${nodes.length}`, share: size / nodes.length });
+    from += size;
+  }
+  return parts;
+}
+
 /** Group-wide hit rate from hits and misses (hits/misses summed over nodes, small samples read 100%). */
-function hitRateQueries<V>(nodes: V[]): { queries: MetricQuerySpec<V>[]; label: string } {
+function hitRateQueries<V>(nodes: V[], label: string): { queries: MetricQuerySpec<V>[]; label: string } {
   if (2 * nodes.length > MAX_METRICS_PER_MATH_ALARM) {
     // Too many nodes to sum hits and misses within 10 metrics: the worst node's own rate
     // is the conservative stand-in (it fires whenever the group-wide rate could).
-    return { queries: overNodes(nodes, "MIN", "CacheHitRate", "Average", "cache hit rate"), label: `MIN(CacheHitRate) over ${nodes.length} nodes` };
+    return { queries: overNodes(nodes, "MIN", "CacheHitRate", "Average"), label: `MIN(CacheHitRate) over ${label}` };
   }
   const ref = (metricName: string, node: V): MetricRef<V> => ({ namespace: "AWS/ElastiCache", metricName, dimensions: { CacheClusterId: node }, stat: "Sum" });
   const ids = (p: string) => nodes.map((_, i) => `${p}${i}`).join(", ");
@@ -291,7 +320,7 @@ function hitRateQueries<V>(nodes: V[]): { queries: MetricQuerySpec<V>[]; label: 
       returnData: true,
     },
   ];
-  return { queries, label: `100*SUM(CacheHits)/(SUM(CacheHits)+SUM(CacheMisses)) over ${nodes.length} nodes` };
+  return { queries, label: `100*SUM(CacheHits)/(SUM(CacheHits)+SUM(CacheMisses)) over ${label}` };
 }
 
 function documentedDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
@@ -322,39 +351,47 @@ function documentedDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
   if (topo.redis) {
     const nodes = topo.redis.memberClusterIds;
     const group = `ElastiCache group ${topo.redis.replicationGroupId} (${nodes.length} nodes)`;
-    if (topo.redis.replicasPerShard > 0) {
-      both("replicaLag", "Seconds", (severity) => ({
-        id: `redis-replication-lag-${severity}`,
+    // More than 10 nodes: one alarm per part of the nodes (nodeParts), each within CloudWatch's limit.
+    for (const part of nodeParts(nodes)) {
+      if (topo.redis.replicasPerShard > 0) {
+        both("replicaLag", "Seconds", (severity) => ({
+          id: `redis-replication-lag${part.suffix}-${severity}`,
+          resource: group,
+          namespace: "AWS/ElastiCache",
+          metricQueries: overNodes(part.nodes, "MAX", "ReplicationLag", "Maximum"),
+          metricLabel: `MAX(ReplicationLag) over ${part.label}`,
+          statistic: "Maximum",
+          missing: "redisLagBreaching",
+          meaning: "a Redis replica is behind its primary (max over every member node, so it survives a failover swapping nodes)",
+        }));
+      }
+    }
+    // The only single-part plan whose hit rate sums hits and misses (2 metrics per node) is up to 5 nodes; beyond, MIN per node, split by 10.
+    for (const part of nodeParts(nodes, 2 * nodes.length > MAX_METRICS_PER_MATH_ALARM ? 1 : 2)) {
+      const hr = hitRateQueries(part.nodes, part.label);
+      both("cacheHitRate", "Percent", (severity) => ({
+        id: `redis-cache-hit-rate${part.suffix}-${severity}`,
         resource: group,
         namespace: "AWS/ElastiCache",
-        metricQueries: overNodes(nodes, "MAX", "ReplicationLag", "Maximum", "replication lag"),
-        metricLabel: `MAX(ReplicationLag) over ${nodes.length} nodes`,
-        statistic: "Maximum",
-        missing: "redisLagBreaching",
-        meaning: "a Redis replica is behind its primary (max over every member node, so it survives a failover swapping nodes)",
+        metricQueries: hr.queries,
+        metricLabel: hr.label,
+        statistic: "Sum",
+        missing: "idleCacheNotBreaching",
+        meaning: "too many cache lookups miss across the whole group (group-wide, because reads spread over replicas and a failover moves traffic between nodes)",
       }));
     }
-    const hr = hitRateQueries(nodes);
-    both("cacheHitRate", "Percent", (severity) => ({
-      id: `redis-cache-hit-rate-${severity}`,
-      resource: group,
-      namespace: "AWS/ElastiCache",
-      metricQueries: hr.queries,
-      metricLabel: hr.label,
-      statistic: "Sum",
-      missing: "idleCacheNotBreaching",
-      meaning: "too many cache lookups miss across the whole group (group-wide, because reads spread over replicas and a failover moves traffic between nodes)",
-    }));
-    both("cacheGetTime", "Microseconds", (severity) => ({
-      id: `redis-get-latency-${severity}`,
-      resource: group,
-      namespace: "AWS/ElastiCache",
-      metricQueries: overNodes(nodes, "MAX", "GetTypeCmdsLatency", "Average", "GET latency"),
-      metricLabel: `MAX(GetTypeCmdsLatency) over ${nodes.length} nodes`,
-      statistic: "Average",
-      missing: "engineNotBreaching",
-      meaning: "GET-type commands take long inside the Redis engine (server-side CPU time only; the client-side alarm covers network and queueing)",
-    }));
+    for (const part of nodeParts(nodes)) {
+      both("cacheGetTime", "Microseconds", (severity) => ({
+        id: `redis-get-latency${part.suffix}-${severity}`,
+        resource: group,
+        namespace: "AWS/ElastiCache",
+        metricQueries: overNodes(part.nodes, "MAX", "GetTypeCmdsLatency", "Average"),
+        metricLabel: `MAX(GetTypeCmdsLatency) over ${part.label}`,
+        statistic: "Average",
+        missing: "engineNotBreaching",
+        meaning: "GET-type commands take long inside the Redis engine (server-side CPU time only; the client-side alarm covers network and queueing)",
+      }));
+    }
   }
 
   both("cacheGetTime", "Milliseconds", (severity) => ({
@@ -428,12 +465,14 @@ function baselineDrafts<V>(input: AlarmPlanInput<V>): Draft<V>[] {
     const nodes = input.topology.redis.memberClusterIds;
     const group = `ElastiCache group ${input.topology.redis.replicationGroupId} (${nodes.length} nodes)`;
     const math = { ...base, resource: group, severity: "warning" as const, namespace: "AWS/ElastiCache", comparisonOperator: "GreaterThanThreshold" as const };
-    out.push(
-      { ...math, id: "redis-engine-cpu-warning", kind: "redisEngineCpu", metricQueries: overNodes(nodes, "MAX", "EngineCPUUtilization", "Average", "engine CPU"), metricLabel: `MAX(EngineCPUUtilization) over ${nodes.length} nodes`, statistic: "Average", threshold: b.redisEngineCpuPercent, unit: "Percent", missing: "engineNotBreaching", meaning: "the Redis engine thread is saturated on some node; latency follows" },
-      // Evictions is a count per period: the per-minute limit scales with the period.
-      { ...math, id: "redis-evictions-warning", kind: "redisEvictions", metricQueries: overNodes(nodes, "SUM", "Evictions", "Sum", "evictions"), metricLabel: `SUM(Evictions) over ${nodes.length} nodes`, statistic: "Sum", threshold: b.redisEvictionsPerMinute * (period / 60), unit: "Count", missing: "engineNotBreaching", meaning: "Redis evicts keys to stay under maxmemory: the cache is too small for the working set" },
-      { ...math, id: "redis-connections-warning", kind: "redisConnections", metricQueries: overNodes(nodes, "MAX", "CurrConnections", "Maximum", "connections"), metricLabel: `MAX(CurrConnections) over ${nodes.length} nodes`, statistic: "Maximum", threshold: b.redisCurrentConnections, unit: "Count", missing: "engineNotBreaching", meaning: "a node holds more client connections than expected: a connection leak or a reconnect storm" },
-    );
+    for (const part of nodeParts(nodes)) {
+      out.push(
+        { ...math, id: `redis-engine-cpu${part.suffix}-warning`, kind: "redisEngineCpu", metricQueries: overNodes(part.nodes, "MAX", "EngineCPUUtilization", "Average"), metricLabel: `MAX(EngineCPUUtilization) over ${part.label}`, statistic: "Average", threshold: b.redisEngineCpuPercent, unit: "Percent", missing: "engineNotBreaching", meaning: "the Redis engine thread is saturated on some node; latency follows" },
+        // Evictions is a count per period: the per-minute limit scales with the period, and a part watches its share of it (nodeParts).
+        { ...math, id: `redis-evictions${part.suffix}-warning`, kind: "redisEvictions", metricQueries: overNodes(part.nodes, "SUM", "Evictions", "Sum"), metricLabel: `SUM(Evictions) over ${part.label}`, statistic: "Sum", threshold: b.redisEvictionsPerMinute * (period / 60) * part.share, unit: "Count", missing: "engineNotBreaching", meaning: "Redis evicts keys to stay under maxmemory: the cache is too small for the working set" },
+        { ...math, id: `redis-connections${part.suffix}-warning`, kind: "redisConnections", metricQueries: overNodes(part.nodes, "MAX", "CurrConnections", "Maximum"), metricLabel: `MAX(CurrConnections) over ${part.label}`, statistic: "Maximum", threshold: b.redisCurrentConnections, unit: "Count", missing: "engineNotBreaching", meaning: "a node holds more client connections than expected: a connection leak or a reconnect storm" },
+      );
+    }
   }
 
   if (input.topology.pgbouncer) {

@@ -74,10 +74,12 @@ describe("DataTierAlarms from Args", () => {
     expect(names.some((n) => n.includes("replication-lag"))).toBe(false);
   });
 
-  it("refuses a Redis group too large for a metric-math alarm before registering anything of it", async () => {
+  it("splits a Redis group too large for one metric-math alarm into alarms of at most 10 metrics each (issue 21: it used to throw)", async () => {
     const ids = Array.from({ length: 11 }, (_, i) => `g-${i}`);
-    await expect(build("huge", { redis: { replicationGroupId: "g", memberClusterIds: ids, replicasPerShard: 10 } })).rejects.toThrow(/11 member nodes/);
-    expect(registered.filter((r) => r.name === "huge" || r.name.startsWith("huge-"))).toEqual([]);
+    const { alarms } = await build("huge", { redis: { replicationGroupId: "g", memberClusterIds: ids, replicasPerShard: 10 } });
+    const cpu = alarms.filter((a) => String(a.inputs.name).includes("redis-engine-cpu"));
+    expect(cpu.map((a) => a.inputs.name).sort()).toEqual(["huge-redis-engine-cpu-nodes-1-of-2-warning", "huge-redis-engine-cpu-nodes-2-of-2-warning"]);
+    for (const a of alarms) expect((a.inputs.metricQueries ?? []).filter((q: { metric?: unknown }) => q.metric).length).toBeLessThanOrEqual(10);
   });
   it("lets CloudWatch use the topics' key only for this stack's alarms, and every alarm it creates matches", async () => {
     const { alarms, mine } = await build("keyed", { namePrefix: "acme-qa", partitionTables: ["orders"] });
