@@ -187,6 +187,7 @@ describe("alarmPlan", () => {
   // The whole class: every group size ElastiCache allows (1-500 nodes), every node-math alarm.
   it("for every group size from 1 to 500 nodes, each node-math kind covers every node exactly once, 10 metrics at most per alarm, and the eviction parts' thresholds add up to the group's", () => {
     const kinds = ["replicaLag", "cacheHitRate", "redisEngineCpu", "redisEvictions", "redisConnections"];
+    const whole = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: ["g-0"], replicasPerShard: 1 } })).find((x) => x.kind === "redisEvictions")!.threshold;
     for (let n = 1; n <= 500; n++) {
       const nodes = Array.from({ length: n }, (_, i) => `g-${i}`);
       const plan = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: nodes, replicasPerShard: 1 } }));
@@ -198,7 +199,6 @@ describe("alarmPlan", () => {
         expect(new Set(read.map((r) => r.split(":")[1]))).toEqual(new Set(nodes));
       }
       const ev = plan.filter((x) => x.kind === "redisEvictions");
-      const whole = alarmPlan(input({}, { redis: { replicationGroupId: "g", memberClusterIds: ["g-0"], replicasPerShard: 1 } })).find((x) => x.kind === "redisEvictions")!.threshold;
       expect(ev.reduce((t, x) => t + x.threshold, 0)).toBeCloseTo(whole, 6);
       expect(new Set(plan.map((x) => x.name)).size).toBe(plan.length);
     }
