@@ -53,7 +53,8 @@ export class DataTierNetwork extends pulumi.ComponentResource {
         );
       });
     ingress("redis-app", redis, a.redisPort, a.appSecurityGroupIds, "application to Redis");
-    ingress("redis-admin", redis, a.redisPort, a.adminSecurityGroupIds, "operators to Redis");
+    // A group both app and admin would give the same Redis rule twice, which EC2 refuses as a duplicate: once is enough.
+    ingress("redis-admin", redis, a.redisPort, a.adminSecurityGroupIds.filter((g) => !a.appSecurityGroupIds.includes(g)), "operators to Redis");
     ingress("pgbouncer-app", pgbouncer, a.pgbouncerPort, a.appSecurityGroupIds, "application to PgBouncer");
     ingress("postgres-pgbouncer", postgres, a.postgresPort, [pgbouncer.id], "PgBouncer to PostgreSQL");
     ingress("postgres-admin", postgres, a.postgresPort, a.adminSecurityGroupIds, "operators to PostgreSQL");

@@ -12,6 +12,7 @@ import { statefulOptions } from "../options";
 import type { PostgresAwsArgs, RealizedPostgres, ResolvedPostgresArgs } from "./types";
 import { rdsForcesTls, rdsParameters } from "./render";
 import { createRdsReplicas } from "./replicas";
+import { storageAutoscalingLimit } from "./storage";
 
 /** Logs RDS exports to CloudWatch. */
 export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
@@ -89,7 +90,7 @@ export function realizeRdsPostgres(parent: pulumi.Resource, name: string, a: Res
       masterUserSecretKmsKeyId: p.kmsKeyArn,
       storageType: "gp3",
       allocatedStorage: p.allocatedStorageGb,
-      maxAllocatedStorage: p.maxAllocatedStorageGb,
+      maxAllocatedStorage: storageAutoscalingLimit(p),
       storageEncrypted: true,
       kmsKeyId: p.kmsKeyArn,
       dbSubnetGroupName: subnetGroup.name,

@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { statefulOptions } from "../options";
+import { storageAutoscalingLimit } from "./storage";
 import type { PostgresAwsArgs, ResolvedPostgresArgs } from "./types";
 import type { RdsShared } from "./types";
 
@@ -40,7 +41,7 @@ export function createRdsReplicas(
         availabilityZone: replicaZone(zones, i),
         port: p.port,
         storageType: "gp3",
-        maxAllocatedStorage: p.maxAllocatedStorageGb,
+        maxAllocatedStorage: storageAutoscalingLimit(p),
         storageEncrypted: true,
         kmsKeyId: p.kmsKeyArn,
         vpcSecurityGroupIds: placement.securityGroupIds,

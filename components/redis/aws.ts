@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { nodeTypeCapabilities } from "../aws/catalogue";
 import type { RedisOutputs } from "../contract/outputs";
 import { statefulOptions } from "../options";
 import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./types";
@@ -56,6 +57,8 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
       engine: s.engine,
       engineVersion: s.engineVersion,
       nodeType: s.nodeType,
+      // r6gd nodes: ElastiCache refuses them without data tiering (aws/catalogue); elsewhere it is left unset.
+      dataTieringEnabled: nodeTypeCapabilities(s.nodeType)?.dataTiering === "required" ? true : undefined,
       port: s.port,
       clusterMode: clustered ? "enabled" : "disabled",
       numNodeGroups: clustered ? s.clusterMode.shards : 1,

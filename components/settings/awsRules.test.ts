@@ -69,8 +69,8 @@ const REFUSED: Case[] = [
   { name: "derived ManagedBy tag overwritten", stack: "dev", over: { tags: { ManagedBy: "hand" } }, key: "data-tier:tags.ManagedBy", reason: /derived by the program/ },
   { name: "a per-resource tag key", stack: "prod", over: { tags: { Severity: "low" } }, key: "data-tier:tags.Severity", reason: /set per resource by the program/ },
   // The rest of the surface.
-  { name: "Redis OSS 3.2 on ElastiCache", stack: "prod", over: { redis: { engineVersion: "3.2" } }, key: "data-tier:redis.engineVersion", reason: /offers 4.0 to 7.1/ },
-  { name: "Valkey 7.0", stack: "prod", over: { redis: { engine: "valkey", engineVersion: "7.0" } }, key: "data-tier:redis.engineVersion", reason: /Valkey starts at 7.2/ },
+  { name: "Redis OSS 3.2 on ElastiCache", stack: "prod", over: { redis: { engineVersion: "3.2" } }, key: "data-tier:redis.engineVersion", reason: /not an ElastiCache redis engine version \(catalogue of/ },
+  { name: "Valkey 7.0", stack: "prod", over: { redis: { engine: "valkey", engineVersion: "7.0" } }, key: "data-tier:redis.engineVersion", reason: /not an ElastiCache valkey engine version .*7\.2, 8\.0/ },
   { name: "more than 500 ElastiCache nodes", stack: "prod", over: { redis: { clusterMode: { enabled: true, shards: 200 }, replicas: 2 } }, key: "data-tier:redis.clusterMode.shards", reason: /600 nodes .* at most 500/ },
   { name: "no in-transit encryption on ElastiCache", stack: "prod", over: { redis: { transitEncryption: false } }, key: "data-tier:redis.transitEncryption", reason: /AUTH token .* only with in-transit encryption/ },
   { name: "reserved master user name", stack: "prod", over: { postgres: { masterUsername: "rdsadmin" } }, key: "data-tier:postgres.masterUsername", reason: /reserved/ },

@@ -4,7 +4,12 @@
  * the source of every rule. Rules that only make sense on AWS apply on `platform: aws`;
  * platform-consistency rules (what the docker platform cannot do) apply on docker.
  */
+import { elasticacheCatalogueProblems, rdsCatalogueProblems } from "../aws/catalogue";
+import { imageReferenceProblem } from "../docker/reference";
 import { checkParameter } from "../postgres/catalogue";
+import { engineLimitProblems } from "../postgres/catalogue/engineLimits";
+import { roleNameProblem } from "../postgres/catalogue/roleNames";
+import { walSenders } from "../postgres/render";
 import { derivedTags } from "../tags";
 import type { RuleContext } from "./ruleContext";
 import type { Settings } from "./schema";
@@ -106,9 +111,14 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   if (p.reservedConnections >= p.maxConnections) {
     ctx.issue(["postgres", "reservedConnections"], `is ${p.reservedConnections}; PostgreSQL needs superuser_reserved_connections below max_connections (${p.maxConnections})`);
   }
-  if (/^(pg_|rds)/.test(p.masterUsername)) {
-    ctx.issue(["postgres", "masterUsername"], `"${p.masterUsername}" is reserved: PostgreSQL reserves role names starting with pg_ and RDS those starting with rds`);
+  // Role names: the engine's reserved key words and prefixes, and RDS's reservations (roleNames.ts).
+  const masterProblem = roleNameProblem(p.masterUsername, { master: true, platform: aws ? "aws" : "docker" });
+  if (masterProblem) ctx.issue(["postgres", "masterUsername"], masterProblem);
+  for (const key of ["adminUser", "statsUser"] as const) {
+    const why = roleNameProblem(b[key], { master: false, platform: aws ? "aws" : "docker" });
+    if (why) ctx.issue(["pgbouncer", key], why);
   }
+  if (aws) for (const x of rdsCatalogueProblems(p)) ctx.issue(x.path, x.message);
   if (["template0", "template1", "rdsadmin"].includes(p.databaseName)) {
     ctx.issue(["postgres", "databaseName"], `"${p.databaseName}" is reserved by PostgreSQL or RDS`);
   }
@@ -131,6 +141,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     if (first !== undefined) ctx.issue(["postgres", "parameters", name], `is "${first}" again (parameter names are case-insensitive); give it once`);
     seen.set(c.name, name);
   }
+  // What PostgreSQL checks across parameters at start (engineLimits.ts).
+  for (const x of engineLimitProblems({ platform: aws ? "aws" : "docker", maxConnections: p.maxConnections, walSenders: walSenders(s), parameters: p.parameters })) ctx.issue(x.path, x.message);
 
   // ElastiCache.
   if (aws && r.clusterMode.enabled && !r.automaticFailover) {
@@ -141,11 +153,16 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   if (aws && !r.transitEncryption) {
     ctx.issue(["redis", "transitEncryption"], "is false on aws; ElastiCache accepts an AUTH token (which this stack always sets) only with in-transit encryption");
   }
-  const [major, minor] = r.engineVersion.split(".").map(Number);
-  if (r.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey starts at 7.2`);
-  if (r.engine === "valkey" && major > 8) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey offers 7.2 to 8.x (parameter group families valkey7, valkey8)`);
-  if (r.engine === "redis" && (major < 4 || major > 7 || (major === 7 && minor > 1))) {
-    ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Redis OSS offers 4.0 to 7.1 (later versions are Valkey)`);
+  if (aws) {
+    // ElastiCache's own names for versions, node types and what each node type supports (aws/catalogue).
+    for (const x of elasticacheCatalogueProblems(r)) ctx.issue(x.path, x.message);
+  } else {
+    const [major, minor] = r.engineVersion.split(".").map(Number);
+    if (r.engine === "valkey" && (major < 7 || (major === 7 && minor < 2))) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey starts at 7.2`);
+    if (r.engine === "valkey" && major > 8) ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Valkey offers 7.2 to 8.x (parameter group families valkey7, valkey8)`);
+    if (r.engine === "redis" && (major < 4 || major > 7 || (major === 7 && minor > 1))) {
+      ctx.issue(["redis", "engineVersion"], `is ${r.engineVersion}; ElastiCache Redis OSS offers 4.0 to 7.1 (later versions are Valkey)`);
+    }
   }
 
   // Fargate.
@@ -177,6 +194,14 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   if (aws && !(r.multiAz || p.multiAz) && n.privateSubnets.length > 0 && new Set(n.privateSubnets.map((x) => x.availabilityZone)).size < 2) {
     ctx.issue(["network", "privateSubnets"], `lie in one availability zone (${n.privateSubnets[0].availabilityZone}); an RDS DB subnet group must cover at least two zones, Multi-AZ or not`);
   }
+  // The PgBouncer NLB takes every private subnet, and ELBv2 accepts one subnet per zone (CreateLoadBalancer Subnets).
+  if (aws) {
+    const byZone = new Map<string, string[]>();
+    for (const x of n.privateSubnets) byZone.set(x.availabilityZone, [...(byZone.get(x.availabilityZone) ?? []), x.id]);
+    for (const [zone, inZone] of byZone) {
+      if (inZone.length > 1) ctx.issue(["network", "privateSubnets"], `name ${inZone.length} subnets in ${zone} (${inZone.join(", ")}); the PgBouncer network load balancer takes every private subnet and AWS accepts one subnet per availability zone: keep one per zone`);
+    }
+  }
   const ids = n.privateSubnets.map((x) => x.id);
   if (new Set(ids).size !== ids.length) ctx.issue(["network", "privateSubnets"], "name a subnet twice; each subnet once");
   for (const key of ["appSecurityGroupIds", "adminSecurityGroupIds"] as const) {
@@ -189,17 +214,43 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
   }
 
   // Tags: AWS tag rules, and the keys the program owns.
+  // Own properties only (a key named "toString" is not derived), compared without case: IAM
+  // treats tag keys case-insensitively, so "project" next to the derived "Project" is a duplicate.
   const derived = derivedTags(s.project, s.environment);
+  const derivedLower = new Map(Object.keys(derived).map((k) => [k.toLowerCase(), k]));
+  const resourceLower = new Map(RESOURCE_TAG_KEYS.map((k) => [k.toLowerCase(), k]));
+  const userLower = new Map<string, string>();
   for (const [key, value] of Object.entries(s.tags)) {
-    if (key in derived) ctx.issue(["tags", key], `is derived by the program (${Object.keys(derived).join(", ")}); remove it from tags`);
-    if ((RESOURCE_TAG_KEYS as readonly string[]).includes(key)) ctx.issue(["tags", key], "is set per resource by the program and would be overwritten; choose another key");
+    const lower = key.toLowerCase();
+    const d = derivedLower.get(lower);
+    if (d === key) ctx.issue(["tags", key], `is derived by the program (${Object.keys(derived).join(", ")}); remove it from tags`);
+    else if (d !== undefined) ctx.issue(["tags", key], `differs only in case from the derived tag "${d}"; IAM treats tag keys case-insensitively and refuses duplicates: remove it`);
+    const rk = resourceLower.get(lower);
+    if (rk === key) ctx.issue(["tags", key], "is set per resource by the program and would be overwritten; choose another key");
+    else if (rk !== undefined) ctx.issue(["tags", key], `differs only in case from the per-resource tag "${rk}"; IAM treats tag keys case-insensitively and refuses duplicates: choose another key`);
+    const twin = userLower.get(lower);
+    if (twin !== undefined) ctx.issue(["tags", key], `differs only in case from the tag "${twin}"; IAM treats tag keys case-insensitively and refuses duplicates: keep one`);
+    userLower.set(lower, key);
     if (/^aws:/i.test(key)) ctx.issue(["tags", key], 'starts with "aws:", which AWS reserves for its own tags');
     if (/^aws:/i.test(value)) ctx.issue(["tags", key], 'has a value starting with "aws:", which AWS reserves');
   }
-  const userTags = Object.keys(s.tags).filter((k) => !(k in derived)).length;
+  const userTags = Object.keys(s.tags).filter((k) => !Object.hasOwn(derived, k)).length;
   const most = Object.keys(derived).length + userTags + MAX_RESOURCE_TAGS;
   if (most > AWS_TAG_LIMIT) {
     ctx.issue(["tags"], `${userTags} tags give up to ${most} on one resource (${Object.keys(derived).length} derived + ${MAX_RESOURCE_TAGS} per-resource on an alarm); AWS allows ${AWS_TAG_LIMIT} per resource, so at most ${AWS_TAG_LIMIT - Object.keys(derived).length - MAX_RESOURCE_TAGS} here`);
+  }
+
+  // Image references, by docker's own grammar (docker/reference.ts): the docker platform pulls them, ECR builds from them.
+  const images: [string[], string | undefined][] = [
+    [["pgbouncer", "image"], b.image],
+    [["pgbouncer", "baseImage"], b.baseImage],
+    [["checks", "image"], s.checks.image],
+    [["checks", "baseImage"], s.checks.baseImage],
+    [["readRouting", "baseImage"], s.readRouting.baseImage],
+  ];
+  for (const [path, ref] of images) {
+    const why = ref === undefined ? undefined : imageReferenceProblem(ref);
+    if (why) ctx.issue(path, why);
   }
 
   // Roles: PgBouncer's admin and stats users are their own roles.

@@ -10,17 +10,21 @@ import type { RuleContext } from "./ruleContext";
 
 export type { RuleContext } from "./ruleContext";
 
-/** ElastiCache: 1-40 characters, lower-case letters, digits and hyphens, starting with a letter. */
+/**
+ * ElastiCache: 1-40 letters, digits and hyphens, starting with a letter. ElastiCache
+ * accepts upper case and stores the id in lower case (so does the provider): the
+ * program lower-cases it (replicationGroupId below) so every name built on it matches.
+ */
 export function replicationGroupIdProblem(id: string): string | undefined {
   if (id.length > 40) return `is ${id.length} characters; an ElastiCache replication group id is at most 40`;
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) return "must start with a lower-case letter and hold only lower-case letters, digits and hyphens";
+  if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(id)) return "must start with a letter and hold only letters, digits and hyphens";
   if (id.includes("--") || id.endsWith("-")) return "must not contain two consecutive hyphens or end with a hyphen";
   return undefined;
 }
 
 /** Replication group id the program will use (explicit or derived). */
 export function replicationGroupId(s: Pick<Settings, "project" | "environment" | "redis">): string {
-  return s.redis.replicationGroupId ?? `${s.project}-${s.environment}-redis`;
+  return (s.redis.replicationGroupId ?? `${s.project}-${s.environment}-redis`).toLowerCase();
 }
 
 /** RDS identifiers: 1-63 letters, digits, hyphens, starting with a letter. Replicas add "-replica-N". */
@@ -73,11 +77,11 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
   if (blocked.length > 0) {
     ctx.issue(["redis", "disabledCommands"], `${blocked.join(", ")} cannot be disabled: Sentinel failover and the smoke suite need them`);
   }
-  const rgProblem = replicationGroupIdProblem(replicationGroupId(s));
+  const rgProblem = replicationGroupIdProblem(r.replicationGroupId ?? replicationGroupId(s));
   if (rgProblem) {
     ctx.issue(
       ["redis", "replicationGroupId"],
-      `"${replicationGroupId(s)}" ${rgProblem}${r.replicationGroupId ? "" : " (derived from project and environment; set redis.replicationGroupId)"}`,
+      `"${r.replicationGroupId ?? replicationGroupId(s)}" ${rgProblem}${r.replicationGroupId ? "" : " (derived from project and environment; set redis.replicationGroupId)"}`,
     );
   }
   if (r.clusterMode.enabled && s.platform === "docker") {

@@ -88,7 +88,8 @@ export const network = z.strictObject({
 export const redis = z.strictObject({
   engine: z.enum(["redis", "valkey"]),
   /** Major.minor engine version; the policy pack holds the supported list. */
-  engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'expected "major.minor", e.g. "7.1"' }),
+  /** As ElastiCache names it: "major.minor" from 6.0, the full "4.0.10" / "5.0.6" before (aws/catalogue). */
+  engineVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { message: 'expected an engine version such as "7.1" or "5.0.6"' }),
   /** ElastiCache node type. */
   nodeType: z.string().regex(/^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$/, { message: 'expected an ElastiCache node type such as "cache.r7g.large"' }),
   /** Replication group id; defaults to "<project>-<environment>-redis". */
@@ -264,9 +265,12 @@ export const alarms = z.strictObject({
   datapointsToAlarm: z.int().min(1).max(10_080),
   periodSeconds: z.union([60, 300, 900, 3600].map((n) => z.literal(n)), { message: "expected 60, 300, 900 or 3600" }),
   /** Namespace of the custom metrics the application and the smoke suite publish. */
+  // CloudWatch PutMetricData/PutMetricAlarm `Namespace`: 1-255 characters, pattern `[^:].*` (the pinned API model; aws/models checks every value sent).
   customMetricNamespace: z
     .string()
-    .regex(/^[A-Za-z0-9./#:_-]{1,255}$/, { message: "expected 1-255 letters, digits and . / # : _ -" })
+    .min(1, { message: "expected 1-255 characters not starting with \":\"" })
+    .max(255, { message: "expected 1-255 characters not starting with \":\"" })
+    .regex(/^[^:]/, { message: 'a CloudWatch namespace cannot start with ":" (API pattern [^:].*)' })
     .refine((v) => !/^AWS\//i.test(v), { message: 'a custom namespace cannot start with "AWS/" (reserved for AWS services)' }),
   notifications: z.strictObject({
     warningEmails: z.array(z.email({ message: "expected an e-mail address" }).max(254)).max(MAX_LIST),

@@ -125,16 +125,23 @@ function refusal(name: string, p: PgParameter): string | undefined {
 
 /** The allow list: names a stack may set on a platform, for docs and tests. */
 export function allowedParameterNames(platform: "aws" | "docker"): string[] {
-  const names = Object.entries(PG_CATALOGUE.parameters)
+  const names = [...BY_LOWER_NAME]
     .filter(([n, p]) => refusal(n, p) === undefined)
     .map(([n]) => n);
   if (platform === "aws") names.push(...Object.keys(RDS_ONLY_PARAMETERS));
   return names.sort();
 }
 
-/** The catalogue entry for a (lower-case) name, RDS-only ones included on aws. */
+/**
+ * The catalogue by lower-case name. pg_settings spells three names in mixed case
+ * (DateStyle, IntervalStyle, TimeZone) and PostgreSQL matches names case-insensitively:
+ * a lookup by the lower-cased name must find them (issue 21: they could never be set).
+ */
+const BY_LOWER_NAME: ReadonlyMap<string, PgParameter> = new Map(Object.entries(PG_CATALOGUE.parameters).map(([n, p]) => [n.toLowerCase(), p]));
+
+/** The catalogue entry for a name (any case), RDS-only ones included on aws. */
 export function pgParameter(name: string, platform: "aws" | "docker"): PgParameter | undefined {
-  const p = (PG_CATALOGUE.parameters as Record<string, PgParameter | undefined>)[name];
+  const p = BY_LOWER_NAME.get(name.toLowerCase());
   if (p) return p;
   return platform === "aws" ? RDS_ONLY_PARAMETERS[name] : undefined;
 }
