@@ -11,6 +11,7 @@ import { engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { roleNameProblem } from "../postgres/catalogue/roleNames";
 import { walSenders } from "../postgres/render";
 import { derivedTags } from "../tags";
+import { dockerHostPortProblems } from "./dockerPorts";
 import type { RuleContext } from "./ruleContext";
 import type { Settings } from "./schema";
 import { dailyInterval, dailyOverlapsWeekly, lengthMinutes, weeklyInterval } from "./windows";
@@ -263,6 +264,7 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
 
   // What the docker platform cannot do (the components would refuse at run time).
   if (s.platform === "docker") {
+    for (const x of dockerHostPortProblems(s)) ctx.issue(x.path, x.message);
     if (s.production) ctx.issue(["production"], "is true on platform docker; production rules (Multi-AZ, TLS, managed backups) need platform aws");
     if (b.tls.client !== "disable") ctx.issue(["pgbouncer", "tls", "client"], `is "${b.tls.client}"; the docker platform has no certificate for PgBouncer's clients; use "disable"`);
     if (r.transitEncryption) ctx.issue(["redis", "transitEncryption"], "is true; self-managed Redis on docker has no TLS material; set it false (ElastiCache encrypts on aws)");

@@ -16,6 +16,7 @@ import { Command } from "commander";
 import pc from "picocolors";
 import { useColour } from "../../checks/report/console";
 import { SettingsError, parseSettings } from "../../components/settings";
+import { formatProblems } from "../../components/settings/load";
 import { StackFileError, readStackFile } from "../../components/settings/stackFile";
 import { postgresReviewSection } from "./postgres";
 import { redisReviewSection } from "./redis";
@@ -80,7 +81,25 @@ export async function review(opts: ReviewOptions): Promise<number> {
 
   // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
   const { runProgram } = await import("../evaluate/program");
-  const run = await runProgram({ stack: opts.stack, file: opts.file });
+  let run;
+  try {
+    run = await runProgram({ stack: opts.stack, file: opts.file });
+  } catch (e) {
+    // The program validates settings itself too: a refusal there is still exit 2, never 4.
+    if (!(e instanceof SettingsError)) throw e;
+    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: e.problems }, null, 2));
+    else print(c.red(e.message));
+    return EXIT.invalidSettings;
+  }
+  // What AWS, docker or PostgreSQL would refuse in the registered resources (API models, cross-resource rules).
+  const { programProblems } = await import("./programChecks");
+  const refused = programProblems(run.resources, settings, settings.project);
+  if (refused.length > 0) {
+    const source = opts.file ?? `Pulumi.${opts.stack}.yaml`;
+    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: refused }, null, 2));
+    else print(c.red(formatProblems(refused, source).replace(/^Invalid stack settings/, "Refused by AWS's API models or the engines' rules")));
+    return EXIT.invalidSettings;
+  }
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input)];
   if (base) sections.push(changesSection(input, { base, key, allowReplace: opts.allowReplace === true }));
