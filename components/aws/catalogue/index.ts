@@ -92,6 +92,12 @@ export function elasticacheCatalogueProblems(r: RedisLike): CatalogueProblem[] {
   return out;
 }
 
+/** micro < small < medium < large < xlarge < 2xlarge < ... (for messages). */
+function sizeRank(size: string): number {
+  const named = ["nano", "micro", "small", "medium", "large", "xlarge"].indexOf(size);
+  return named >= 0 ? named : 5 + Number.parseInt(size, 10);
+}
+
 /** What RDS would refuse for the instance classes, per the catalogue. */
 export function rdsCatalogueProblems(p: { engineVersion: string; instanceClass: string; replicaInstanceClass?: string; replicas: number }): CatalogueProblem[] {
   const classes = rdsInstanceClasses(p.engineVersion);
@@ -100,7 +106,7 @@ export function rdsCatalogueProblems(p: { engineVersion: string; instanceClass: 
   const check = (key: "instanceClass" | "replicaInstanceClass", cls: string | undefined) => {
     if (cls === undefined || classes.includes(cls)) return;
     const family = cls.split(".").slice(0, 2).join(".");
-    const sizes = classes.filter((x) => x.startsWith(`${family}.`)).map((x) => x.split(".")[2]);
+    const sizes = classes.filter((x) => x.startsWith(`${family}.`)).map((x) => x.split(".")[2]).sort((a, b) => sizeRank(a) - sizeRank(b));
     out.push({ path: ["postgres", key], message: `is not an RDS instance class for PostgreSQL ${p.engineVersion.split(".")[0]} (catalogue of ${RDS_CATALOGUE.date})${sizes.length ? `; ${family} comes in ${sizes.join(", ")}` : ""}` });
   };
   check("instanceClass", p.instanceClass);
