@@ -67,19 +67,59 @@ export function shapeOf(service: string, name: string): ModelShape {
   return AWS_MODELS.services[service].shapes[name];
 }
 
+/** Java's POSIX classes, which JavaScript lacks (java.util.regex.Pattern, US-ASCII). */
+const JAVA_POSIX: Record<string, string> = {
+  Lower: "a-z",
+  Upper: "A-Z",
+  ASCII: "\\x00-\\x7F",
+  Alpha: "A-Za-z",
+  Digit: "0-9",
+  Alnum: "A-Za-z0-9",
+  Punct: "!-\\/:-@\\[-`{-~",
+  Graph: "\\x21-\\x7E",
+  Print: "\\x20-\\x7E",
+  Blank: " \\t",
+  Cntrl: "\\x00-\\x1F\\x7F",
+  XDigit: "0-9a-fA-F",
+  Space: " \\t\\n\\x0B\\f\\r",
+};
+
+/** A Java pattern as JavaScript source: POSIX classes spelled out (inside a class or as one). */
+export function javaToJs(p: string): string {
+  let depth = 0;
+  let out = "";
+  for (let i = 0; i < p.length; i++) {
+    const ch = p[i];
+    if (ch === "\\") {
+      const m = /^\\p\{(\w+)\}/.exec(p.slice(i));
+      if (m && JAVA_POSIX[m[1]]) {
+        out += depth > 0 ? JAVA_POSIX[m[1]] : `[${JAVA_POSIX[m[1]]}]`;
+        i += m[0].length - 1;
+        continue;
+      }
+      out += p.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (ch === "[") depth++;
+    if (ch === "]" && depth > 0) depth--;
+    out += ch;
+  }
+  return out;
+}
+
 const patternCache = new Map<string, RegExp | null>();
-/** The model's pattern as an anchored JavaScript RegExp, or null when JavaScript cannot compile it. */
+/**
+ * The model's pattern as an anchored JavaScript RegExp (Unicode mode, so \p{L} means a
+ * letter), or null when it does not compile: never a silently different pattern.
+ */
 export function compilePattern(p: string): RegExp | null {
   if (!patternCache.has(p)) {
     let re: RegExp | null;
     try {
-      re = new RegExp(`^(?:${p})$`, "u");
+      re = new RegExp(`^(?:${javaToJs(p)})$`, "u");
     } catch {
-      try {
-        re = new RegExp(`^(?:${p})$`);
-      } catch {
-        re = null;
-      }
+      re = null;
     }
     patternCache.set(p, re);
   }
