@@ -35,10 +35,12 @@ export function settingsKeyFor(settings: Settings, value: unknown, prefer: strin
   const all = leaves(settings).filter(([p]) => p.length > 0 && !["project", "environment", "platform", "region", "production"].includes(p[0]) || prefer.includes(p.join(".")));
   const exact = all.filter(([, x]) => x === value || (typeof x === "number" && String(x) === value));
   const pick = (c: [string[], unknown][]) => c.find(([p]) => prefer.includes(p.join("."))) ?? c[0];
-  if (exact.length) return pick(exact)[0].join(".");
+  // As keys are written elsewhere: list items as [n].
+  const key = (p: string[]) => p.map((x, i) => (/^\d+$/.test(x) ? `[${x}]` : i === 0 ? x : `.${x}`)).join("");
+  if (exact.length) return key(pick(exact)[0]);
   if (typeof value !== "string") return undefined;
   const inside = all.filter(([, x]) => typeof x === "string" && x.length >= 3 && value.includes(x)).sort((a, b) => String(b[1]).length - String(a[1]).length);
-  return inside.length ? pick(inside)[0].join(".") : undefined;
+  return inside.length ? key(pick(inside)[0]) : undefined;
 }
 
 interface Found {
