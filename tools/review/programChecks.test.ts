@@ -53,6 +53,7 @@ describe("cross-resource rules on registered resources", () => {
     expect(keys([res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", { namespace: ":odd" })], odd)).toEqual([expect.stringMatching(/^data-tier:alarms.customMetricNamespace: does not match the API pattern \[\^:\]\.\*/)]);
     expect(settingsKeyFor(s, `${s.project}-x-${s.tags.Owner}-y`)).toBe("tags.Owner");
     expect(settingsKeyFor(s, "nothing-like-any-setting-value-zz")).toBeUndefined();
+    expect(settingsKeyFor(s, `${"{}".repeat(300)}${s.tags.Owner}`)).toBeUndefined();
   });
 
   it("the docker plan by docker's rules: container names, image references, host ports once and in range, role names", () => {
@@ -87,7 +88,7 @@ describe("the program, evaluated", () => {
   beforeAll(async () => {
     const { runProgram } = await import("../evaluate/program");
     prod = await runProgram({ stack: "prod", overrides });
-    dev = await runProgram({ stack: "dev" });
+    dev = await runProgram({ stack: "dev", overrides: { redis: { replicas: 5, sentinel: { count: 9 } }, postgres: { replicas: 15 } } });
   }, 180_000);
 
   it("4 shards (12 nodes) with data tiering, one group both app and admin, no autoscaling, an upper-case group id and a namespace with a space: nothing AWS refuses", () => {
@@ -106,9 +107,12 @@ describe("the program, evaluated", () => {
     expect(redisFromGroup).toHaveLength(1);
   });
 
-  it("the settings' docker host ports are the ports the docker plan publishes", () => {
+  it("the settings' docker host ports are the ports the docker plan publishes (dev at its largest: 5 Redis replicas, 9 Sentinels, 15 PostgreSQL replicas)", () => {
+    expect(programProblems(dev.resources, parseSettings({ ...readStackFile("dev").raw, values: deepMerge(readStackFile("dev").raw.values, { redis: { replicas: 5, sentinel: { count: 9 } }, postgres: { replicas: 15 } }) as Record<string, unknown> }), "data-tier")).toEqual([]);
     const published = dev.resources.filter((r) => r.type === "docker:index/container:Container").flatMap((r) => ((r.inputs.ports ?? []) as { external: number }[]).map((p) => p.external));
-    expect(dockerHostPorts(parseSettings(readStackFile("dev").raw)).map((p) => p.port).sort()).toEqual(published.sort());
+    const s = parseSettings({ ...readStackFile("dev").raw, values: deepMerge(readStackFile("dev").raw.values, { redis: { replicas: 5, sentinel: { count: 9 } }, postgres: { replicas: 15 } }) as Record<string, unknown> });
+    expect(published).toHaveLength(1 + 5 + 9 + 1 + 15 + 1);
+    expect(dockerHostPorts(s).map((p) => p.port).sort()).toEqual(published.sort());
   });
 });
 

@@ -29,7 +29,8 @@ function leaves(v: unknown, path: string[] = []): [string[], unknown][] {
 
 /**
  * The settings key a sent value came from: a leaf equal to it, else the longest string
- * leaf (3+ characters) it contains. Undefined when the program derived it alone.
+ * leaf (3+ characters) a short value (512 characters at most) contains. Undefined when
+ * the program derived it (the problem then names the resource and input).
  */
 export function settingsKeyFor(settings: Settings, value: unknown, prefer: string[] = []): string | undefined {
   const all = leaves(settings).filter(([p]) => p.length > 0 && !["project", "environment", "platform", "region", "production"].includes(p[0]) || prefer.includes(p.join(".")));
@@ -38,7 +39,8 @@ export function settingsKeyFor(settings: Settings, value: unknown, prefer: strin
   // As keys are written elsewhere: list items as [n].
   const key = (p: string[]) => p.map((x, i) => (/^\d+$/.test(x) ? `[${x}]` : i === 0 ? x : `.${x}`)).join("");
   if (exact.length) return key(pick(exact)[0]);
-  if (typeof value !== "string") return undefined;
+  // A long document (a JSON secret, a dashboard) holds many settings: none of them is "the" key.
+  if (typeof value !== "string" || value.length > 512) return undefined;
   const inside = all.filter(([, x]) => typeof x === "string" && x.length >= 3 && value.includes(x)).sort((a, b) => String(b[1]).length - String(a[1]).length);
   return inside.length ? key(pick(inside)[0]) : undefined;
 }
