@@ -1,0 +1,189 @@
+/**
+ * The real engines as validators of the files the program renders, where their binaries
+ * are present (CI installs them: scripts/install-system-packages.sh):
+ * - PostgreSQL 15: `postgres -C <name> -D <empty dir> -c config_file=<file>` loads the
+ *   file and runs every parameter's own parsing, range and check hook, reporting every
+ *   bad value at once, without a cluster and without starting (~20 ms). Start-time
+ *   checks beyond that (ReadControlFile's WAL sizes, shared memory) need `--single` on
+ *   an initdb'd cluster: `postgresSingle` (tests; ~3 s for initdb once).
+ * - Redis and Sentinel: redis-server loads the file and either stops with "FATAL CONFIG
+ *   FILE ERROR" or reports ready; it is then killed (on a free loopback port, nothing
+ *   persisted, everything in a temp folder).
+ * - PgBouncer: loads pgbouncer.ini and either exits with the error or logs "process up",
+ *   then is killed.
+ * Each returns the engine's error lines; [] means the engine accepted the file.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+const REDIS = "/usr/bin/redis-server";
+const PGBOUNCER = "/usr/sbin/pgbouncer";
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** postgres and pgbouncer refuse root: run them as the postgres OS user then. */
+function asServiceUser(cmd: string, args: string[]): [string, string[]] {
+  return isRoot() ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+function serviceIds(): { uid: number; gid: number } | undefined {
+  if (!isRoot()) return undefined;
+  const r = spawnSync("id", ["-u", "postgres"]);
+  const g = spawnSync("id", ["-g", "postgres"]);
+  if (r.status !== 0 || g.status !== 0) return undefined;
+  return { uid: Number(r.stdout.toString().trim()), gid: Number(g.stdout.toString().trim()) };
+}
+
+/** A temp folder the engine's user may read and write. */
+function workDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const ids = serviceIds();
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+function writeOwned(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  const ids = serviceIds();
+  if (ids) chownSync(path, ids.uid, ids.gid);
+}
+
+export const ENGINES = {
+  postgres: () => existsSync(`${PG_BIN}/postgres`) && (!isRoot() || serviceIds() !== undefined),
+  redis: () => existsSync(REDIS),
+  pgbouncer: () => existsSync(PGBOUNCER) && (!isRoot() || serviceIds() !== undefined),
+} as const;
+
+/** Lines of a PostgreSQL log that report a problem (not the "skipping missing postgresql.auto.conf" note). */
+function pgProblems(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((l) => /\b(LOG|FATAL|ERROR|DETAIL):/.test(l) && !/skipping missing configuration file/.test(l))
+    .map((l) => l.replace(/^.*?\b(LOG|FATAL|ERROR|DETAIL):\s*/, "$1: "));
+}
+
+/** PostgreSQL's own verdict on a postgresql.conf (parsing, ranges, check hooks), without a cluster. */
+export function postgresConfCheck(conf: string): string[] {
+  const dir = workDir("pg-conf-check-");
+  try {
+    const file = join(dir, "postgresql.conf");
+    writeOwned(file, conf);
+    const [cmd, args] = asServiceUser(`${PG_BIN}/postgres`, ["-C", "server_version", "-D", dir, "-c", `config_file=${file}`]);
+    const r = spawnSync(cmd, args, { timeout: 10_000 });
+    if (r.status === 0) return [];
+    const found = pgProblems(`${r.stdout}\n${r.stderr}`);
+    return found.length ? found : [`postgres exited ${r.status}: ${String(r.stderr).trim().slice(0, 300)}`];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A throw-away cluster for `postgresSingle` (initdb once per process). */
+let cluster: string | undefined;
+function template(): string {
+  if (cluster) return cluster;
+  const dir = workDir("pg-single-");
+  const [cmd, args] = asServiceUser(`${PG_BIN}/initdb`, ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const r = spawnSync(cmd, args, { timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`initdb failed: ${String(r.stderr).slice(0, 300)}`);
+  cluster = dir;
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** PostgreSQL's verdict on a postgresql.conf at start: single-user mode on a real cluster (start-time checks included). */
+export function postgresSingle(conf: string): string[] {
+  const dir = template();
+  const file = join(dir, `check-${process.pid}-${Date.now()}.conf`);
+  writeOwned(file, conf);
+  try {
+    const [cmd, args] = asServiceUser(`${PG_BIN}/postgres`, ["--single", "-D", join(dir, "data"), "-c", `config_file=${file}`, "-c", `hba_file=${join(dir, "data", "pg_hba.conf")}`, "-c", `ident_file=${join(dir, "data", "pg_ident.conf")}`, "postgres"]);
+    const r = spawnSync(cmd, args, { input: "", timeout: 30_000 });
+    if (r.status === 0) return [];
+    const found = pgProblems(`${r.stdout}\n${r.stderr}`).filter((l) => !/^LOG: /.test(l) || /invalid|must|requires|unrecognized/.test(l));
+    return found.length ? found : [`postgres --single exited ${r.status}: ${String(r.stderr).trim().slice(0, 300)}`];
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Runs a server until it says `ready` (accepted: killed) or exits (refused: its output). */
+function loadThenKill(cmd: string, args: string[], ready: RegExp, timeoutMs = 10_000): Promise<string[]> {
+  return new Promise((resolve) => {
+    // Its own process group: runuser's child (the server) is killed with it, and no pipe is left open.
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let out = "";
+    let done = false;
+    const finish = (result: string[]) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish([`${cmd} neither refused the file nor reported ready within ${timeoutMs} ms`]), timeoutMs);
+    const read = (b: Buffer) => {
+      out += b.toString();
+      if (ready.test(out)) finish([]);
+    };
+    child.stdout.on("data", read);
+    child.stderr.on("data", read);
+    child.on("exit", (code) => {
+      if (ready.test(out)) return finish([]);
+      const lines = out.split("\n").filter((l) => /FATAL|Bad directive|wrong number|error|>>>|invalid|ERROR/i.test(l)).map((l) => l.trim());
+      finish(lines.length ? lines : [`exited ${code}: ${out.trim().slice(-300)}`]);
+    });
+  });
+}
+
+/** A free loopback port (for the servers that must listen to report ready). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** redis-server's verdict on a redis.conf (or sentinel.conf with `sentinel`); the file must name a dir inside `dir`. */
+export async function redisConfCheck(render: (dir: string, port: number) => string, opts: { sentinel?: boolean } = {}): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "redis-conf-check-"));
+  try {
+    const file = join(dir, opts.sentinel ? "sentinel.conf" : "redis.conf");
+    writeFileSync(file, render(dir, await freeLoopbackPort()), { mode: 0o600 });
+    // Nothing persisted: the check only loads the file (the rendered port is a free loopback one).
+    const args = opts.sentinel ? [file, "--sentinel"] : [file, "--save", "", "--appendonly", "no"];
+    return await loadThenKill(REDIS, args, opts.sentinel ? /\+monitor master|Sentinel ID is/ : /Ready to accept connections/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** PgBouncer's verdict on a pgbouncer.ini rendered with paths inside `dir`. */
+export async function pgbouncerIniCheck(render: (dir: string, port: number) => { ini: string; files?: Record<string, string> }): Promise<string[]> {
+  const dir = workDir("pgbouncer-check-");
+  try {
+    const { ini, files } = render(dir, await freeLoopbackPort());
+    for (const [name, text] of Object.entries(files ?? {})) writeOwned(join(dir, name), text);
+    const file = join(dir, "pgbouncer.ini");
+    writeOwned(file, ini);
+    const [cmd, args] = asServiceUser(PGBOUNCER, [file]);
+    return await loadThenKill(cmd, args, /process up/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

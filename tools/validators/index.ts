@@ -1,0 +1,110 @@
+/**
+ * The files the program renders for a stack, judged by the engines themselves
+ * (engines.ts), each refusal mapped back to the settings key it comes from. Which ran
+ * is reported: a binary that is absent is "not run", never a silent pass.
+ *
+ * The review runs the cheap ones (postgres -C, ~20 ms; redis-server and PgBouncer load
+ * and kill, ~50 ms each); `postgresSingle` (initdb, ~3 s) runs in the integration tests.
+ */
+import { renderPgBouncerIni } from "../../components/pgbouncer/render";
+import { postgresParameters, quoteConfValue, renderPostgresConf } from "../../components/postgres/render";
+import { renderRedisConf, renderSentinelConf } from "../../components/redis/render";
+import type { SettingsProblem } from "../../components/settings/load";
+import type { Settings } from "../../components/settings/schema";
+import { ENGINES, pgbouncerIniCheck, postgresConfCheck, redisConfCheck } from "./engines";
+
+export interface ValidatorRun {
+  name: string;
+  ran: boolean;
+  ms: number;
+  /** Why it did not run, or what it judged. */
+  note: string;
+}
+
+/** Parameters the program derives, and the setting that sets each. */
+const PG_DERIVED: Record<string, string> = {
+  max_connections: "postgres.maxConnections",
+  superuser_reserved_connections: "postgres.reservedConnections",
+  log_min_duration_statement: "postgres.logMinDurationStatementMs",
+  port: "postgres.port",
+  max_wal_senders: "postgres.replicas",
+  max_replication_slots: "postgres.replicas",
+};
+
+/** Redis directives the renderer sets from a setting. */
+const REDIS_DIRECTIVES: Record<string, string> = {
+  port: "redis.port",
+  maxmemory: "redis.maxmemoryMb",
+  "maxmemory-policy": "redis.maxmemoryPolicy",
+  "io-threads": "redis.ioThreads",
+  "slowlog-log-slower-than": "redis.slowlogLogSlowerThanUs",
+  "slowlog-max-len": "redis.slowlogMaxLen",
+  "latency-monitor-threshold": "redis.latencyMonitorThresholdMs",
+  "rename-command": "redis.disabledCommands",
+  "min-replicas-to-write": "redis.minReplicasToWrite",
+  "min-replicas-max-lag": "redis.minReplicasMaxLagSeconds",
+  sentinel: "redis.sentinel",
+};
+
+/** The settings key a PostgreSQL error line is about. */
+export function pgKeyFor(s: Settings, line: string): string {
+  const name = /parameter "([^"]+)"|"([a-z_]+)" must/.exec(line);
+  const n = (name?.[1] ?? name?.[2])?.toLowerCase();
+  if (!n) return "postgres.parameters";
+  const user = Object.keys(s.postgres.parameters).find((k) => k.toLowerCase() === n);
+  if (user) return `postgres.parameters.${user}`;
+  return PG_DERIVED[n] ?? "postgres.parameters";
+}
+
+/** The settings key a redis-server error is about (its ">>> 'directive ...'" line). */
+export function redisKeyFor(lines: string[]): string {
+  const d = lines.map((l) => /^>>> '([a-z-]+)/.exec(l)?.[1]).find(Boolean);
+  return (d && REDIS_DIRECTIVES[d]) ?? "redis";
+}
+
+/** The postgresql.conf the stack's servers get: the rendered file on docker; RDS's parameters (its own formulas and rds.* aside) on aws. */
+export function postgresConfFor(s: Settings): string {
+  if (s.platform === "docker") return renderPostgresConf(s, { role: "primary", port: s.postgres.port, listenAddresses: "127.0.0.1", socketDir: "/tmp" });
+  return Object.entries(postgresParameters(s))
+    .filter(([n, v]) => !n.startsWith("rds.") && !/^\{.*\}$/.test(v))
+    .map(([n, v]) => `${n} = ${quoteConfValue(n, v)}`)
+    .join("\n");
+}
+
+export async function engineValidation(s: Settings, project: string): Promise<{ validators: ValidatorRun[]; problems: SettingsProblem[] }> {
+  const validators: ValidatorRun[] = [];
+  const problems: SettingsProblem[] = [];
+  const add = (key: string, engine: string, line: string) => problems.push({ key: `${project}:${key}`, value: undefined, message: `${engine} refuses the rendered file: ${line}` });
+  const timed = async (name: string, available: boolean, why: string, run: () => Promise<string> | string) => {
+    if (!available) return validators.push({ name, ran: false, ms: 0, note: `not run: ${why}` });
+    const t = Date.now();
+    const note = await run();
+    validators.push({ name, ran: true, ms: Date.now() - t, note });
+  };
+
+  await timed("PostgreSQL 15 (postgres -C on postgresql.conf)", ENGINES.postgres(), "/usr/lib/postgresql/15/bin/postgres not installed", () => {
+    const found = postgresConfCheck(postgresConfFor(s));
+    for (const l of found.filter((x) => !/contains errors/.test(x))) add(pgKeyFor(s, l), "PostgreSQL 15", l);
+    return found.length ? `${found.length} error line(s)` : "accepted";
+  });
+  const docker = s.platform === "docker";
+  await timed("Redis (redis-server on redis.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache renders no redis.conf", async () => {
+    const found = await redisConfCheck((dir, port) => renderRedisConf(s.redis, { bind: "127.0.0.1", port, dir, password: "p".repeat(32) }));
+    if (found.length) add(redisKeyFor(found), "redis-server", found.join(" | "));
+    return found.length ? "refused" : "accepted";
+  });
+  await timed("Sentinel (redis-server --sentinel on sentinel.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache has no Sentinel", async () => {
+    const found = await redisConfCheck((dir, port) => renderSentinelConf(s.redis, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort: s.redis.port, password: "p".repeat(32) }), { sentinel: true });
+    if (found.length) add("redis.sentinel", "Sentinel", found.join(" | "));
+    return found.length ? "refused" : "accepted";
+  });
+  await timed("PgBouncer (pgbouncer on pgbouncer.ini)", ENGINES.pgbouncer() && docker, docker ? "pgbouncer not installed" : "the aws image renders its ini at start (same renderer)", async () => {
+    const found = await pgbouncerIniCheck((dir, port) => ({
+      ini: renderPgBouncerIni(s.pgbouncer, { listenAddr: "127.0.0.1", listenPort: port, primary: { host: "127.0.0.1", port: s.postgres.port }, replicas: [], database: s.postgres.databaseName, authFile: `${dir}/userlist.txt`, logFile: `${dir}/pgbouncer.log`, pidFile: `${dir}/pgbouncer.pid` }),
+      files: { "userlist.txt": `"${s.pgbouncer.adminUser}" "x"\n` },
+    }));
+    if (found.length) add("pgbouncer", "PgBouncer", found.join(" | "));
+    return found.length ? "refused" : "accepted";
+  });
+  return { validators, problems };
+}
