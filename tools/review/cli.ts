@@ -92,16 +92,23 @@ export async function review(opts: ReviewOptions): Promise<number> {
     return EXIT.invalidSettings;
   }
   // What AWS, docker or PostgreSQL would refuse in the registered resources (API models, cross-resource rules).
+  // And the rendered files by the engines themselves, where their binaries are present.
   const { programProblems } = await import("./programChecks");
-  const refused = programProblems(run.resources, settings, settings.project);
+  const { engineValidation } = await import("../validators");
+  const { validatorLines, validatorsSection } = await import("./validators");
+  const engines = await engineValidation(settings, settings.project);
+  const refused = [...programProblems(run.resources, settings, settings.project), ...engines.problems];
   if (refused.length > 0) {
     const source = opts.file ?? `Pulumi.${opts.stack}.yaml`;
-    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: refused }, null, 2));
-    else print(c.red(formatProblems(refused, source).replace(/^Invalid stack settings/, "Refused by AWS's API models or the engines' rules")));
+    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: refused, validators: engines.validators }, null, 2));
+    else {
+      print(c.red(formatProblems(refused, source).replace(/^Invalid stack settings/, "Refused by AWS's API models, the cross-resource rules or the engines")));
+      print(`Validators:\n${validatorLines(engines.validators).map((l) => `  - ${l}`).join("\n")}`);
+    }
     return EXIT.invalidSettings;
   }
   const input = { stack: opts.stack, settings, run };
-  const sections: ReviewSection[] = [planSection(input)];
+  const sections: ReviewSection[] = [planSection(input), validatorsSection(engines.validators)];
   if (base) sections.push(changesSection(input, { base, key, allowReplace: opts.allowReplace === true }));
   for (const build of SECTIONS) sections.push(await build(input));
   const failed = sections.filter((s) => s.failed).map((s) => s.title);
