@@ -60,11 +60,12 @@ export const ENGINES = {
 } as const;
 
 /** Lines of a PostgreSQL log that report a problem (not the "skipping missing postgresql.auto.conf" note). */
-function pgProblems(output: string): string[] {
+function pgProblems(output: string, warnings = false): string[] {
+  const level = warnings ? /\b(LOG|FATAL|ERROR|DETAIL|WARNING):/ : /\b(LOG|FATAL|ERROR|DETAIL):/;
   return output
     .split("\n")
-    .filter((l) => /\b(LOG|FATAL|ERROR|DETAIL):/.test(l) && !/skipping missing configuration file/.test(l))
-    .map((l) => l.replace(/^.*?\b(LOG|FATAL|ERROR|DETAIL):\s*/, "$1: "));
+    .filter((l) => level.test(l) && !/skipping missing configuration file/.test(l))
+    .map((l) => l.replace(/^.*?\b(LOG|FATAL|ERROR|DETAIL|WARNING):\s*/, "$1: "));
 }
 
 /** PostgreSQL's own verdict on a postgresql.conf (parsing, ranges, check hooks), without a cluster. */
@@ -96,15 +97,19 @@ function template(): string {
   return dir;
 }
 
-/** PostgreSQL's verdict on a postgresql.conf at start: single-user mode on a real cluster (start-time checks included). */
-export function postgresSingle(conf: string): string[] {
+/**
+ * PostgreSQL's verdict on a postgresql.conf at start: single-user mode on a real cluster
+ * (start-time checks included). `warnings`: also the values a preloaded library ignores
+ * with a WARNING (an extension's parameters are placeholders until it loads).
+ */
+export function postgresSingle(conf: string, opts: { warnings?: boolean } = {}): string[] {
   const dir = template();
   const file = join(dir, `check-${process.pid}-${Date.now()}.conf`);
   writeOwned(file, conf);
   try {
     const [cmd, args] = asServiceUser(`${PG_BIN}/postgres`, ["--single", "-D", join(dir, "data"), "-c", `config_file=${file}`, "-c", `hba_file=${join(dir, "data", "pg_hba.conf")}`, "-c", `ident_file=${join(dir, "data", "pg_ident.conf")}`, "postgres"]);
     const r = spawnSync(cmd, args, { input: "", timeout: 30_000 });
-    if (r.status === 0) return [];
+    if (r.status === 0) return opts.warnings ? pgProblems(`${r.stdout}\n${r.stderr}`, true).filter((l) => /^WARNING: /.test(l)) : [];
     const found = pgProblems(`${r.stdout}\n${r.stderr}`).filter((l) => !/^LOG: /.test(l) || /invalid|must|requires|unrecognized/.test(l));
     return found.length ? found : [`postgres --single exited ${r.status}: ${String(r.stderr).trim().slice(0, 300)}`];
   } finally {

@@ -1,0 +1,137 @@
+/**
+ * Issue 21, item 3: the real engines judge what the settings accept. The PostgreSQL
+ * walk covers every parameter a stack may set, at its boundaries and every enum value,
+ * and the verdicts of the settings (checkParameter + engineLimits) and of PostgreSQL 15
+ * itself must agree, both ways. Redis, Sentinel and PgBouncer load the files rendered
+ * from every enumerated setting and every numeric setting at its schema maximum.
+ */
+import { describe, expect, it } from "vitest";
+import { PG_CATALOGUE, allowedParameterNames, checkParameter, checkParameterValue, pgParameter } from "../../components/postgres/catalogue";
+import { engineLimitProblems } from "../../components/postgres/catalogue/engineLimits";
+import { quoteConfValue } from "../../components/postgres/render";
+import { deepMerge } from "../../components/settings/defaults";
+import { parseSettings } from "../../components/settings/load";
+import { readStackFile } from "../../components/settings/stackFile";
+import { engineValidation, postgresConfFor } from "./index";
+import { ENGINES, postgresConfCheck, postgresSingle } from "./engines";
+
+const settingsWith = (stack: "dev" | "prod", over: Record<string, unknown>) => {
+  const raw = readStackFile(stack).raw;
+  return parseSettings({ ...raw, values: deepMerge(raw.values, over) as Record<string, unknown> });
+};
+
+/** Our verdict on one parameter alone: its own check and the engine's cross-parameter limits. */
+function oursAccepts(name: string, value: string): boolean {
+  const c = checkParameter(name, value, "docker");
+  if (!c.ok) return false;
+  return engineLimitProblems({ platform: "docker", maxConnections: 100, walSenders: 10, parameters: { [name]: value } }).length === 0;
+}
+
+/** PostgreSQL's verdict on each (name, value), batched: one conf per batch, then alone for any batch that fails. */
+function engineAccepts(pairs: [string, string][]): Map<string, boolean> {
+  const verdict = new Map<string, boolean>();
+  const key = ([n, v]: [string, string]) => `${n}=${v}`;
+  const lines = postgresConfCheck(conf(pairs));
+  const bad = new Set(lines.map((l) => /parameter "([^"]+)"/.exec(l)?.[1]?.toLowerCase()).filter(Boolean));
+  // An error naming no parameter (a start failure) makes every pair suspect: judge each alone then.
+  const unnamed = lines.some((l) => !/parameter "|contains errors/.test(l));
+  for (const p of pairs) verdict.set(key(p), bad.has(p[0].toLowerCase()) || unnamed ? postgresConfCheck(conf([p])).length === 0 : true);
+  return verdict;
+}
+
+/** pg_stat_statements' parameters are checked only with the library loaded, as the program always loads it. */
+const conf = (ps: [string, string][]) => ["shared_preload_libraries = 'pg_stat_statements'", ...ps.map(([n, v]) => `${n} = ${quoteConfValue(n, v)}`)].join("\n");
+
+describe.skipIf(!ENGINES.postgres())("PostgreSQL 15 as the validator of postgres.parameters", () => {
+  it("every allowed parameter, at its minimum and maximum, each enum value and both booleans: the settings and the engine agree", () => {
+    const names = allowedParameterNames("docker");
+    expect(names.length).toBeGreaterThan(200);
+    const accepted: [string, string][][] = [[], [], []];
+    const refused: [string, string][] = [];
+    let walked = 0;
+    for (const name of names) {
+      const p = pgParameter(name, "docker")!;
+      const candidates: string[] =
+        p.type === "bool" ? ["on", "off", "maybe"] : p.type === "enum" ? [...(p.values ?? []), "no-such-value"] : p.type === "string" ? [] : [String(p.min), String(p.max), String((p.min ?? 0) - 1), String((p.max ?? 0) + 1)];
+      for (const [i, v] of candidates.entries()) {
+        walked++;
+        const c = checkParameter(name, v, "docker");
+        const value = c.ok ? c.value : v;
+        if (oursAccepts(name, v)) accepted[i % 3].push([name, value]);
+        // Value-level refusals only (a value refused on the project's own policy, e.g. wal_receiver_status_interval 0, is not the engine's).
+        else if (!checkParameterValue(p, v, "docker").ok) refused.push([name, v]);
+      }
+    }
+    expect(walked).toBeGreaterThan(600);
+    // Everything the settings accept, PostgreSQL accepts (three batches so one parameter appears once per conf).
+    const disagreeAccepted = accepted.flatMap((batch) => {
+      const v = engineAccepts(batch);
+      return batch.filter((p) => !v.get(`${p[0]}=${p[1]}`)).map(([n, x]) => `${n}=${x}`);
+    });
+    expect(disagreeAccepted).toEqual([]);
+    // Extension parameters, judged when the library loads: no value the settings accept draws a WARNING.
+    for (const batch of accepted) {
+      const ext = batch.filter(([n]) => n.includes("."));
+      expect(ext.length ? postgresSingle(conf(ext), { warnings: true }) : []).toEqual([]);
+    }
+    // Everything the settings refuse for its value, PostgreSQL refuses too (PostgreSQL lists every bad value of a file at once).
+    const byName = new Map<string, [string, string][]>();
+    for (const r of refused) byName.set(r[0], [...(byName.get(r[0]) ?? []), r]);
+    const rounds = Math.max(...[...byName.values()].map((x) => x.length));
+    const disagreeRefused: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const batch = [...byName.values()].map((x) => x[i]).filter(Boolean);
+      const named = new Set(postgresConfCheck(conf(batch)).map((l) => /parameter "([^"]+)"/.exec(l)?.[1]?.toLowerCase()));
+      // `postgres -C` loads no library: an extension's parameters are judged when it loads (single-user mode, WARNING).
+      const ext = batch.filter(([n]) => n.includes("."));
+      for (const l of ext.length ? postgresSingle(conf(ext), { warnings: true }) : []) named.add(/parameter "([^"]+)"/.exec(l)?.[1]?.toLowerCase());
+      for (const [n, v] of batch) if (!named.has(n.toLowerCase()) && postgresConfCheck(conf([[n, v]])).length === 0) disagreeRefused.push(`${n}=${v}`);
+    }
+    expect(disagreeRefused).toEqual([]);
+  }, 300_000);
+
+  it("the mixed-case names are the engine's too", () => {
+    const mixed = Object.keys(PG_CATALOGUE.parameters).filter((n) => n !== n.toLowerCase());
+    expect(mixed.sort()).toEqual(["DateStyle", "IntervalStyle", "TimeZone"]);
+    expect(postgresConfCheck("timezone = 'UTC'\ndatestyle = 'ISO, MDY'\nintervalstyle = 'iso_8601'")).toEqual([]);
+  });
+
+  it("the rendered postgresql.conf of dev and prod starts a real PostgreSQL 15 (single-user mode); the issue's cases are refused by the engine and by the settings alike", () => {
+    expect(postgresSingle(postgresConfFor(settingsWith("dev", {})))).toEqual([]);
+    expect(postgresSingle(postgresConfFor(settingsWith("prod", {})))).toEqual([]);
+    const base = settingsWith("dev", {});
+    const walTooSmall = { ...base, postgres: { ...base.postgres, parameters: { max_wal_size: "16MB" } } };
+    expect(postgresSingle(postgresConfFor(walTooSmall)).join("\n")).toMatch(/"max_wal_size" must be at least twice "wal_segment_size"/);
+    const tooMany = { ...base, postgres: { ...base.postgres, maxConnections: 262143 } };
+    expect(postgresConfCheck(postgresConfFor(tooMany)).join("\n")).toMatch(/invalid value for parameter "max_connections"/);
+  }, 120_000);
+});
+
+describe.skipIf(!ENGINES.redis() || !ENGINES.pgbouncer())("redis-server, Sentinel and PgBouncer as validators of the rendered files", () => {
+  const variants: [string, Record<string, unknown>][] = [
+    ...["allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl", "noeviction"].map((p): [string, Record<string, unknown>] => [`maxmemory-policy ${p}`, { redis: { maxmemoryPolicy: p } }]),
+    ["Redis numbers at their schema maximum", { redis: { maxmemoryMb: 1_048_576, ioThreads: 16, slowlogLogSlowerThanUs: 2_147_483_647, slowlogMaxLen: 1_000_000, latencyMonitorThresholdMs: 2_147_483_647, sentinel: { downAfterMs: 3_600_000, failoverTimeoutMs: 86_400_000 } } }],
+    ["Redis numbers at their schema minimum", { redis: { maxmemoryMb: 16, ioThreads: 1, slowlogLogSlowerThanUs: 0, slowlogMaxLen: 1, latencyMonitorThresholdMs: 0, persistence: { rdb: false, aof: false }, lazyFree: false } }],
+    ...["session", "transaction", "statement"].flatMap((mode) => ["scram-sha-256", "md5"].map((auth): [string, Record<string, unknown>] => [`PgBouncer ${mode} / ${auth}`, { pgbouncer: { poolMode: mode, authType: auth } }])),
+    ["PgBouncer numbers at their schema maximum", { pgbouncer: { maxClientConn: 1_000_000, defaultPoolSize: 10_000, minPoolSize: 10_000, reservePoolSize: 10_000, reservePoolTimeoutSeconds: 86_400, serverIdleTimeoutSeconds: 86_400, queryWaitTimeoutSeconds: 86_400, clientIdleTimeoutSeconds: 86_400, serverCheckDelaySeconds: 86_400, serverLoginRetrySeconds: 3_600 }, postgres: { maxConnections: 262_000 } }],
+  ];
+
+  it.each(variants)("%s: every engine loads what the settings accept", async (_name, over) => {
+    let s;
+    try {
+      s = settingsWith("dev", over);
+    } catch {
+      // The settings refuse it (e.g. pool rules): then no file is rendered, nothing to load.
+      return;
+    }
+    const r = await engineValidation(s, "data-tier");
+    expect(r.validators.filter((v) => v.ran).map((v) => v.name)).toHaveLength(4);
+    expect(r.problems).toEqual([]);
+  }, 60_000);
+
+  it("a directive Redis does not take is refused by redis-server, under its key", async () => {
+    const s = settingsWith("dev", {});
+    const r = await engineValidation({ ...s, redis: { ...s.redis, maxmemoryPolicy: "bogus" as never } }, "data-tier");
+    expect(r.problems.map((p) => p.key)).toEqual(["data-tier:redis.maxmemoryPolicy"]);
+  });
+});
