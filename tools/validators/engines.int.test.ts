@@ -69,10 +69,10 @@ describe.skipIf(!ENGINES.postgres())("PostgreSQL 15 as the validator of postgres
       return batch.filter((p) => !v.get(`${p[0]}=${p[1]}`)).map(([n, x]) => `${n}=${x}`);
     });
     expect(disagreeAccepted).toEqual([]);
-    // Extension parameters, judged when the library loads: no value the settings accept draws a WARNING.
-    for (const batch of accepted) {
-      const ext = batch.filter(([n]) => n.includes("."));
-      expect(ext.length ? postgresSingle(conf(ext), { warnings: true }) : []).toEqual([]);
+    // Extension parameters, judged when the library loads: no value the settings accept draws a WARNING. (Memory
+    // the host cannot map, e.g. pg_stat_statements.max at its maximum, is the instance's limit, not the value's.)
+    for (const pair of accepted.flat().filter(([n]) => n.includes("."))) {
+      expect(postgresSingle(conf([pair]), { warnings: true }).filter((l) => !/could not map anonymous shared memory/.test(l)), pair.join("=")).toEqual([]);
     }
     // Everything the settings refuse for its value, PostgreSQL refuses too (PostgreSQL lists every bad value of a file at once).
     const byName = new Map<string, [string, string][]>();
