@@ -25,10 +25,8 @@ import {
 } from "@aws-sdk/client-rds";
 import {
   DescribeCacheClustersCommand,
-  DescribeCacheEngineVersionsCommand,
   DescribeCacheParametersCommand,
   DescribeReservedCacheNodesOfferingsCommand,
-  type CacheEngineVersion,
   type ElastiCacheClient,
   type Parameter as CacheParameter,
 } from "@aws-sdk/client-elasticache";
@@ -39,6 +37,7 @@ import { replicaIdentifier } from "../../components/postgres/replicas";
 import { rdsParameters } from "../../components/postgres/render";
 import { elasticacheParameterFamily, elasticacheParameters } from "../../components/redis/render";
 import { replicationGroupId } from "../../components/settings/rules";
+import { liveCacheEngineVersions } from "./catalogues";
 import type { Settings } from "../../components/settings";
 
 export interface PreflightClients {
@@ -74,8 +73,8 @@ function failure(what: string, e: unknown): string {
   return `${what} failed: ${err?.name && err.name !== "Error" ? `${err.name}: ` : ""}${err?.message ?? String(e)}`;
 }
 
-/** All pages of a Marker-paginated call. */
-async function pages<T>(client: Send, make: (marker?: string) => unknown, items: (r: Page) => unknown, marker: (r: Page) => unknown = (r) => r.Marker): Promise<T[]> {
+/** Every page of a Describe call (Marker paging, at most 100 pages). */
+export async function pages<T>(client: Send, make: (marker?: string) => unknown, items: (r: Page) => unknown, marker: (r: Page) => unknown = (r) => r.Marker): Promise<T[]> {
   const out: T[] = [];
   let next: string | undefined;
   for (let i = 0; i < 100; i++) {
@@ -181,7 +180,8 @@ export async function elasticacheNodes(c: PreflightClients, s: Settings): Promis
   const r = s.redis;
   return guarded(check, `${P}:redis.engineVersion`, "ElastiCache DescribeCacheEngineVersions / DescribeReservedCacheNodesOfferings", async () => {
     const mismatches: Mismatch[] = [];
-    const versions = await pages<CacheEngineVersion>(c.elasticache, (Marker) => new DescribeCacheEngineVersionsCommand({ Engine: r.engine, Marker }), (x) => x.CacheEngineVersions);
+    // The same call the catalogue refresh makes (catalogues.ts).
+    const versions = await liveCacheEngineVersions(c, r.engine);
     const matching = versions.filter((v) => matchesVersion(r.engineVersion, v.EngineVersion));
     const family = elasticacheParameterFamily(r);
     if (matching.length === 0) {
