@@ -22,6 +22,7 @@ const withContainers = (patch: Record<string, unknown>) => JSON.stringify(JSON.p
 const { logConfiguration: _dropped, ...containerWithoutLogs } = JSON.parse(CONTAINERS_OK)[0];
 
 export const CATALOGUE: Fixture[] = [
+  { policy: "aws-api-shapes", resource: "pgbouncer-logs", path: "name", value: "/ecs/pg bouncer", message: "Set name on pgbouncer-logs to a value logs CreateLogGroup.logGroupName (LogGroupName) accepts (\"/ecs/pg bouncer\" does not match the API pattern [\\.\\-_/#A-Za-z0-9]+)." },
   { policy: "rds-storage-encrypted", resource: "postgres-primary", path: "storageEncrypted", value: false, message: "Set storageEncrypted to true" },
   { policy: "rds-no-public-access", resource: "postgres-replica-1", path: "publiclyAccessible", value: true, message: "Set publiclyAccessible to false" },
   { policy: "rds-backup-retention", resource: "postgres-primary", path: "backupRetentionPeriod", value: 3, message: "Set data-tier:postgres.backupRetentionDays to at least 7 (it is 3)." },
