@@ -85,10 +85,12 @@ export async function review(opts: ReviewOptions): Promise<number> {
   try {
     run = await runProgram({ stack: opts.stack, file: opts.file });
   } catch (e) {
-    // The program validates settings itself too: a refusal there is still exit 2, never 4.
-    if (!(e instanceof SettingsError)) throw e;
-    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: e.problems }, null, 2));
-    else print(c.red(e.message));
+    // The program validates settings itself too: a refusal there is still exit 2, never 4;
+    // so is a component's refusal that names a settings key ("redis.engineVersion ...: ...").
+    const keyed = e instanceof SettingsError ? e : settingsErrorFromProgram(e, settings.project, opts.file ?? `Pulumi.${opts.stack}.yaml`);
+    if (!keyed) throw e;
+    if (opts.json) print(JSON.stringify({ stack: opts.stack, ok: false, problems: keyed.problems }, null, 2));
+    else print(c.red(keyed.message));
     return EXIT.invalidSettings;
   }
   // What AWS, docker or PostgreSQL would refuse in the registered resources (API models, cross-resource rules).
@@ -127,6 +129,17 @@ export async function review(opts: ReviewOptions): Promise<number> {
     print(failed.length === 0 ? c.green(`Review passed in ${elapsedMs} ms.`) : c.red(`Review failed (${failed.join(", ")}) in ${elapsedMs} ms.`));
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** Top-level settings a component's error may start with (its key, then what is wrong). */
+const SETTINGS_ROOTS = ["network", "redis", "postgres", "pgbouncer", "readRouting", "alarms", "checks", "tags"];
+
+/** A component's error that names a settings key, as a settings problem; undefined for any other error (a bug: exit 4). */
+export function settingsErrorFromProgram(e: unknown, project: string, source: string): SettingsError | undefined {
+  const message = e instanceof Error ? e.message : undefined;
+  const m = message && /^([a-zA-Z]+(?:\.[A-Za-z0-9_.-]+?)+)(?::|\s)\s*(.+)$/s.exec(message);
+  if (!m || !SETTINGS_ROOTS.includes(m[1].split(".")[0])) return undefined;
+  return new SettingsError([{ key: `${project}:${m[1]}`, value: undefined, message: m[2].split("\n")[0] }], source);
 }
 
 async function cli(argv: string[]): Promise<void> {

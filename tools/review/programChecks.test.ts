@@ -145,3 +145,13 @@ describe("npm run review: a refusal is exit 2 naming the key, never 4", () => {
     expect(out).toMatch(/redis-replication-lag-nodes-1-of-2-warning/);
   }, 120_000);
 });
+
+describe("a component's refusal naming a settings key is exit 2, not 4", () => {
+  it("maps 'redis.engineVersion ...' and 'postgres.parameters.x: ...' to their keys; anything else stays internal", async () => {
+    const { settingsErrorFromProgram } = await import("./cli");
+    expect(settingsErrorFromProgram(new Error('redis.engineVersion "x" is not "major.minor"'), "data-tier", "f")?.problems).toEqual([{ key: "data-tier:redis.engineVersion", value: undefined, message: '"x" is not "major.minor"' }]);
+    expect(settingsErrorFromProgram(new Error("postgres.parameters.work_mem: expected an integer"), "data-tier", "f")?.problems[0].key).toBe("data-tier:postgres.parameters.work_mem");
+    expect(settingsErrorFromProgram(new Error("Cannot read properties of undefined (reading 'x')"), "data-tier", "f")).toBeUndefined();
+    expect(settingsErrorFromProgram(new Error("alarms: two alarms would share a name"), "data-tier", "f")).toBeUndefined();
+  });
+});
