@@ -75,30 +75,31 @@ export async function engineValidation(s: Settings, project: string): Promise<{ 
   const validators: ValidatorRun[] = [];
   const problems: SettingsProblem[] = [];
   const add = (key: string, engine: string, line: string) => problems.push({ key: `${project}:${key}`, value: undefined, message: `${engine} refuses the rendered file: ${line}` });
-  const timed = async (name: string, available: boolean, why: string, run: () => Promise<string> | string) => {
-    if (!available) return validators.push({ name, ran: false, ms: 0, note: `not run: ${why}` });
+  // Started together (each engine is its own process), reported in this order.
+  const pending: Promise<ValidatorRun>[] = [];
+  const timed = (name: string, available: boolean, why: string, run: () => Promise<string> | string) => {
+    if (!available) return void pending.push(Promise.resolve({ name, ran: false, ms: 0, note: `not run: ${why}` }));
     const t = Date.now();
-    const note = await run();
-    validators.push({ name, ran: true, ms: Date.now() - t, note });
+    pending.push(Promise.resolve().then(run).then((note) => ({ name, ran: true, ms: Date.now() - t, note })));
   };
 
-  await timed("PostgreSQL 15 (postgres -C on postgresql.conf)", ENGINES.postgres(), "/usr/lib/postgresql/15/bin/postgres not installed", () => {
+  timed("PostgreSQL 15 (postgres -C on postgresql.conf)", ENGINES.postgres(), "/usr/lib/postgresql/15/bin/postgres not installed", () => {
     const found = postgresConfCheck(postgresConfFor(s));
     for (const l of found.filter((x) => !/contains errors/.test(x))) add(pgKeyFor(s, l), "PostgreSQL 15", l);
     return found.length ? `${found.length} error line(s)` : "accepted";
   });
   const docker = s.platform === "docker";
-  await timed("Redis (redis-server on redis.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache renders no redis.conf", async () => {
+  timed("Redis (redis-server on redis.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache renders no redis.conf", async () => {
     const found = await redisConfCheck((dir, port) => renderRedisConf(s.redis, { bind: "127.0.0.1", port, dir, password: "p".repeat(32) }));
     if (found.length) add(redisKeyFor(found), "redis-server", found.join(" | "));
     return found.length ? "refused" : "accepted";
   });
-  await timed("Sentinel (redis-server --sentinel on sentinel.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache has no Sentinel", async () => {
+  timed("Sentinel (redis-server --sentinel on sentinel.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache has no Sentinel", async () => {
     const found = await redisConfCheck((dir, port) => renderSentinelConf(s.redis, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort: s.redis.port, password: "p".repeat(32) }), { sentinel: true });
     if (found.length) add("redis.sentinel", "Sentinel", found.join(" | "));
     return found.length ? "refused" : "accepted";
   });
-  await timed("PgBouncer (pgbouncer on pgbouncer.ini)", ENGINES.pgbouncer() && docker, docker ? "pgbouncer not installed" : "the aws image renders its ini at start (same renderer)", async () => {
+  timed("PgBouncer (pgbouncer on pgbouncer.ini)", ENGINES.pgbouncer() && docker, docker ? "pgbouncer not installed" : "the aws image renders its ini at start (same renderer)", async () => {
     const found = await pgbouncerIniCheck((dir, port) => ({
       ini: renderPgBouncerIni(s.pgbouncer, { listenAddr: "127.0.0.1", listenPort: port, primary: { host: "127.0.0.1", port: s.postgres.port }, replicas: [], database: s.postgres.databaseName, authFile: `${dir}/userlist.txt`, logFile: `${dir}/pgbouncer.log`, pidFile: `${dir}/pgbouncer.pid` }),
       files: { "userlist.txt": `"${s.pgbouncer.adminUser}" "x"\n` },
@@ -106,5 +107,6 @@ export async function engineValidation(s: Settings, project: string): Promise<{ 
     if (found.length) add("pgbouncer", "PgBouncer", found.join(" | "));
     return found.length ? "refused" : "accepted";
   });
+  validators.push(...(await Promise.all(pending)));
   return { validators, problems };
 }
