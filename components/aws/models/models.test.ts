@@ -121,8 +121,9 @@ describe("the property map against the program", () => {
   let prod: ProgramRun;
   beforeAll(async () => {
     const { runProgram } = await import("../../../tools/evaluate/program");
-    // prod with every optional AWS part on: read routing, scheduled checks, KMS keys.
-    prod = await runProgram({ stack: "prod", overrides: { readRouting: { enabled: true }, checks: { scheduleEnabled: true } } });
+    // prod with every optional AWS part on: read routing, scheduled checks, customer KMS keys, a parameter.
+    const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    prod = await runProgram({ stack: "prod", overrides: { readRouting: { enabled: true }, checks: { scheduleEnabled: true }, redis: { kmsKeyArn: key }, postgres: { kmsKeyArn: key, parameters: { work_mem: "64MB" } }, alarms: { kmsKeyArn: key } } });
   }, 120_000);
 
   it("covers every AWS resource type and every input the program sends; the program's own values pass", () => {
@@ -149,6 +150,7 @@ describe("the property map against the program", () => {
       "aws:lb/targetGroup:TargetGroup connectionTermination: sent through ModifyTargetGroupAttributes as a key/value attribute string",
       "aws:lb/targetGroup:TargetGroup deregistrationDelay: sent through ModifyTargetGroupAttributes as a key/value attribute string",
       "aws:rds/instance:Instance manageMasterUserPassword: CreateDBInstance.ManageMasterUserPassword is newer than the pinned model (botocore 1.29.27, December 2022)",
+      "aws:rds/instance:Instance masterUserSecretKmsKeyId: CreateDBInstance.MasterUserSecretKmsKeyId is newer than the pinned model (botocore 1.29.27, December 2022)",
       "aws:scheduler/schedule:Schedule target.ecsParameters.networkConfiguration.assignPublicIp: a boolean the provider sends as ENABLED / DISABLED",
       "aws:sns/topic:Topic displayName: sent through CreateTopic Attributes (DisplayName) as a key/value attribute string",
       "aws:sns/topic:Topic kmsMasterKeyId: sent through CreateTopic Attributes (KmsMasterKeyId) as a key/value attribute string",

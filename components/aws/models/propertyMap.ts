@@ -57,6 +57,7 @@ export const PROPERTY_MAP: Record<string, MapEntry> = {
       kmsKeyId: "CreateDBInstance.KmsKeyId",
       maintenanceWindow: "CreateDBInstance.PreferredMaintenanceWindow",
       manageMasterUserPassword: NEWER("CreateDBInstance.ManageMasterUserPassword"),
+      masterUserSecretKmsKeyId: NEWER("CreateDBInstance.MasterUserSecretKmsKeyId"),
       maxAllocatedStorage: "CreateDBInstance.MaxAllocatedStorage",
       monitoringInterval: "CreateDBInstance.MonitoringInterval",
       monitoringRoleArn: "CreateDBInstance.MonitoringRoleArn",
