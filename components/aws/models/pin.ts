@@ -60,4 +60,4 @@ function main(): void {
   console.log(`${out}: ${Object.keys(services).length} services`);
 }
 
-main();
+if (require.main === module) main();
