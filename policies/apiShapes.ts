@@ -5,8 +5,9 @@
  * (exit 2 with the settings key); as a policy it also stops `pulumi preview/up
  * --policy-pack` on a value AWS would refuse.
  */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { checkApiShapes } from "../components/aws/models";
+import { alarmMetrics, duplicateRules, tagCase } from "../tools/review/programChecks";
 
 /**
  * The inputs as plain data, each value unknown during preview left out: the policy judges
@@ -39,4 +40,24 @@ export const awsApiShapes: ResourceValidationPolicy = {
   },
 };
 
-export const API_SHAPE_POLICIES = [awsApiShapes];
+
+/**
+ * The cross-resource rules the program creates (tools/review/programChecks.ts) over the
+ * whole stack: a security group rule made twice, a metric-math alarm over more than 10
+ * metrics, tag keys equal but for case on one resource. AWS refuses each at deploy.
+ */
+export const awsCrossResource: StackValidationPolicy = {
+  name: "aws-cross-resource",
+  description: "No security group rule twice, no metric-math alarm over more than 10 metrics, no tag keys equal but for case (AWS refuses each).",
+  severity: "high",
+  validateStack: (args, reportViolation) => {
+    const rs = args.resources.filter((r) => r.type.startsWith("aws:")).map((r) => ({ type: r.type, name: r.name, custom: true, inputs: known(r.props) as Record<string, unknown>, urn: r.urn }));
+    for (const f of [...duplicateRules(rs), ...alarmMetrics(rs), ...tagCase(rs)]) {
+      const name = f.where.split(" and ")[0];
+      const value = typeof f.value === "string" ? `"${f.value}" ` : "";
+      reportViolation(`Set ${name} so AWS accepts it: ${value}${f.message}.`, rs.find((r) => r.name === name)?.urn);
+    }
+  },
+};
+
+export const API_SHAPE_POLICIES = [awsApiShapes, awsCrossResource];

@@ -22,6 +22,7 @@ const withContainers = (patch: Record<string, unknown>) => JSON.stringify(JSON.p
 const { logConfiguration: _dropped, ...containerWithoutLogs } = JSON.parse(CONTAINERS_OK)[0];
 
 export const CATALOGUE: Fixture[] = [
+  { policy: "aws-cross-resource", resource: "pgbouncer-logs", path: "tags", value: { ...TAGS, owner: "x" }, message: 'Set pgbouncer-logs so AWS accepts it: "owner" and "Owner" are one tag key to IAM' },
   { policy: "aws-api-shapes", resource: "pgbouncer-logs", path: "name", value: "/ecs/pg bouncer", message: "Set name on pgbouncer-logs to a value logs CreateLogGroup.logGroupName (LogGroupName) accepts (\"/ecs/pg bouncer\" does not match the API pattern [\\.\\-_/#A-Za-z0-9]+)." },
   { policy: "rds-storage-encrypted", resource: "postgres-primary", path: "storageEncrypted", value: false, message: "Set storageEncrypted to true" },
   { policy: "rds-no-public-access", resource: "postgres-replica-1", path: "publiclyAccessible", value: true, message: "Set publiclyAccessible to false" },

@@ -45,7 +45,7 @@ export function settingsKeyFor(settings: Settings, value: unknown, prefer: strin
   return inside.length ? key(pick(inside)[0]) : undefined;
 }
 
-interface Found {
+export interface Found {
   key?: string;
   where: string;
   value?: unknown;
@@ -56,10 +56,13 @@ function problem(project: string, f: Found): SettingsProblem {
   return { key: f.key ? `${project}:${f.key}` : f.where, value: f.value, message: f.key ? `${f.message} (${f.where})` : `${f.message} (derived by the program)` };
 }
 
-const ofType = (rs: RecordedResource[], type: string) => rs.filter((r) => r.custom && r.type === type);
+/** What the cross-resource rules read of a resource (a recorded resource, or a policy's view of one). */
+export type CheckedResource = Pick<RecordedResource, "type" | "name" | "custom" | "inputs">;
+
+const ofType = <R extends CheckedResource>(rs: R[], type: string) => rs.filter((r) => r.custom && r.type === type);
 
 /** Security group rules the program would create twice (EC2 refuses a duplicate rule). */
-function duplicateRules(rs: RecordedResource[], settings: Settings): Found[] {
+export function duplicateRules(rs: CheckedResource[], settings?: Settings): Found[] {
   const out: Found[] = [];
   for (const [type, dir] of [["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress"], ["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress"]] as const) {
     const seen = new Map<string, string>();
@@ -67,7 +70,7 @@ function duplicateRules(rs: RecordedResource[], settings: Settings): Found[] {
       const i = r.inputs;
       const k = [i.securityGroupId, i.referencedSecurityGroupId ?? i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId, i.ipProtocol, i.fromPort, i.toPort].join("|");
       const first = seen.get(k);
-      if (first) out.push({ key: settingsKeyFor(settings, i.referencedSecurityGroupId ?? i.cidrIpv4), where: `${r.name} and ${first}`, value: i.referencedSecurityGroupId ?? i.cidrIpv4, message: `gives the same ${dir} rule (port ${i.fromPort}) twice; EC2 refuses a duplicate security group rule` });
+      if (first) out.push({ key: settings && settingsKeyFor(settings, i.referencedSecurityGroupId ?? i.cidrIpv4), where: `${r.name} and ${first}`, value: i.referencedSecurityGroupId ?? i.cidrIpv4, message: `gives the same ${dir} rule (port ${i.fromPort}) twice; EC2 refuses a duplicate security group rule` });
       else seen.set(k, r.name);
     }
   }
@@ -89,20 +92,20 @@ function subnetsPerZone(rs: RecordedResource[], settings: Settings): Found[] {
   return out;
 }
 
-function alarmMetrics(rs: RecordedResource[]): Found[] {
+export function alarmMetrics(rs: CheckedResource[]): Found[] {
   return ofType(rs, "aws:cloudwatch/metricAlarm:MetricAlarm")
     .filter((r) => ((r.inputs.metricQueries ?? []) as any[]).filter((q) => q.metric).length > MAX_ALARM_METRICS)
     .map((r) => ({ key: "redis.clusterMode.shards", where: r.name, message: `reads ${(r.inputs.metricQueries as any[]).filter((q) => q.metric).length} metrics; CloudWatch allows ${MAX_ALARM_METRICS} per metric-math alarm` }));
 }
 
 /** Tag keys equal but for case on one resource (IAM refuses them as duplicates). */
-function tagCase(rs: RecordedResource[], settings: Settings): Found[] {
+export function tagCase(rs: CheckedResource[], settings?: Settings): Found[] {
   const out: Found[] = [];
   for (const r of rs.filter((x) => x.custom && x.inputs.tags && typeof x.inputs.tags === "object")) {
     const seen = new Map<string, string>();
     for (const k of Object.keys(r.inputs.tags)) {
       const first = seen.get(k.toLowerCase());
-      if (first !== undefined) out.push({ key: Object.hasOwn(settings.tags, k) ? `tags.${k}` : Object.hasOwn(settings.tags, first) ? `tags.${first}` : undefined, where: r.name, value: k, message: `and "${first}" are one tag key to IAM (keys are case-insensitive); AWS refuses the duplicate` });
+      if (first !== undefined) out.push({ key: !settings ? undefined : Object.hasOwn(settings.tags, k) ? `tags.${k}` : Object.hasOwn(settings.tags, first) ? `tags.${first}` : undefined, where: r.name, value: k, message: `and "${first}" are one tag key to IAM (keys are case-insensitive); AWS refuses the duplicate` });
       else seen.set(k.toLowerCase(), k);
     }
   }
