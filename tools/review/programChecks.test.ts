@@ -59,6 +59,7 @@ describe("cross-resource rules on registered resources", () => {
   it("the docker plan by docker's rules: container names, image references, host ports once and in range, role names", () => {
     const c = (name: string, image: string, ports: unknown[]) => res("docker:index/container:Container", name, { name, image, ports });
     expect(keys([c("aa", "redis:7", [{ internal: 6379, external: 6379, ip: "127.0.0.1" }]), c("bb", "redis:7", [{ internal: 6379, external: 6380, ip: "127.0.0.1" }])])).toEqual([]);
+    expect(keys([res("docker:index/volume:Volume", "v", { name: "my vol" }), res("docker:index/network:Network", "n", { name: "-net" })])).toEqual([expect.stringMatching(/not a volume name/), expect.stringMatching(/not a network name/)]);
     // moby's pattern needs two characters at least.
     expect(keys([c("a", "redis:7", [])])).toEqual([expect.stringMatching(/not a container name docker accepts/)]);
     const found = keys([

@@ -135,6 +135,13 @@ function dockerPlan(rs: RecordedResource[], settings: Settings): Found[] {
       else ports.set(slot, r.name);
     }
   }
+  // Volumes: moby's same restricted pattern; networks: podman's (libpod NameRegex), the engine the dev stack runs on.
+  for (const [type, re, what] of [["docker:index/volume:Volume", CONTAINER_NAME, "volume"], ["docker:index/network:Network", /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "network"]] as const) {
+    for (const r of ofType(rs, type)) {
+      const name = String(r.inputs.name ?? r.name);
+      if (!re.test(name)) out.push({ key: settingsKeyFor(settings, name), where: r.name, value: name, message: `is not a ${what} name the engine accepts (${re.source})` });
+    }
+  }
   for (const r of [...ofType(rs, "docker:index/remoteImage:RemoteImage"), ...ofType(rs, "docker:index/image:Image")]) {
     const ref = r.inputs.name ?? r.inputs.imageName;
     const why = typeof ref === "string" ? imageReferenceProblem(ref) : undefined;
