@@ -33,7 +33,9 @@ function leaves(v: unknown, path: string[] = []): [string[], unknown][] {
  * the program derived it (the problem then names the resource and input).
  */
 export function settingsKeyFor(settings: Settings, value: unknown, prefer: string[] = []): string | undefined {
-  const all = leaves(settings).filter(([p]) => p.length > 0 && !["project", "environment", "platform", "region", "production"].includes(p[0]) || prefer.includes(p.join(".")));
+  // Identity settings (project, environment, ...) are in every name: never "the" key, unless preferred.
+  const identity = ["project", "environment", "platform", "region", "production"];
+  const all = leaves(settings).filter(([p]) => (p.length > 0 && !identity.includes(p[0])) || prefer.includes(p.join(".")));
   const exact = all.filter(([, x]) => x === value || (typeof x === "number" && String(x) === value));
   const pick = (c: [string[], unknown][]) => c.find(([p]) => prefer.includes(p.join("."))) ?? c[0];
   // As keys are written elsewhere: list items as [n].
