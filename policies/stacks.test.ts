@@ -45,6 +45,16 @@ describe("committed stacks", () => {
     expect(knownSecretValues(prod.resources).length).toBeGreaterThan(0);
   });
 
+  it("staging: no mandatory violation under policies/config/staging.json; prod-shaped, not production", async () => {
+    const staging = await runProgram({ stack: "staging" });
+    const { violations, notApplicable } = await runPolicies({ resources: staging.resources, stack: "staging" });
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.resourceName}: ${v.message}`)).toEqual([]);
+    expect(notApplicable.map((n) => n.policy)).toContain("protect-stateful-in-prod");
+    const types = new Set(staging.resources.map((r) => r.type));
+    for (const t of ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:cloudwatch/metricAlarm:MetricAlarm"]) expect(types, t).toContain(t);
+    expect(checkPlainOutputs(staging.outputs, staging.secretOutputs, knownSecretValues(staging.resources))).toEqual([]);
+  });
+
   it("dev: no mandatory violation under policies/config/dev.json, production rules not applicable", async () => {
     dev = await runProgram({ stack: "dev" });
     const { violations, notApplicable } = await runPolicies({ resources: dev.resources, stack: "dev" });
