@@ -1,13 +1,9 @@
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { FlagsOutputs } from "../components/contract/outputs";
-import { FEATURE_FLAGS_PROFILE_TYPE, SwitchoverFlags } from "../components/flags";
+import { FEATURE_FLAGS_PROFILE_TYPE, localFlagFile, SwitchoverFlags } from "../components/flags";
 import { DIR_CONFIG_KEY, DIR_CONFIG_NAMESPACE, stackDir } from "../devstack/dir";
 import type { RealizedAlarms } from "./alarms";
 import type { StackContext } from "./context";
-
-/** Local stacks: the flag document's file inside the stack's folder (the rollout command writes it). */
-export const flagsFile = (dir: string) => join(dir, "flags", "flags.json");
 
 /**
  * The switchover flags slice: AWS AppConfig (application, the stack's environment monitored by
@@ -18,9 +14,9 @@ export function realizeFlags(ctx: StackContext, alarms: RealizedAlarms): { contr
   const s = ctx.settings;
   if (!ctx.aws) {
     const dir = stackDir(pulumi.getStack(), new pulumi.Config(DIR_CONFIG_NAMESPACE).get(DIR_CONFIG_KEY));
-    return { contract: pulumi.output({ profileType: FEATURE_FLAGS_PROFILE_TYPE, file: flagsFile(dir), appconfig: null }) };
+    return { contract: pulumi.output({ profileType: FEATURE_FLAGS_PROFILE_TYPE, file: localFlagFile(dir), appconfig: null }) };
   }
-  // No alarms, no automatic rollback: the flag stays local-free and the policy pack says so in production.
+  // No alarms, nothing to monitor: no AppConfig flag (the policy pack refuses that in production).
   if (!alarms.alarms) return { contract: pulumi.output({ profileType: FEATURE_FLAGS_PROFILE_TYPE, file: null, appconfig: null }) };
   const flags = new SwitchoverFlags(`${ctx.prefix}-flags`, {
     namePrefix: ctx.prefix,

@@ -8,6 +8,7 @@
  * Two flags, each with a `percentage` attribute constrained to 0-100: the share of
  * organizations whose reads (writes) go to the partitioned tables.
  */
+import { join } from "node:path";
 import { z } from "zod";
 
 /** AppConfig configuration-profile type of a feature-flag profile. */
@@ -97,3 +98,6 @@ export function parseFlagDocument(value: unknown, source: string): SwitchoverSta
 export function flagDocumentText(state: SwitchoverState): string {
   return `${JSON.stringify(flagDocument(state), null, 2)}\n`;
 }
+
+/** Local stacks (docker, sandbox): where the document lives inside the stack's folder. */
+export const localFlagFile = (dir: string) => join(dir, "flags", "flags.json");
