@@ -25,7 +25,8 @@ const ac = mockClient(AppConfigClient);
 const cw = mockClient(CloudWatchClient);
 const appconfig = { applicationId: "abc1234", environmentId: "env5678", configurationProfileId: "prof901", deploymentStrategyIds: { ...Object.fromEntries(PHASES.slice(1).map((p) => [p.name, `strat-${p.name}`])), rollback: "strat-rollback" }, monitorAlarmName: "data-tier-prod-switchover-critical-any" };
 const backend = () => awsBackend({ region: "us-east-1", appconfig, criticalAlarmNames: ["a-critical", "b-critical"] });
-const content = (p: number) => new TextEncoder().encode(flagDocumentText(stateOf(PHASES[p])));
+// The SDK types Content as its blob adapter (a Uint8Array subclass); the bytes are what matter.
+const content = (p: number) => new TextEncoder().encode(flagDocumentText(stateOf(PHASES[p]))) as never;
 
 beforeEach(() => {
   ac.reset();
@@ -54,7 +55,7 @@ describe("awsBackend", () => {
     expect(target).toBe("AppConfig version 7, deployment 4 (DEPLOYING, strategy phase-25)");
     const created = ac.commandCalls(CreateHostedConfigurationVersionCommand)[0].args[0].input;
     expect(created).toMatchObject({ ApplicationId: "abc1234", ConfigurationProfileId: "prof901", ContentType: "application/json" });
-    expect(JSON.parse(new TextDecoder().decode(created.Content)).values.partitionedReads).toEqual({ enabled: true, percentage: 25 });
+    expect(JSON.parse(new TextDecoder().decode(created.Content as Uint8Array)).values.partitionedReads).toEqual({ enabled: true, percentage: 25 });
     expect(ac.commandCalls(StartDeploymentCommand)[0].args[0].input).toMatchObject({ EnvironmentId: "env5678", DeploymentStrategyId: "strat-phase-25", ConfigurationVersion: "7" });
     expect(ac.commandCalls(StopDeploymentCommand)).toHaveLength(0);
   });
@@ -66,7 +67,7 @@ describe("awsBackend", () => {
     await backend().write(stateOf(PHASES[0]), PHASES[0], "rollback");
     expect(ac.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input.DeploymentNumber)).toEqual([5]);
     expect(ac.commandCalls(StartDeploymentCommand)[0].args[0].input.DeploymentStrategyId).toBe("strat-rollback");
-    expect(JSON.parse(new TextDecoder().decode(ac.commandCalls(CreateHostedConfigurationVersionCommand)[0].args[0].input.Content)).values.partitionedWrites).toEqual({ enabled: false, percentage: 0 });
+    expect(JSON.parse(new TextDecoder().decode(ac.commandCalls(CreateHostedConfigurationVersionCommand)[0].args[0].input.Content as Uint8Array)).values.partitionedWrites).toEqual({ enabled: false, percentage: 0 });
   });
 
   it("alarm evidence: critical alarms in ALARM now, and those that went to ALARM since the phase began (paged)", async () => {

@@ -4,6 +4,7 @@ import { countStatuses, exitCodeFor, overallStatus } from "../../checks/runner";
 import type { Status } from "../../checks/types";
 
 const PAIRS = ["revenue_transactions", "expense_transactions"];
+const GROUP: Record<string, SuiteReport["results"][number]["group"]> = { partition: "partition", redis: "cache", postgres: "database", pgbouncer: "pgbouncer" };
 
 /** Every partition readiness check and a few others, PASS unless `statuses` says otherwise. */
 export function suiteReport(statuses: Record<string, Status> = {}): SuiteReport {
@@ -14,7 +15,7 @@ export function suiteReport(statuses: Record<string, Status> = {}): SuiteReport 
   ];
   const results = [...new Set([...ids, ...Object.keys(statuses)])].map((id) => ({
     id,
-    group: id.split(".")[0] as "redis",
+    group: GROUP[id.split(".")[0]] ?? "system",
     title: id,
     status: statuses[id] ?? ("PASS" as Status),
     message: statuses[id] && statuses[id] !== "PASS" ? `${id} is ${statuses[id]}` : "ok",
