@@ -47,6 +47,7 @@ describe("decideGate", () => {
 
   it("off needs no soak; an explicit soak replaces the phase's", () => {
     expect(failing(input({ current: 0, phaseStartedAt: null }))).toEqual([]);
+    expect(failing(input({ current: 0, phaseStartedAt: null, soakSeconds: 60 }))).toEqual([]);
     expect(failing(input({ soakSeconds: 0, phaseStartedAt: hoursAgo(0) }))).toEqual([]);
     expect(failing(input({ soakSeconds: 7200, phaseStartedAt: hoursAgo(1) }))).toEqual(["soak.elapsed"]);
     expect(decideGate(input({ soakSeconds: 7200, phaseStartedAt: hoursAgo(1) })).checks.at(-1)?.detail).toBe("1.0 h of 2.0 h at pilot-1; 1.0 h to go");

@@ -94,7 +94,8 @@ export function decideGate(i: GateInput): GateDecision {
     checks.push({ id: "alarms.none-critical", ok: !i.suite.results.some((r) => r.status === "FAIL"), detail: `${i.alarms.source}; the suite's FAILs stand for critical alarms` });
   }
 
-  const soak = i.soakSeconds ?? i.phases[i.current].soakMinutes * 60;
+  // Off exposes nobody: there is nothing to soak before the pilot, whatever soak was asked for.
+  const soak = i.phases[i.current].percentage === 0 ? 0 : (i.soakSeconds ?? i.phases[i.current].soakMinutes * 60);
   const started = i.phaseStartedAt ? Date.parse(i.phaseStartedAt) : Number.NaN;
   const elapsed = Number.isFinite(started) ? (i.now.getTime() - started) / 1000 : null;
   const soaked = soak === 0 || (elapsed !== null && elapsed >= soak);
