@@ -24,7 +24,7 @@ import { suiteReport } from "./testkit";
 const ac = mockClient(AppConfigClient);
 const cw = mockClient(CloudWatchClient);
 const appconfig = { applicationId: "abc1234", environmentId: "env5678", configurationProfileId: "prof901", deploymentStrategyIds: { ...Object.fromEntries(PHASES.slice(1).map((p) => [p.name, `strat-${p.name}`])), rollback: "strat-rollback" }, monitorAlarmName: "data-tier-prod-switchover-critical-any" };
-const backend = () => awsBackend({ region: "us-east-1", appconfig, criticalAlarmNames: ["a-critical", "b-critical"] });
+const backend = () => awsBackend({ region: "us-east-1", appconfig, alarmNames: ["a-warning", "a-critical", "b-critical"] });
 // The SDK types Content as its blob adapter (a Uint8Array subclass); the bytes are what matter.
 const content = (p: number) => new TextEncoder().encode(flagDocumentText(stateOf(PHASES[p]))) as never;
 
@@ -71,14 +71,14 @@ describe("awsBackend", () => {
   });
 
   it("alarm evidence: critical alarms in ALARM now, and those that went to ALARM since the phase began (paged)", async () => {
-    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: "a-critical", StateValue: "OK" }, { AlarmName: "b-critical", StateValue: "ALARM" }] });
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: "a-warning", StateValue: "ALARM" }, { AlarmName: "a-critical", StateValue: "OK" }, { AlarmName: "b-critical", StateValue: "ALARM" }] });
     cw.on(DescribeAlarmHistoryCommand)
       .resolvesOnce({ AlarmHistoryItems: [{ AlarmName: "a-critical", HistorySummary: "Alarm updated from OK to ALARM" }, { AlarmName: "x-warning", HistorySummary: "Alarm updated from OK to ALARM" }], NextToken: "n" })
       .resolvesOnce({ AlarmHistoryItems: [{ AlarmName: "b-critical", HistorySummary: "Alarm updated from ALARM to OK" }] });
     const since = new Date("2026-12-01T00:00:00Z");
     const e = await backend().alarms(since);
-    expect(e).toEqual({ source: "cloudwatch", available: true, inAlarm: ["b-critical"], alarmedSince: ["a-critical"] });
-    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(["a-critical", "b-critical"]);
+    expect(e).toEqual({ source: "cloudwatch", available: true, inAlarm: ["b-critical"], warningsInAlarm: ["a-warning"], alarmedSince: ["a-critical"] });
+    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(["a-warning", "a-critical", "b-critical"]);
     expect(cw.commandCalls(DescribeAlarmHistoryCommand)[0].args[0].input).toMatchObject({ HistoryItemType: "StateUpdate", StartDate: since });
     expect(cw.commandCalls(DescribeAlarmHistoryCommand)).toHaveLength(2);
   });
@@ -108,7 +108,7 @@ describe("the command line on an AppConfig stack", () => {
     return { code, out: out.join(""), err: err.join("") };
   };
 
-  it("picks the AppConfig backend with the stack's critical alarms only", () => {
+  it("picks the AppConfig backend", () => {
     expect(backendFor(awsOutputs()).describe()).toBe("AppConfig application abc1234, environment env5678, profile prof901 (us-east-1)");
   });
 
@@ -130,6 +130,7 @@ describe("the command line on an AppConfig stack", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("ok   alarms.none-critical: no critical alarm in ALARM");
     expect(r.out).toContain("advanced to pilot-1 (1%): AppConfig version 2, deployment 1 (DEPLOYING, strategy pilot-1)");
-    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(["s-replica-lag-critical"]);
+    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(["s-replica-lag-warning", "s-replica-lag-critical"]);
+    expect(r.out).toContain("ok   alarms.none-warning: no warning alarm in ALARM");
   });
 });

@@ -29,8 +29,8 @@ const MAX_HISTORY_PAGES = 20;
 export interface AwsBackendOptions {
   region: string;
   appconfig: NonNullable<FlagsOutputs["appconfig"]>;
-  /** The stack's critical alarm names (outputs.alarms.alarmNames ending in -critical). */
-  criticalAlarmNames: string[];
+  /** The stack's alarm names (outputs.alarms.alarmNames): "-critical" ones gate and soak, "-warning" ones hold. */
+  alarmNames: string[];
   /** Injected in tests (aws-sdk-client-mock works on the classes too). */
   appConfigClient?: AppConfigClient;
   cloudWatchClient?: CloudWatchClient;
@@ -101,11 +101,17 @@ export function awsBackend(o: AwsBackendOptions): FlagBackend {
       return `AppConfig version ${v.VersionNumber}, deployment ${d.DeploymentNumber} (${d.State}, strategy ${key})`;
     },
     async alarms(since) {
-      const names = o.criticalAlarmNames;
+      const all = o.alarmNames;
+      const names = all.filter((n) => n.endsWith("-critical"));
       const inAlarm: string[] = [];
-      for (let i = 0; i < names.length; i += 100) {
-        const r = await call("CloudWatch DescribeAlarms", () => cw.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm"] })));
-        for (const a of r.MetricAlarms ?? []) if (a.StateValue === "ALARM" && a.AlarmName) inAlarm.push(a.AlarmName);
+      const warningsInAlarm: string[] = [];
+      for (let i = 0; i < all.length; i += 100) {
+        const r = await call("CloudWatch DescribeAlarms", () => cw.send(new DescribeAlarmsCommand({ AlarmNames: all.slice(i, i + 100), AlarmTypes: ["MetricAlarm"] })));
+        for (const a of r.MetricAlarms ?? []) {
+          if (a.StateValue !== "ALARM" || !a.AlarmName) continue;
+          if (a.AlarmName.endsWith("-critical")) inAlarm.push(a.AlarmName);
+          else warningsInAlarm.push(a.AlarmName);
+        }
       }
       const alarmedSince = new Set<string>();
       if (since) {
@@ -118,7 +124,7 @@ export function awsBackend(o: AwsBackendOptions): FlagBackend {
           if (!NextToken) break;
         }
       }
-      return { source: "cloudwatch", available: true, inAlarm: inAlarm.sort(), alarmedSince: [...alarmedSince].sort() };
+      return { source: "cloudwatch", available: true, inAlarm: inAlarm.sort(), warningsInAlarm: warningsInAlarm.sort(), alarmedSince: [...alarmedSince].sort() };
     },
   };
 }

@@ -53,7 +53,7 @@ export function backendFor(outputs: StackOutputs, overrides: { aws?: Partial<Par
   if (flags.file) return localBackend(flags.file);
   if (flags.appconfig) {
     if (!outputs.region) throw new RolloutInputError("the outputs name an AppConfig flag but no region");
-    return awsBackend({ region: outputs.region, appconfig: flags.appconfig, criticalAlarmNames: outputs.alarms.alarmNames.filter((n) => n.endsWith("-critical")), ...overrides.aws });
+    return awsBackend({ region: outputs.region, appconfig: flags.appconfig, alarmNames: outputs.alarms.alarmNames, ...overrides.aws });
   }
   throw new RolloutInputError("application.flags names neither a file nor AppConfig (alarms disabled on an aws stack?); the switchover needs one");
 }

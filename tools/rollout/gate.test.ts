@@ -6,7 +6,7 @@ import { suiteReport } from "./testkit";
 
 const NOW = new Date("2026-12-05T12:00:00Z");
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000).toISOString();
-const cloud = (a: Partial<AlarmEvidence> = {}): AlarmEvidence => ({ source: "cloudwatch", available: true, inAlarm: [], alarmedSince: [], ...a });
+const cloud = (a: Partial<AlarmEvidence> = {}): AlarmEvidence => ({ source: "cloudwatch", available: true, inAlarm: [], warningsInAlarm: [], alarmedSince: [], ...a });
 const input = (over: Partial<GateInput> = {}): GateInput => ({ phases: PHASES, current: 1, phaseStartedAt: hoursAgo(25), now: NOW, suite: suiteReport(), alarms: cloud(), ...over });
 const failing = (i: GateInput) => decideGate(i).checks.filter((c) => !c.ok).map((c) => c.id);
 
@@ -14,7 +14,7 @@ describe("decideGate", () => {
   it("opens when the suite is healthy with every readiness check, no critical alarm, and the soak has passed", () => {
     const d = decideGate(input());
     expect(d.ok).toBe(true);
-    expect(d.checks.map((c) => c.id)).toEqual(["phase.next", "suite.healthy", "suite.partition-readiness", "alarms.none-critical", "alarms.soak-clean", "soak.elapsed"]);
+    expect(d.checks.map((c) => c.id)).toEqual(["phase.next", "suite.healthy", "suite.partition-readiness", "alarms.none-critical", "alarms.none-warning", "alarms.soak-clean", "soak.elapsed"]);
     expect(d.checks.find((c) => c.id === "phase.next")?.detail).toBe("pilot-1 (1%) -> phase-5 (5%)");
   });
 
@@ -24,6 +24,7 @@ describe("decideGate", () => {
     ["a stopped dual-write trigger", { suite: suiteReport({ "partition.dual-write.revenue_transactions": "FAIL" }) }, ["suite.healthy", "suite.partition-readiness"]],
     ["a skipped readiness check", { suite: suiteReport({ "partition.row-delta.expense_transactions": "SKIP" }) }, ["suite.partition-readiness"]],
     ["a critical alarm in ALARM", { alarms: cloud({ inAlarm: ["x-critical"] }) }, ["alarms.none-critical"]],
+    ["a warning alarm in ALARM (hold)", { alarms: cloud({ warningsInAlarm: ["y-warning"] }) }, ["alarms.none-warning"]],
     ["a critical alarm that fired during the soak", { alarms: cloud({ alarmedSince: ["x-critical"] }) }, ["alarms.soak-clean"]],
     ["a soak not yet over (24 h at pilot)", { phaseStartedAt: hoursAgo(23) }, ["soak.elapsed"]],
     ["no recorded phase start", { phaseStartedAt: null }, ["soak.elapsed"]],
@@ -54,9 +55,10 @@ describe("decideGate", () => {
   });
 
   it("locally (no CloudWatch) a suite FAIL stands for a critical alarm, and there is no alarm history check", () => {
-    const local: AlarmEvidence = { source: "no CloudWatch alarms on a local stack", available: false, inAlarm: [], alarmedSince: [] };
+    const local: AlarmEvidence = { source: "no CloudWatch alarms on a local stack", available: false, inAlarm: [], warningsInAlarm: [], alarmedSince: [] };
     const d = decideGate(input({ alarms: local, suite: suiteReport({ "postgres.replicas": "FAIL" }) }));
     expect(d.checks.map((c) => c.id)).not.toContain("alarms.soak-clean");
+    expect(d.checks.map((c) => c.id)).not.toContain("alarms.none-warning");
     expect(d.checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(["suite.healthy", "alarms.none-critical"]);
   });
 });

@@ -8,6 +8,7 @@
  * - suite.partition-readiness: the partition readiness checks ran and passed (row parity,
  *   partitions exist, dual-write triggers enabled, recent writes) for every pair;
  * - alarms.none-critical: no critical alarm is in ALARM now;
+ * - alarms.none-warning: no warning alarm is in ALARM now (a warning holds the rollout);
  * - alarms.soak-clean: no critical alarm went to ALARM since the phase began;
  * - soak.elapsed: the phase has run its soak time;
  * - phase.next: there is a next phase.
@@ -26,6 +27,8 @@ export interface AlarmEvidence {
   available: boolean;
   /** Critical alarms in ALARM now. */
   inAlarm: string[];
+  /** Warning alarms in ALARM now: a warning holds the rollout (docs/rollout.md, decision table). */
+  warningsInAlarm: string[];
   /** Critical alarms that went to ALARM since the phase began. */
   alarmedSince: string[];
 }
@@ -88,6 +91,7 @@ export function decideGate(i: GateInput): GateDecision {
 
   if (i.alarms.available) {
     checks.push({ id: "alarms.none-critical", ok: i.alarms.inAlarm.length === 0, detail: i.alarms.inAlarm.length === 0 ? "no critical alarm in ALARM" : `in ALARM: ${i.alarms.inAlarm.join(", ")}` });
+    checks.push({ id: "alarms.none-warning", ok: i.alarms.warningsInAlarm.length === 0, detail: i.alarms.warningsInAlarm.length === 0 ? "no warning alarm in ALARM" : `in ALARM (hold): ${i.alarms.warningsInAlarm.join(", ")}` });
     checks.push({ id: "alarms.soak-clean", ok: i.alarms.alarmedSince.length === 0, detail: i.alarms.alarmedSince.length === 0 ? "no critical alarm fired since the phase began" : `fired since the phase began: ${i.alarms.alarmedSince.join(", ")}` });
   } else {
     // Locally there is no CloudWatch: the suite measures the same thresholds (a critical level is a FAIL).

@@ -27,7 +27,7 @@ const evidence = z.strictObject({
       notPassing: z.array(z.strictObject({ id: z.string(), status: z.string(), message: z.string() })),
     })
     .nullable(),
-  alarms: z.strictObject({ source: z.string(), inAlarm: z.array(z.string()), alarmedSince: z.array(z.string()) }),
+  alarms: z.strictObject({ source: z.string(), inAlarm: z.array(z.string()), warningsInAlarm: z.array(z.string()), alarmedSince: z.array(z.string()) }),
 });
 export const stepSchema = z.strictObject({
   action: z.enum(["advance", "refused", "rollback"]),

@@ -52,6 +52,6 @@ export function localBackend(path: string): FlagBackend {
       writeFlagFile(path, state);
       return `file ${path}`;
     },
-    alarms: async () => ({ source: "no CloudWatch alarms on a local stack", available: false, inAlarm: [], alarmedSince: [] }),
+    alarms: async () => ({ source: "no CloudWatch alarms on a local stack", available: false, inAlarm: [], warningsInAlarm: [], alarmedSince: [] }),
   };
 }

@@ -42,7 +42,7 @@ function suiteEvidence(r: SuiteReport): Step["evidence"]["suite"] {
   return { overall: r.overall, counts: { ...r.counts }, startedAt: r.startedAt, notPassing: r.results.filter((x) => x.status !== "PASS").map((x) => ({ id: x.id, status: x.status, message: x.message })) };
 }
 
-const alarmEvidence = (a: AlarmEvidence): Step["evidence"]["alarms"] => ({ source: a.source, inAlarm: a.inAlarm, alarmedSince: a.alarmedSince });
+const alarmEvidence = (a: AlarmEvidence): Step["evidence"]["alarms"] => ({ source: a.source, inAlarm: a.inAlarm, warningsInAlarm: a.warningsInAlarm, alarmedSince: a.alarmedSince });
 
 export async function status(ctx: RolloutContext): Promise<RolloutResult> {
   const phases = ctx.phases ?? PHASES;
@@ -95,7 +95,7 @@ export async function rollback(ctx: RolloutContext): Promise<RolloutResult> {
   const now = ctx.now ?? (() => new Date());
   const h = readHistory(ctx.historyFile, ctx.stack);
   let fromName = "unknown";
-  let alarms: AlarmEvidence = { source: "not read", available: false, inAlarm: [], alarmedSince: [] };
+  let alarms: AlarmEvidence = { source: "not read", available: false, inAlarm: [], warningsInAlarm: [], alarmedSince: [] };
   try {
     const reading = await ctx.backend.read();
     const i = phaseOfState(reading.state, phases);
