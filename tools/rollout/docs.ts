@@ -18,15 +18,15 @@ export function generatedBlocks(): Record<string, string> {
 
 /** The text of a marked block in `doc`, or undefined when its markers are missing. */
 export function blockIn(doc: string, name: string): string | undefined {
-  const m = new RegExp(`<!-- ${name}:begin[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(doc);
-  return m?.[1];
+  const m = new RegExp(`<!-- ${name}:begin[^>]*-->\\n([\\s\\S]*?)<!-- ${name}:end -->`).exec(doc);
+  return m?.[1].replace(/\n$/, "");
 }
 
 export function withBlocks(doc: string, blocks: Record<string, string>): string {
   let out = doc;
   for (const [name, text] of Object.entries(blocks)) {
     if (blockIn(out, name) === undefined) throw new Error(`${ROLLOUT_DOC}: no <!-- ${name}:begin --> ... <!-- ${name}:end --> markers`);
-    out = out.replace(new RegExp(`(<!-- ${name}:begin[^>]*-->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`), (_m, a: string, b: string) => `${a}${text}${b}`);
+    out = out.replace(new RegExp(`(<!-- ${name}:begin[^>]*-->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`), (_m, a: string, b: string) => `${a}${text}\n${b}`);
   }
   return out;
 }
