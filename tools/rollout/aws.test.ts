@@ -41,6 +41,15 @@ describe("awsBackend", () => {
     expect(r.state).toEqual({ partitionedReads: 5, partitionedWrites: 5 });
     expect(r.detail).toBe("AppConfig deployment 2 COMPLETE (100% of hosts)");
     expect(r.rolledBackByAppConfig).toMatch(/rolled back deployment 3/);
+    expect(r.inFlight).toBeUndefined();
+  });
+
+  it("a deployment still baking is in flight (the gate waits for it)", async () => {
+    ac.on(ListDeploymentsCommand).resolves({ Items: [{ DeploymentNumber: 4, State: "BAKING", ConfigurationVersion: "4", PercentageComplete: 100 }] });
+    ac.on(GetHostedConfigurationVersionCommand).resolves({ Content: content(3) });
+    const r = await backend().read();
+    expect(r.state.partitionedReads).toBe(10);
+    expect(r.inFlight).toBe("AppConfig deployment 4 is BAKING (100% of hosts)");
   });
 
   it("no deployment yet reads as off", async () => {

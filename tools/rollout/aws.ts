@@ -80,7 +80,8 @@ export function awsBackend(o: AwsBackendOptions): FlagBackend {
         if (e instanceof FlagDocumentError) throw new RolloutInputError(`${e.message}\n\`npm run rollout -- rollback\` deploys both flags off`);
         throw new RolloutInputError(`hosted version ${effective.ConfigurationVersion} is not JSON; \`npm run rollout -- rollback\` deploys both flags off`);
       }
-      return { state, detail: `AppConfig deployment ${effective.DeploymentNumber} ${effective.State} (${effective.PercentageComplete ?? 0}% of hosts)`, rolledBackByAppConfig: rolledBack };
+      const inFlight = IN_FLIGHT.has(effective.State ?? "") ? `AppConfig deployment ${effective.DeploymentNumber} is ${effective.State} (${effective.PercentageComplete ?? 0}% of hosts)` : undefined;
+      return { state, detail: `AppConfig deployment ${effective.DeploymentNumber} ${effective.State} (${effective.PercentageComplete ?? 0}% of hosts)`, rolledBackByAppConfig: rolledBack, ...(inFlight ? { inFlight } : {}) };
     },
     async write(state, phase, kind) {
       const key = kind === "rollback" ? "rollback" : phase.name;

@@ -7,6 +7,8 @@ export interface FlagReading {
   state: SwitchoverState;
   /** One line on where the state was read and what is in flight, e.g. "AppConfig deployment 7 COMPLETE". */
   detail: string;
+  /** A deployment still rolling out or baking (AWS): the next phase waits for it. Absent when settled. */
+  inFlight?: string;
   /** AppConfig rolled a deployment back by itself since the last one this command started (AWS only). */
   rolledBackByAppConfig?: string;
 }

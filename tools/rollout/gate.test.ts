@@ -14,7 +14,7 @@ describe("decideGate", () => {
   it("opens when the suite is healthy with every readiness check, no critical alarm, and the soak has passed", () => {
     const d = decideGate(input());
     expect(d.ok).toBe(true);
-    expect(d.checks.map((c) => c.id)).toEqual(["phase.next", "suite.healthy", "suite.partition-readiness", "alarms.none-critical", "alarms.none-warning", "alarms.soak-clean", "soak.elapsed"]);
+    expect(d.checks.map((c) => c.id)).toEqual(["phase.next", "flag.settled", "suite.healthy", "suite.partition-readiness", "alarms.none-critical", "alarms.none-warning", "alarms.soak-clean", "soak.elapsed"]);
     expect(d.checks.find((c) => c.id === "phase.next")?.detail).toBe("pilot-1 (1%) -> phase-5 (5%)");
   });
 
@@ -28,6 +28,7 @@ describe("decideGate", () => {
     ["a critical alarm that fired during the soak", { alarms: cloud({ alarmedSince: ["x-critical"] }) }, ["alarms.soak-clean"]],
     ["a soak not yet over (24 h at pilot)", { phaseStartedAt: hoursAgo(23) }, ["soak.elapsed"]],
     ["no recorded phase start", { phaseStartedAt: null }, ["soak.elapsed"]],
+    ["an AppConfig deployment still baking", { inFlight: "AppConfig deployment 4 is BAKING (100% of hosts)" }, ["flag.settled"]],
     ["the last phase", { current: PHASES.length - 1, phaseStartedAt: hoursAgo(1000) }, ["phase.next"]],
   ] as const)("refuses on %s", (_t, over, expected) => {
     expect(failing(input(over as Partial<GateInput>))).toEqual(expected);

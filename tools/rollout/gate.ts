@@ -11,7 +11,8 @@
  * - alarms.none-warning: no warning alarm is in ALARM now (a warning holds the rollout);
  * - alarms.soak-clean: no critical alarm went to ALARM since the phase began;
  * - soak.elapsed: the phase has run its soak time;
- * - phase.next: there is a next phase.
+ * - phase.next: there is a next phase;
+ * - flag.settled: the current phase's deployment has finished rolling out and baking (AWS).
  */
 import type { Phase } from "../../components/flags/phases";
 
@@ -43,6 +44,8 @@ export interface GateInput {
   soakSeconds?: number;
   suite: SuiteEvidence;
   alarms: AlarmEvidence;
+  /** A deployment still in flight (rolling out or baking), or undefined when settled. */
+  inFlight?: string;
 }
 
 export interface GateCheck {
@@ -67,6 +70,9 @@ export function decideGate(i: GateInput): GateDecision {
   const checks: GateCheck[] = [];
   const next = i.current + 1 < i.phases.length ? i.phases[i.current + 1] : undefined;
   checks.push({ id: "phase.next", ok: next !== undefined, detail: next ? `${i.phases[i.current].name} (${i.phases[i.current].percentage}%) -> ${next.name} (${next.percentage}%)` : `${i.phases[i.current].name} is the last phase` });
+
+  // Advancing during the bake would cut short the time AppConfig watches the monitor.
+  checks.push({ id: "flag.settled", ok: i.inFlight === undefined, detail: i.inFlight === undefined ? "the current phase's flag is settled" : `${i.inFlight}; wait for it to complete` });
 
   const bad = i.suite.results.filter((r) => r.status === "FAIL" || r.status === "WARN");
   checks.push({

@@ -71,7 +71,7 @@ export async function advance(ctx: RolloutContext): Promise<RolloutResult> {
   const since = phaseStartedAt(h);
   ctx.log(`gate for ${phases[from].name} -> ${phases[from + 1]?.name ?? "(none)"}: running the smoke suite and reading the alarms`);
   const [report, alarms] = await Promise.all([(ctx.suite ?? ((o) => runSuite(o, { hooks: [] })))(ctx.outputs), ctx.backend.alarms(since ? new Date(since) : null)]);
-  const gate = decideGate({ phases, current: from, phaseStartedAt: since, now: now(), soakSeconds: ctx.soakSeconds, suite: report, alarms });
+  const gate = decideGate({ phases, current: from, phaseStartedAt: since, now: now(), soakSeconds: ctx.soakSeconds, suite: report, alarms, inFlight: reading.inFlight });
   for (const c of gate.checks) ctx.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.id}: ${c.detail}`);
   const base = { who: ctx.who, at: now().toISOString(), fromPhase: phases[from].name, gate: gate.checks, evidence: { suite: suiteEvidence(report), alarms: alarmEvidence(alarms) }, reason: ctx.reason ?? null };
   if (!gate.ok) {
