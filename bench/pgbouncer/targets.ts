@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { startLocalPgBouncer } from "../../testing/pgbouncer";
+import { PGBOUNCER_VERSION } from "../../components/pgbouncer/version";
 import { parseStackOutputs } from "../../components/contract/outputs";
 import { loadStackSettings } from "../../components/settings/stackFile";
 import { assertLoopback } from "./pgbench";
@@ -89,7 +90,7 @@ export async function localTarget(): Promise<BenchTarget> {
     statsPassword,
   });
   return {
-    source: `local primary + PgBouncer 1.18 from the dev settings (${local.root})`,
+    source: `local primary + PgBouncer ${PGBOUNCER_VERSION} from the dev settings (${local.root})`,
     postgres: { host: "127.0.0.1", port: local.primaryPort },
     pgbouncer: { host: "127.0.0.1", port: local.pgbouncerPort },
     database: dev.postgres.databaseName,

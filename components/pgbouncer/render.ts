@@ -36,8 +36,22 @@ export interface PgBouncerRuntime {
   unixSocketDir?: string;
   /** Role PgBouncer uses to run auth_query for users missing from the auth file. */
   authUser?: string;
+  /**
+   * Who may use which pool. When given, PgBouncer checks logins against `hbaFile`
+   * (auth_type = hba, rendered by renderPgBouncerHba): each role is admitted only to its
+   * pools, the console users only to the console, anyone else is refused.
+   */
+  poolUsers?: PoolUsers;
+  /** Path of the rendered hba file; required with `poolUsers`. */
+  hbaFile?: string;
   /** TLS material; required when the settings ask for client (or verified server) TLS. */
   tls?: { clientCertFile?: string; clientKeyFile?: string; serverCaFile?: string };
+}
+
+/** The roles each pool admits (the console's users come from the settings). */
+export interface PoolUsers {
+  readWrite: string[];
+  readOnly: string[];
 }
 
 /** The read-write pool's name: the database's own name, so apps only change the port. */
@@ -127,6 +141,8 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   ] as const) {
     if (v !== undefined) check(field, v, USER, "a role name");
   }
+  if (rt.poolUsers && !rt.hbaFile) throw new Error("pgbouncer.ini: poolUsers are given but no hba file path (runtime hbaFile): the roles could not be tied to their pools");
+  if (rt.hbaFile) check("auth_hba_file", rt.hbaFile, PATH, "an absolute path without spaces");
   if (s.tls.client !== "disable" && !(rt.tls?.clientCertFile && rt.tls?.clientKeyFile)) {
     throw new Error(`pgbouncer.ini: pgbouncer.tls.client is "${s.tls.client}" but no client certificate and key files were given (runtime tls.clientCertFile / tls.clientKeyFile)`);
   }
@@ -150,8 +166,10 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   const kv = (k: string, v: string | number | undefined) => v !== undefined && lines.push(`${k} = ${v}`);
   kv("logfile", rt.logFile);
   kv("pidfile", rt.pidFile);
-  kv("auth_type", s.authType);
+  // hba: the method per pool and role comes from the hba file (s.authType is its method).
+  kv("auth_type", rt.poolUsers ? "hba" : s.authType);
   kv("auth_file", rt.authFile);
+  if (rt.poolUsers) kv("auth_hba_file", rt.hbaFile);
   kv("auth_user", rt.authUser);
   kv("admin_users", s.adminUser);
   kv("stats_users", s.statsUser);
@@ -169,6 +187,10 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   kv("server_login_retry", s.serverLoginRetrySeconds);
   // FIFO reuse of server connections, so reads keep cycling over every replica's connections.
   kv("server_round_robin", readOnly.hosts.length > 1 ? 1 : 0);
+  // Drivers' protocol-level named prepared statements (node-postgres `name`, pgbench -M
+  // prepared, JDBC, asyncpg) survive transaction pooling: PgBouncer re-prepares them on
+  // whichever server connection a transaction lands (1.21+).
+  kv("max_prepared_statements", s.maxPreparedStatements);
   // JDBC and others send it at startup; transaction pooling cannot track it per client.
   kv("ignore_startup_parameters", "extra_float_digits");
   kv("client_tls_sslmode", s.tls.client);
@@ -198,4 +220,35 @@ export function renderUserlist(users: { name: string; secret: string }[]): strin
     return `${q(u.name)} ${q(u.secret)}`;
   });
   return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+const HBA_KEYWORDS = ["all", "sameuser", "samerole", "samegroup", "replication"];
+
+/**
+ * PgBouncer's hba file (pg_hba syntax) for auth_type = hba: the read-write pool admits
+ * only `readWrite` roles, the read-only pool only `readOnly` roles, the console only the
+ * admin and stats users. No line matches anything else, and PgBouncer refuses a login no
+ * line matches: an application role on the other pool, or on a database that is not a
+ * pool, is refused before any password is asked.
+ */
+export function renderPgBouncerHba(s: Pick<PgBouncerSettings, "authType" | "adminUser" | "statsUser">, database: string, users: PoolUsers): string {
+  check("database", database, DBNAME, "letters, digits, _ . -");
+  const pools: [string, string[]][] = [
+    [readWriteDatabaseName(database), users.readWrite],
+    [readOnlyDatabaseName(database), users.readOnly],
+    ["pgbouncer", [s.adminUser, s.statsUser]],
+  ];
+  const lines = ["# Rendered by components/pgbouncer/render.ts (renderPgBouncerHba): each role reaches only its pools; anything else is refused."];
+  for (const [db, names] of pools) {
+    if (names.length === 0) throw new Error(`pgbouncer hba: no role may use pool "${db}"; expected at least one`);
+    const list = [...new Set(names)].map((n, i) => {
+      check(`pool "${db}" user ${i}`, n, USER, "a role name");
+      // Keywords and @file / +group forms would admit more than the one role.
+      if (HBA_KEYWORDS.includes(n) || /^[@+]/.test(n)) throw new Error(`pgbouncer hba: pool "${db}" user ${i} "${n}" is an hba keyword or group/file form; expected a plain role name`);
+      return n;
+    });
+    // `host` matches TCP with and without TLS, `local` the Unix socket when there is one.
+    lines.push(`host ${db} ${list.join(",")} all ${s.authType}`, `local ${db} ${list.join(",")} ${s.authType}`);
+  }
+  return `${lines.join("\n")}\n`;
 }
