@@ -42,10 +42,24 @@ export interface PgBouncerRuntime {
    * pools, the console users only to the console, anyone else is refused.
    */
   poolUsers?: PoolUsers;
+  /**
+   * The login each pool uses on the servers, when it is not the client's own: every
+   * client of the pool then reaches Postgres as this role, with a password applications
+   * never see (their own password is only PgBouncer's, in the auth file), so an
+   * application's credentials are refused at Postgres directly. The ini then holds a
+   * secret: it must be written like the auth file (0600, secret uploads).
+   */
+  serverLogins?: { readWrite?: ServerLogin; readOnly?: ServerLogin };
   /** Path of the rendered hba file; required with `poolUsers`. */
   hbaFile?: string;
   /** TLS material; required when the settings ask for client (or verified server) TLS. */
   tls?: { clientCertFile?: string; clientKeyFile?: string; serverCaFile?: string };
+}
+
+/** A server-side login of a pool (user= / password= on its [databases] line). */
+export interface ServerLogin {
+  user: string;
+  password: string;
 }
 
 /** The roles each pool admits (the console's users come from the settings). */
@@ -114,8 +128,16 @@ export function poolTargets(rt: Pick<PgBouncerRuntime, "primary" | "replicas">):
   return { readWrite, readOnly: { hosts: rt.replicas.map((r) => r.host), port: ports[0], route: "replicas" } };
 }
 
-function databaseLine(name: string, t: PoolTarget, database: string): string {
-  return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}`;
+function loginPart(pool: string, l: ServerLogin | undefined): string {
+  if (!l) return "";
+  check(`${pool} server user`, l.user, USER, "a role name");
+  // Never echo the password: it is a secret.
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(l.password)) throw new Error(`pgbouncer.ini: the ${pool} pool's server password is not 16-128 letters, digits, _ or -`);
+  return ` user=${l.user} password=${l.password}`;
+}
+
+function databaseLine(name: string, t: PoolTarget, database: string, login?: ServerLogin): string {
+  return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}${loginPart(name, login)}`;
 }
 
 /** pgbouncer.ini for one PgBouncer instance. */
@@ -154,9 +176,9 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   const lines: string[] = [
     "; Rendered by components/pgbouncer/render.ts; edit the stack settings, not this file.",
     "[databases]",
-    databaseLine(readWriteDatabaseName(rt.database), readWrite, rt.database),
+    databaseLine(readWriteDatabaseName(rt.database), readWrite, rt.database, rt.serverLogins?.readWrite),
     `; read-only pool: ${readOnly.route === "replicas" ? `round-robin over ${readOnly.hosts.length} replica(s)` : "no replicas, falls back to the primary"}`,
-    databaseLine(readOnlyDatabaseName(rt.database), readOnly, rt.database),
+    databaseLine(readOnlyDatabaseName(rt.database), readOnly, rt.database, rt.serverLogins?.readOnly),
     "",
     "[pgbouncer]",
     `listen_addr = ${rt.listenAddr}`,
