@@ -255,7 +255,7 @@ describe("fault matrix on the sandbox", () => {
     } finally {
       thaw(pb);
     }
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools"];
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools"];
     // The read router's pool check reads PgBouncer's console too: it FAILs with the rest.
     expect(diff(r)).toEqual({ ...Object.fromEntries(ids.map((id) => [id, "FAIL"])), "pgbouncer.read-pool": "FAIL" });
     for (const id of ids) {
@@ -355,7 +355,7 @@ describe("fault matrix on the sandbox", () => {
     const w = await writes.stop();
     const rd = await reads.stop();
     console.log(`write loop: ${w.acked.length} acknowledged, ${w.failed} failed; errors: ${w.errors.join(" | ")}\nread loop after the kill: ${formatReadFigures(readFigures(rd, t))}`);
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"];
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"];
     // pgbouncer.read-router reads the router's own state, which does not need PgBouncer: it keeps PASS.
     expect(diff(r)).toEqual(Object.fromEntries(ids.map((id) => [id, "FAIL"])));
     expect(msg(r, "pgbouncer.read-write")).toMatch(/connection refused/);
