@@ -17,7 +17,8 @@ import { closePg, openPg, withPg, type PgTarget } from "../../clients/postgres";
 import { parseStackOutputs, type StackOutputs } from "../../contract/outputs";
 import { loadStackSettings } from "../../settings/stackFile";
 import { startSandbox, stopSandbox } from "../../../sandbox/lifecycle";
-import type { SandboxState } from "../../../sandbox/state";
+import { serverPassword, type SandboxState } from "../../../sandbox/state";
+import { runSuite } from "../../../checks/suite";
 import { majorMinor, PGBOUNCER_VERSION } from "../version";
 
 const dir = mkdtempSync(join(tmpdir(), "pgbouncer-drivers-"));
@@ -207,5 +208,44 @@ describe("what transaction pooling still breaks (docs/application.md, pooling ru
     await new Promise((r) => setTimeout(r, 500));
     expect(got).toBe(0);
     await a.query("UNLISTEN *");
+  });
+});
+
+/**
+ * Issue 20, item 4: the smoke suite proves the refusals with the contract's credentials,
+ * and fails when they stop holding (outputs altered the way a regression would).
+ */
+describe("the smoke checks prove the refusals", () => {
+  const ids = "pgbouncer.pool-roles,postgres.app-direct-refused";
+  const verdicts = async (outputs: StackOutputs) => {
+    const r = await runSuite(outputs, { only: ids, deadlineMs: 20_000, timeoutMs: 8_000, hooks: [] });
+    return Object.fromEntries(r.results.map((x) => [x.id, { status: x.status, message: x.message }]));
+  };
+
+  it("both PASS on the sandbox: each role refused on the other pool, both refused at every server directly", async () => {
+    const v = await verdicts(o);
+    expect(v["pgbouncer.pool-roles"].status).toBe("PASS");
+    expect(v["pgbouncer.pool-roles"].message).toMatch(/app_readonly on "app".*app on "app_ro"/);
+    expect(v["postgres.app-direct-refused"].status).toBe("PASS");
+    expect(v["postgres.app-direct-refused"].message).toMatch(/app at primary refused.*app_readonly at primary refused.*postgres-replica-1 refused/);
+    expect(JSON.stringify(v)).not.toContain(o.applicationCredentials.readWrite.password);
+  });
+
+  it("the bypass check FAILs when the application holds the role's Postgres password", async () => {
+    const leaked = structuredClone(o);
+    leaked.applicationCredentials.readWrite.password = serverPassword(state.secrets, "app");
+    const v = await verdicts(leaked);
+    expect(v["postgres.app-direct-refused"]).toMatchObject({ status: "FAIL" });
+    expect(v["postgres.app-direct-refused"].message).toMatch(/app at primary/);
+    expect(v["postgres.app-direct-refused"].message).not.toContain(serverPassword(state.secrets, "app"));
+  });
+
+  it("the pool check FAILs when a role is admitted to both pools (monitoring is, by design)", async () => {
+    const wide = structuredClone(o);
+    wide.applicationCredentials.readOnly.username = o.postgres.monitoringUser;
+    wide.applicationCredentials.readOnly.password = o.credentials.postgresMonitoringPassword;
+    const v = await verdicts(wide);
+    expect(v["pgbouncer.pool-roles"]).toMatchObject({ status: "FAIL" });
+    expect(v["pgbouncer.pool-roles"].message).toContain(`${o.postgres.monitoringUser} logged in to pool "${o.pgbouncer.readWriteDatabase}"`);
   });
 });
