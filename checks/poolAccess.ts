@@ -68,8 +68,9 @@ export function poolRolesCheck(o: StackOutputs): Check {
 }
 
 /**
- * The application's credentials at each PostgreSQL server directly. Refused or
- * unreachable passes; admitted fails on the sandbox (which enforces it) and is reported
+ * The application's credentials at each PostgreSQL server directly. Refused passes
+ * (servers that do not answer are listed; when none answers it fails, as nothing was
+ * shown); admitted fails on the sandbox (which enforces it) and is reported
  * as a SKIP with its reason where the platform relies on something the suite cannot see
  * from where it runs (AWS: security groups) or does not enforce it (the dev stack).
  */
@@ -89,10 +90,14 @@ export function noBypassCheck(o: StackOutputs): Check {
           return { who: `${user} at ${name}`, a: await attempt(ctx, secretTarget(o, role, o.postgres.database, at, `Postgres ${name} directly`, false)) };
         }),
       );
-      for (const { who, a } of await Promise.all(tries)) {
+      const results = await Promise.all(tries);
+      for (const { who, a } of results) {
         if (a.outcome === "admitted") admitted.push(who);
         else seen.push(`${who} ${a.outcome}`);
       }
+      // Nothing answered: no refusal was shown (a dead stack fails, it does not pass).
+      const firstUnreachable = results.find((r) => r.a.outcome === "unreachable");
+      if (results.every((r) => r.a.outcome === "unreachable") && firstUnreachable && firstUnreachable.a.outcome !== "admitted") throw firstUnreachable.a.error ?? new Error(firstUnreachable.a.reason);
       if (admitted.length === 0) return { status: "PASS", message: seen.join("; ") };
       const what = `the application's credentials log in to PostgreSQL directly (${admitted.join(", ")}), bypassing the pools`;
       if (o.platform === "sandbox") return { status: "FAIL", message: `${what}: the sandbox's pools log in with server passwords applications never get; this one does not` };

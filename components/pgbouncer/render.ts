@@ -244,6 +244,16 @@ export function renderUserlist(users: { name: string; secret: string }[]): strin
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
+/** The hba file's name beside pgbouncer.ini (docker upload, ECS entrypoint). */
+export const HBA_FILE = "pgbouncer_hba.conf";
+
+/** Pool users from each user's `pools`; undefined when none says (no hba: every user on both pools). */
+export function poolUsersFor(users: { name: string; pools?: "read-write" | "read-only" | "both" }[]): PoolUsers | undefined {
+  if (!users.some((u) => u.pools)) return undefined;
+  const on = (p: "read-write" | "read-only") => [...new Set(users.filter((u) => u.pools === p || u.pools === "both").map((u) => u.name))];
+  return { readWrite: on("read-write"), readOnly: on("read-only") };
+}
+
 const HBA_KEYWORDS = ["all", "sameuser", "samerole", "samegroup", "replication"];
 
 /**
