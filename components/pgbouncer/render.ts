@@ -3,10 +3,9 @@
  * by the ECS task, the docker container and the sandbox process so they cannot drift.
  *
  * Two pools per database: `<db>` (read-write) to the primary and `<db>_ro` (read-only)
- * spread over the replicas. PgBouncer 1.18 (Debian 12) and 1.23 (the pinned image) both
- * accept a comma-separated host list in one [databases] entry and open new server
- * connections round-robin over it, with a single port for all hosts and no skipping of a
- * host that is down (`load_balance_hosts` only arrived in 1.24). So the read-only pool is
+ * spread over the replicas. PgBouncer (1.24, components/pgbouncer/version.env) accepts a
+ * comma-separated host list in one [databases] entry and opens new server connections
+ * round-robin over it, with a single port for all hosts. So the read-only pool is
  * one entry over every replica sharing one port, and falls back to the primary when
  * there are no replicas. See docs/pgbouncer.md for what a dead replica does.
  *
@@ -122,7 +121,7 @@ export function poolTargets(rt: Pick<PgBouncerRuntime, "primary" | "replicas">):
   const ports = [...new Set(rt.replicas.map((r) => r.port))];
   if (ports.length > 1) {
     throw new Error(
-      `pgbouncer.ini: the replicas listen on ports ${ports.join(", ")}; PgBouncer 1.18-1.23 spreads one [databases] entry over a host list sharing a single port: run the replicas on one port (distinct hosts)`,
+      `pgbouncer.ini: the replicas listen on ports ${ports.join(", ")}; PgBouncer spreads one [databases] entry over a host list sharing a single port: run the replicas on one port (distinct hosts)`,
     );
   }
   return { readWrite, readOnly: { hosts: rt.replicas.map((r) => r.host), port: ports[0], route: "replicas" } };
