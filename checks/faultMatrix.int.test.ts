@@ -232,8 +232,10 @@ describe("fault matrix on the sandbox", () => {
   it("damaged application verifier: one character in PgBouncer's userlist -> the application's read-write login FAILs in one run; up rewrites the userlist", async () => {
     const userlist = join(dir, "pgbouncer", "userlist.txt");
     const text = readFileSync(userlist, "utf8");
-    // One character of the app role's SCRAM verifier (in its ServerKey, the last field).
-    const damaged = text.replace(new RegExp(`^("${SANDBOX_ROLES.app}" "SCRAM-SHA-256\\$[^"]*?)(.)(")$`, "m"), (_, a: string, c: string, b: string) => `${a}${c === "A" ? "B" : "A"}${b}`);
+    // One character of the app role's secret, its last: the SCRAM verifier's ServerKey, or
+    // (since issue 20 split the application's password from the pool's server login) the
+    // application's plain password, which PgBouncer checks clients against.
+    const damaged = text.replace(new RegExp(`^("${SANDBOX_ROLES.app}" "[^"]*?)(.)(")$`, "m"), (_, a: string, c: string, b: string) => `${a}${c === "A" ? "B" : "A"}${b}`);
     expect(damaged).not.toBe(text);
     writeFileSync(userlist, damaged);
     process.kill(proc("pgbouncer").pid, "SIGHUP");
