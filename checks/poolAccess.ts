@@ -100,7 +100,7 @@ export function noBypassCheck(o: StackOutputs): Check {
       if (results.every((r) => r.a.outcome === "unreachable") && firstUnreachable && firstUnreachable.a.outcome !== "admitted") throw firstUnreachable.a.error ?? new Error(firstUnreachable.a.reason);
       if (admitted.length === 0) return { status: "PASS", message: seen.join("; ") };
       const what = `the application's credentials log in to PostgreSQL directly (${admitted.join(", ")}), bypassing the pools`;
-      if (o.platform === "sandbox") return { status: "FAIL", message: `${what}: the sandbox's pools log in with server passwords applications never get; this one does not` };
+      if (o.platform === "sandbox") return { status: "FAIL", message: `${what}: the sandbox's pools log in with server passwords applications never get; this one does not (a sandbox made before that split: npm run sandbox -- down --purge, then up)` };
       if (o.platform === "aws") return { status: "SKIP", message: `${what} from the suite's network position; applications cannot reach RDS: its security group admits only PgBouncer's and the admin groups (docs/application.md)` };
       return { status: "SKIP", message: `${what}: the dev stack does not separate the pool's server login from the application's (docs/application.md, "What an application can still do")` };
     },
