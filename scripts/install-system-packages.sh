@@ -18,7 +18,7 @@ command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 [ -f /usr/share/postgresql/15/extension/pg_stat_statements.control ] || need+=(postgresql-contrib)
 # PgBouncer's build needs (and its runtime libraries, which the dev-stack image copies).
 if [ ! -x "$PGBOUNCER_PREFIX/bin/pgbouncer" ]; then
-  for p in gcc make pkg-config curl libevent-dev libc-ares-dev libssl-dev; do
+  for p in gcc libc6-dev make pkg-config curl libevent-dev libc-ares-dev libssl-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
 fi
