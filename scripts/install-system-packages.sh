@@ -18,7 +18,7 @@ command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 [ -f /usr/share/postgresql/15/extension/pg_stat_statements.control ] || need+=(postgresql-contrib)
 # PgBouncer's build needs (and its runtime libraries, which the dev-stack image copies).
 if [ ! -x "$PGBOUNCER_PREFIX/bin/pgbouncer" ]; then
-  for p in gcc libc6-dev make pkg-config curl libevent-dev libc-ares-dev libssl-dev; do
+  for p in gcc libc6-dev make pkg-config dpkg-dev libevent-dev libc-ares-dev libssl-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
 fi
@@ -48,21 +48,46 @@ else
   echo "system packages: installed ${need[*]}"
 fi
 
-# PgBouncer $PGBOUNCER_VERSION: the upstream release tarball as Debian's archive serves
-# it (checked against the pinned sha256), built with bookworm's libraries (~12 s on
+# PgBouncer $PGBOUNCER_VERSION: Debian's source package from the suite version.env names,
+# fetched by apt's own client (so checked against the archive's signature, on the same
+# mirror this machine's apt already uses), its upstream tarball checked against the pinned
+# sha256, unpacked with Debian's patches applied, built with bookworm's libraries (~12 s on
 # 2 cores), installed once under $PGBOUNCER_PREFIX (outside any checkout).
 if [ -x "$PGBOUNCER_PREFIX/bin/pgbouncer" ] && "$PGBOUNCER_PREFIX/bin/pgbouncer" --version | grep -qx "PgBouncer $PGBOUNCER_VERSION"; then
   echo "pgbouncer $PGBOUNCER_VERSION: present ($PGBOUNCER_PREFIX)"
   exit 0
 fi
+mirror=""
+for f in /etc/apt/sources.list.d/*.sources; do
+  [ -f "$f" ] || continue
+  mirror=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
+  [ -n "$mirror" ] && break
+done
+if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+  mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list)
+fi
+if [ -z "$mirror" ]; then
+  echo "pgbouncer $PGBOUNCER_VERSION: no Debian mirror found in /etc/apt/sources.list(.d) to fetch the source package from" >&2
+  exit 1
+fi
+srclist=/etc/apt/sources.list.d/data-tier-pgbouncer-src.sources
+printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+  "$mirror" "$PGBOUNCER_DEBIAN_SUITE" | $SUDO tee "$srclist" >/dev/null
+$SUDO apt-get update -qq
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
-echo "pgbouncer $PGBOUNCER_VERSION: building from $PGBOUNCER_SOURCE_URL"
-curl -fsSL --retry 3 -o "$build/src.tar.gz" "$PGBOUNCER_SOURCE_URL"
-echo "$PGBOUNCER_SOURCE_SHA256  $build/src.tar.gz" | sha256sum -c --quiet -
-tar -C "$build" -xzf "$build/src.tar.gz"
+chmod 755 "$build"
+echo "pgbouncer $PGBOUNCER_VERSION: building Debian's $PGBOUNCER_DEBIAN_SUITE source package"
+(cd "$build" && apt-get source --download-only -qq pgbouncer 2>&1 | grep -v "unsandboxed" || true)
+orig="$build/pgbouncer_$PGBOUNCER_VERSION.orig.tar.gz"
+if [ ! -f "$orig" ]; then
+  echo "pgbouncer: Debian $PGBOUNCER_DEBIAN_SUITE no longer carries upstream $PGBOUNCER_VERSION (got: $(cd "$build" && ls)); update components/pgbouncer/version.env" >&2
+  exit 1
+fi
+echo "$PGBOUNCER_ORIG_SHA256  $orig" | sha256sum -c --quiet - || { echo "pgbouncer: $orig does not match PGBOUNCER_ORIG_SHA256 in components/pgbouncer/version.env" >&2; exit 1; }
+dpkg-source -x "$build"/pgbouncer_*.dsc "$build/src" >"$build/unpack.log" 2>&1 || { tail -20 "$build/unpack.log" >&2; exit 1; }
 (
-  cd "$build/pgbouncer-$PGBOUNCER_VERSION"
+  cd "$build/src"
   ./configure --prefix="$PGBOUNCER_PREFIX" --without-systemd >"$build/configure.log" 2>&1 || { tail -20 "$build/configure.log" >&2; exit 1; }
   make -j"$(nproc)" >"$build/make.log" 2>&1 || { tail -20 "$build/make.log" >&2; exit 1; }
   $SUDO make install >/dev/null
