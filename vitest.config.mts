@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// Plain evaluations of a stack, stored once per content of the tree and read by the unit
+// tests that only read them (tools/evaluate/shared.ts; relative to the project root):
+// beside the packages, so gitignored with them.
+const sharedRuns = "node_modules/.cache/data-tier/runs";
 const exclude = ["node_modules/**", "dist/**", ".sandbox/**"];
 
 export default defineConfig({
@@ -8,12 +12,14 @@ export default defineConfig({
     // process per test file keeps stacks from leaking into each other.
     pool: "forks",
     testTimeout: 60_000,
+    // Per-project files, tests and wall time first, then vitest's own summary as the last lines.
+    reporters: ["./testing/reporters/projectDurations.ts", "default"],
     hookTimeout: 120_000,
     // Unit tests first; then the tests against real servers (*.int.test.ts), one
     // file at a time so failover timings are not skewed by a busy 2-core machine.
     sequence: { groupOrder: 0 },
     projects: [
-      { extends: true, test: { name: "unit", include: ["**/*.test.ts"], exclude: [...exclude, "**/*.int.test.ts"], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: "unit", include: ["**/*.test.ts"], exclude: [...exclude, "**/*.int.test.ts"], sequence: { groupOrder: 0 }, env: { DATA_TIER_SHARED_RUNS: sharedRuns } } },
       { extends: true, test: { name: "integration", include: ["**/*.int.test.ts"], exclude, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
