@@ -6,13 +6,16 @@
  * far more than CPU time), the peak resident memory, the load average, the median end
  * of each phase (tools/review/timings.ts) and issue 24's figures before the work.
  * `--compare` also times the former way (tsx, TypeScript compiled file by file) in the
- * same run, alternating; `--unit` also times `vitest run --project unit`.
+ * same run, alternating; `--unit` also times `vitest run --project unit`; `--profile`
+ * adds one run per way under `node --cpu-prof` and prints its CPU time by category.
  * Exits 2 on a bad flag or value, 1 when a run of the review breaks.
  */
-import { loadavg } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { measure, median, type Measured } from "./measure";
+import { categorize, type CpuProfile } from "./profile";
 
 const root = join(__dirname, "..");
 /** Issue 24, measured on main before this work on an idle 2-core machine. */
@@ -29,9 +32,10 @@ const o = new Command("bench:review")
   .option("--runs <n>", "number of runs", runsArg, 5)
   .option("--compare", "also time the review under tsx (the former way), alternating in the same run")
   .option("--unit", "also time the unit tests (vitest run --project unit) once")
+  .option("--profile", "one more run per way under node --cpu-prof: CPU time by category")
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse(process.argv)
-  .opts<{ stack: string; runs: number; compare?: boolean; unit?: boolean }>();
+  .opts<{ stack: string; runs: number; compare?: boolean; unit?: boolean; profile?: boolean }>();
 
 const ways: Record<string, string[]> = {
   bundle: [process.execPath, join(root, "scripts", "run.mjs"), join(root, "tools/review/cli.ts"), "--stack", o.stack, "--json"],
@@ -60,6 +64,20 @@ for (const [way, ms] of Object.entries(results)) {
   );
   const phases = Object.keys(ms[0].phases);
   if (phases.length) console.log(`  phases (median ms since process start when each ended): ${phases.map((p) => `${p} ${median(ms.map((m) => m.phases[p] ?? 0)).toFixed(0)}`).join(", ")}`);
+}
+if (o.profile) {
+  for (const [way, argv] of Object.entries(ways)) {
+    const dir = mkdtempSync(join(tmpdir(), "review-profile-"));
+    // tsx starts its own node child: the flag goes through NODE_OPTIONS to reach it.
+    measure(argv, root, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+    // The largest profile is the review's process (tsx's parent only waits).
+    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8")).sort((a, b) => b.length - a.length);
+    rmSync(dir, { recursive: true, force: true });
+    if (!files.length) continue;
+    const { total, byCategory } = categorize(JSON.parse(files[0]) as CpuProfile);
+    console.log(`CPU profile (${way}): ${total.toFixed(0)} ms sampled`);
+    for (const [cat, ms] of byCategory) console.log(`  ${ms.toFixed(0).padStart(6)} ms  ${cat}`);
+  }
 }
 console.log(`issue 24, before (idle machine, tsx): median ${BEFORE.medianMs} ms (min ${BEFORE.minMs}, max ${BEFORE.maxMs}), peak ${BEFORE.peakMb} MB; unit tests ${BEFORE.unitS} s`);
 if (o.unit) {
