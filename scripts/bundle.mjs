@@ -59,7 +59,8 @@ export async function bundleFor(entry, { root, dir }) {
     format: "cjs",
     packages: "external",
     write: false,
-    logLevel: "error",
+    // Silent: on a failure run.mjs falls back to tsx, which reports the error itself.
+    logLevel: "silent",
     plugins: [
       {
         name: "separate-files",

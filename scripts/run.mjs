@@ -27,14 +27,24 @@ if (!entryArg) {
 }
 const entry = resolve(root, entryArg);
 
-if (process.env.DATA_TIER_TSX === "1") {
+function throughTsx() {
   const r = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), entry, ...args], { stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
 
+if (process.env.DATA_TIER_TSX === "1") throughTsx();
+
 // Node >= 22.1; on an older Node the bundle alone still pays.
 module.enableCompileCache?.(join(cache, "v8"));
-const bundle = await bundleFor(entry, { root, dir: join(cache, "bundles") });
+let bundle;
+try {
+  bundle = await bundleFor(entry, { root, dir: join(cache, "bundles") });
+} catch (e) {
+  // A file esbuild cannot parse, or a cache that cannot be written: tsx reports the
+  // former as it always did, and runs the entry in the latter case.
+  process.stderr.write(`run.mjs: no bundle of ${entryArg} (${e?.errors?.[0]?.text ?? String(e?.message ?? e).split("\n")[0]}); running it through tsx\n`);
+  throughTsx();
+}
 // The entry sees the argv it would under tsx: [node, entry.ts, ...args].
 process.argv = [process.argv[0], entry, ...args];
 module.createRequire(import.meta.url)(bundle);
