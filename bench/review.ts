@@ -82,7 +82,8 @@ if (o.profile) {
 console.log(`issue 24, before (idle machine, tsx): median ${BEFORE.medianMs} ms (min ${BEFORE.minMs}, max ${BEFORE.maxMs}), peak ${BEFORE.peakMb} MB; unit tests ${BEFORE.unitS} s`);
 if (o.unit) {
   const m = measure([process.execPath, join(root, "node_modules", "vitest", "vitest.mjs"), "run", "--project", "unit"], root, {});
-  const summary = m.stdout.split("\n").filter((l) => /Test Files|Tests {2}/.test(l)).map((l) => l.trim()).join("; ");
+  // Vitest's summary lines, colour codes removed.
+  const summary = m.stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "").split("\n").filter((l) => /^\s*(Test Files|Tests)\s/.test(l)).map((l) => l.trim().replace(/\s+/g, " ")).join("; ");
   console.log(`unit tests: ${(m.wallMs / 1000).toFixed(1)} s wall, ${(m.cpuMs / 1000).toFixed(1)} s CPU (exit ${m.status}) ${summary}`);
 }
 console.log(`load average at end: ${load()}`);
