@@ -1,19 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RedisSettings } from "../settings/schema";
 import { realizeAwsRedis } from "./aws";
 import { realizeDockerRedis } from "./docker";
+import { redisNodeCount } from "./render";
 import type { RedisClusterArgs, ResolvedRedisArgs } from "./types";
 
 export * from "./render";
 export type { RedisAwsArgs, RedisDockerArgs, RedisClusterArgs, RealizedRedis, ResolvedRedisArgs } from "./types";
 export { DEFAULT_REDIS_IMAGE } from "./docker";
-
-/** Data nodes the settings ask for: (1 primary + replicas) per shard. */
-export function redisNodeCount(s: RedisSettings): number {
-  return (1 + s.replicas) * (s.clusterMode.enabled ? s.clusterMode.shards : 1);
-}
 
 /** Mutually exclusive or impossible args, refused before anything is registered. */
 export function checkRedisClusterArgs(name: string, args: RedisClusterArgs): void {

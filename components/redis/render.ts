@@ -231,3 +231,8 @@ export function elasticacheParameters(s: RedisSettings): { name: string; value: 
   if (problems.length > 0) throw new Error(`ElastiCache parameter group ${family}: ${problems.join("; ")}`);
   return out;
 }
+
+/** Data nodes the settings ask for: (1 primary + replicas) per shard. */
+export function redisNodeCount(s: RedisSettings): number {
+  return (1 + s.replicas) * (s.clusterMode.enabled ? s.clusterMode.shards : 1);
+}

@@ -162,10 +162,10 @@ describe(`fuzz: hostile outputs documents (seed ${SEED})`, () => {
   }, 120_000);
 });
 
-/** Runs a CLI with tsx, bounded; resolves to its exit code and output. */
+/** Runs a CLI as `npm run` does (package.json: scripts/run.mjs), bounded; resolves to its exit code and output. */
 function cli(script: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join(PROJECT_ROOT, script), ...args], { cwd: PROJECT_ROOT, timeout: 100_000, env: { PATH: process.env.PATH, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(PROJECT_ROOT, "scripts", "run.mjs"), join(PROJECT_ROOT, script), ...args], { cwd: PROJECT_ROOT, timeout: 100_000, env: { PATH: process.env.PATH, NO_COLOR: "1" } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` });
     });
   });
@@ -182,7 +182,7 @@ describe("hostile inputs through the command lines", () => {
     const forgedFile = join(dir, "forged.json");
     writeFileSync(forgedFile, JSON.stringify(forged));
 
-    // Each run is a fresh tsx process (~3 s of CPU): four, at once. (The __proto__ key and the rest are covered in-process above.)
+    // Each run is a fresh process: four, at once. (The __proto__ key and the rest are covered in-process above.)
     const runs = await Promise.all([
       cli("tools/review/cli.ts", ["--stack", "fuzz", "--file", fifo]),
       cli("tools/review/cli.ts", ["--stack", "fuzz", "--file", brokenYaml]),

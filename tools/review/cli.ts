@@ -25,6 +25,7 @@ import { BaseError, newDigestKey, snapshotAtRef, type BaseSnapshot } from "./bas
 import { changesSection } from "./changes";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
+import { timings } from "./timings";
 
 /** Sections printed after the plan, in order (alarm catalogue, policy violations). */
 export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, flagsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
@@ -52,6 +53,8 @@ export async function review(opts: ReviewOptions): Promise<number> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const c = pc.createColors(opts.color ?? false);
   const started = Date.now();
+  const t = timings();
+  t.mark("started");
   let settings;
   try {
     const sf = readStackFile(opts.stack, { file: opts.file });
@@ -79,13 +82,21 @@ export async function review(opts: ReviewOptions): Promise<number> {
     }
   }
 
-  // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
+  t.mark("settingsAndBase");
+  // Loaded only now: importing the harness pulls in the Pulumi runtime (~0.3 s).
   const { runProgram } = await import("../evaluate/program");
+  t.mark("runtimeLoaded");
   const run = await runProgram({ stack: opts.stack, file: opts.file });
+  t.mark("evaluated");
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input)];
   if (base) sections.push(changesSection(input, { base, key, allowReplace: opts.allowReplace === true }));
-  for (const build of SECTIONS) sections.push(await build(input));
+  t.mark("plan");
+  for (const build of SECTIONS) {
+    const section = await build(input);
+    sections.push(section);
+    t.mark(section.title);
+  }
   const failed = sections.filter((s) => s.failed).map((s) => s.title);
   const elapsedMs = Date.now() - started;
 
@@ -101,6 +112,8 @@ export async function review(opts: ReviewOptions): Promise<number> {
     print("");
     print(failed.length === 0 ? c.green(`Review passed in ${elapsedMs} ms.`) : c.red(`Review failed (${failed.join(", ")}) in ${elapsedMs} ms.`));
   }
+  t.mark("printed");
+  t.report();
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

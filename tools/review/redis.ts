@@ -5,8 +5,7 @@
  */
 import { redisOutputs } from "../../components/contract/outputs";
 import type { ReviewSection, SectionBuilder } from "./section";
-import { elasticacheParameterFamily, elasticacheParameters } from "../../components/redis/render";
-import { redisNodeCount } from "../../components/redis";
+import { elasticacheParameterFamily, elasticacheParameters, redisNodeCount } from "../../components/redis/render";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 const CONTAINER = "docker:index/container:Container";
