@@ -129,11 +129,23 @@ export type ElastiCacheRole = (typeof ELASTICACHE_ROLES)[number];
  * (set through the API) and without `reset*` (refused by ElastiCache). Commands
  * ElastiCache itself restricts (CONFIG, MONITOR, SHUTDOWN, ...) are never named: it
  * refuses an access string that names one; categories cover them.
+ *
+ * Redis 6.x ACLs are older: a subcommand can only be added, not removed (7.0 added
+ * `-cmd|sub`), channel rules (`&`) start at 6.2, FUNCTION at 7.0. There the application
+ * loses SCRIPT except LOAD/EXISTS instead of only its management subcommands.
  */
-export function elasticacheAccessStrings(): Record<ElastiCacheRole | "default", string> {
+export function elasticacheAccessStrings(engine: "redis" | "valkey" = "redis", engineVersion = "7.0"): Record<ElastiCacheRole | "default", string> {
+  const [major, minor] = engineVersion.split(".").map(Number);
+  const v6 = engine === "redis" && major === 6;
+  const channels = !(v6 && minor < 2);
+  const adapt = (rules: string[]): string[] => {
+    if (!v6) return rules;
+    const out = rules.filter((r) => !/^-(script|function)\|/.test(r) && (channels || !r.startsWith("&")));
+    return rules.some((r) => r === "-script|flush") ? [...out, "-script", "+script|load", "+script|exists"] : out;
+  };
   const rules = dataNodeRules();
   const out = { default: "off -@all" } as Record<ElastiCacheRole | "default", string>;
-  for (const r of ELASTICACHE_ROLES) out[r] = ["on", ...rules[r]].join(" ");
+  for (const r of ELASTICACHE_ROLES) out[r] = ["on", ...adapt(rules[r])].join(" ");
   return out;
 }
 

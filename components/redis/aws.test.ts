@@ -66,7 +66,7 @@ describe("prod: ElastiCache replication group", () => {
     const byName = Object.fromEntries(users.map((u) => [u.inputs.userName, u.inputs]));
     expect(Object.keys(byName).sort()).toEqual(["app", "default", "monitor", "operator"]);
     expect(byName.default.accessString).toBe("off -@all");
-    const access = elasticacheAccessStrings();
+    const access = elasticacheAccessStrings(settings.redis.engine, settings.redis.engineVersion);
     for (const role of ROLES) {
       const u = byName[REDIS_USERS[role]];
       expect(u.accessString, role).toBe(access[role]);

@@ -59,7 +59,7 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
   let userGroup: aws.elasticache.UserGroup | undefined;
   const userSecrets: Partial<Record<ElastiCacheRole, aws.secretsmanager.Secret>> = {};
   if (rbac) {
-    const access = elasticacheAccessStrings();
+    const access = elasticacheAccessStrings(s.engine, s.engineVersion);
     // ElastiCache wants a user named "default" in every group: ours is off, so nobody is anonymous.
     const defaultPassword = new random.RandomPassword(`${name}-default-password`, { length: 64, special: false }, child);
     const defaultUser = new aws.elasticache.User(
