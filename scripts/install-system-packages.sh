@@ -12,6 +12,8 @@ command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 [ -f /usr/share/postgresql/15/extension/pg_stat_statements.control ] || need+=(postgresql-contrib)
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 [ -x /usr/lib/postgresql/15/bin/pgbench ] || need+=(postgresql-client-15)
+# A Redis client this project did not write: redis-py (Sentinel mode) in examples/app-client's test.
+[ -d /usr/lib/python3/dist-packages/redis ] || need+=(python3-redis)
 # The dev stack on a real engine (npm run dev-stack): podman serves the Docker Engine API;
 # runc because crun fails on this kind of machine (hybrid cgroups); gosu, openssl and
 # tzdata go into the images built from Debian packages (devstack/images.ts).

@@ -45,6 +45,9 @@ export function redisOptions(cfg: AppConfig["redis"]): RedisOptions {
     sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
     failoverDetector: true,
     natMap: cfg.natMap,
+    // Sentinels list their peers by in-network addresses: a client outside the network
+    // (docker, from the host) keeps the contract's list instead of learning those.
+    updateSentinels: cfg.natMap === undefined,
   };
 }
 
@@ -81,6 +84,8 @@ export class Timeline {
   readonly events: { at: number; ok: boolean; error?: string }[] = [];
   readonly acknowledged: string[] = [];
   readonly errors = new Map<string, number>();
+  /** Times the loop reconnected a client the driver had given up on. */
+  reconnects = 0;
   ok(at: number): void {
     this.events.push({ at, ok: true });
   }
@@ -137,6 +142,12 @@ export function redisWriteLoop(r: Redis, prefix: string, paceMs = 5): Loop {
         } else t.fail(performance.now(), "WAIT 0: no replica acknowledged");
       } catch (e) {
         t.fail(performance.now(), (e as Error).message);
+        // ioredis can end up closed for good ("end") after a failover it did not follow
+        // (seen once on the dev stack): an application reconnects rather than fail forever.
+        if (r.status === "end") {
+          t.reconnects++;
+          await r.connect().catch(() => undefined);
+        }
         await sleep(20);
       }
       await sleep(paceMs);
@@ -147,6 +158,7 @@ export function redisWriteLoop(r: Redis, prefix: string, paceMs = 5): Loop {
 
 /** How many acknowledged keys the master the client reaches now does not hold. */
 export async function redisLost(r: Redis, keys: string[]): Promise<number> {
+  if (r.status === "end") await r.connect();
   let present = 0;
   for (let i = 0; i < keys.length; i += 500) present += await r.exists(...keys.slice(i, i + 500));
   for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500)).catch(() => undefined);

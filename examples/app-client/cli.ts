@@ -13,8 +13,8 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { appConfig, AppConfigError, type AppConfig } from "./config";
 import { ensurePgTable, failureWindowMs, openPool, openRedis, pgLost, pgReadLoop, pgWriteLoop, redisLost, redisWriteLoop, type Loop } from "./app";
 
@@ -87,11 +87,48 @@ function runInjection(command: string, log: (l: string) => void): Promise<number
   });
 }
 
+/** Debian's python3 with python3-redis (scripts/install-system-packages.sh): a second client the project did not write. */
+const PYTHON = "/usr/bin/python3";
+export const redisPyAvailable = () => existsSync(PYTHON) && existsSync("/usr/lib/python3/dist-packages/redis");
+
+interface RedisPyResult {
+  client: string;
+  acked: number;
+  lost: number;
+  failures: number;
+  errors: Record<string, number>;
+  windowMs: number;
+}
+
+/** Starts redis_py_client.py writing beside ioredis; stop() ends it (SIGTERM) and returns its figures. */
+function startRedisPy(outputsFile: string, prefix: string): { stop: () => Promise<RedisPyResult | string> } {
+  const p = spawn(PYTHON, [join(__dirname, "redis_py_client.py"), outputsFile, prefix], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  p.stdout.on("data", (d) => (out += String(d)));
+  p.stderr.on("data", (d) => (err += String(d)));
+  const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+  return {
+    stop: async () => {
+      p.kill("SIGTERM");
+      const code = await exited;
+      const last = out.trim().split("\n").at(-1) ?? "";
+      try {
+        return JSON.parse(last) as RedisPyResult;
+      } catch {
+        return `redis-py exited ${code}: ${(err.trim().split("\n").at(-1) ?? "").slice(0, 200)}`;
+      }
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorsOf = (l: Loop) => [...l.timeline.errors.entries()].map(([k, n]) => `${k} x${n}`).join(", ") || "none";
 
-async function drill(cfg: AppConfig, fault: Fault, inject: string, log: (l: string) => void): Promise<boolean> {
+async function drill(cfg: AppConfig, fault: Fault, inject: string, log: (l: string) => void, outputsFile: string): Promise<boolean> {
   const run = randomBytes(4).toString("hex");
+  // Sentinel platforms: redis-py follows the same failover beside ioredis, when installed.
+  const py = fault === "redis" && cfg.redis.sentinels.length > 0 && redisPyAvailable() ? startRedisPy(outputsFile, `app-client:${run}:py:`) : null;
   const redis = fault === "redis" ? openRedis(cfg.redis) : null;
   const rw = fault === "postgres-replica" ? openPool(cfg.readWrite) : null;
   const ro = fault === "postgres-replica" ? openPool(cfg.readOnly) : null;
@@ -109,13 +146,25 @@ async function drill(cfg: AppConfig, fault: Fault, inject: string, log: (l: stri
     for (const [name, l] of Object.entries(loops)) {
       const recovered = l.timeline.events.at(-1)?.ok === true;
       ok &&= recovered;
-      log(`${name}: failed for ${failureWindowMs(l.timeline.events)} ms (${l.timeline.failures} failed attempts: ${errorsOf(l)})${recovered ? "" : "; NOT recovered at the end"}`);
+      const reconnects = l.timeline.reconnects ? `; reconnected a closed client ${l.timeline.reconnects} time(s)` : "";
+      log(`${name}: failed for ${failureWindowMs(l.timeline.events)} ms (${l.timeline.failures} failed attempts: ${errorsOf(l)})${reconnects}${recovered ? "" : "; NOT recovered at the end"}`);
     }
     if (redis) {
       const l = loops["redis writes"];
       const lost = await redisLost(redis, l.timeline.acknowledged);
       log(`redis: writes failed for ${failureWindowMs(l.timeline.events)} ms, acknowledged writes: ${l.timeline.acknowledged.length}, acknowledged writes lost: ${lost}`);
       ok &&= lost === 0;
+      if (py) {
+        const r = await py.stop();
+        if (typeof r === "string") {
+          log(r);
+          ok = false;
+        } else {
+          const errs = Object.entries(r.errors).map(([k, n]) => `${k} x${n}`).join(", ") || "none";
+          log(`${r.client}: writes failed for ${r.windowMs} ms (${r.failures} failed attempts: ${errs}), acknowledged writes: ${r.acked}, acknowledged writes lost: ${r.lost}`);
+          ok &&= r.lost === 0 && r.acked > 0;
+        }
+      }
     } else {
       const l = loops["postgres writes"];
       const lost = await pgLost(rw!, run, l.timeline.acknowledged);
@@ -125,6 +174,7 @@ async function drill(cfg: AppConfig, fault: Fault, inject: string, log: (l: stri
     }
     return ok;
   } finally {
+    await py?.stop();
     redis?.disconnect();
     await Promise.all([rw?.end(), ro?.end()]);
   }
@@ -157,7 +207,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => con
     const cfg = loadConfig(a.outputs);
     if (a.command === "run") return (await runLoop(cfg, a.seconds, log)) ? 0 : 1;
     const inject = a.inject ?? defaultInjection(cfg, a.outputs, a.fault!);
-    return (await drill(cfg, a.fault!, inject, log)) ? 0 : 1;
+    return (await drill(cfg, a.fault!, inject, log, a.outputs)) ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(e.message);
