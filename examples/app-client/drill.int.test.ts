@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, stopSandbox } from "../../sandbox/lifecycle";
-import { main } from "./cli";
+import { main, redisPyAvailable } from "./cli";
 
 // Inside the worktree (the fault command runs `npm run sandbox` from here); 0700 like mkdtemp elsewhere.
 mkdirSync(join(process.cwd(), ".sandbox"), { recursive: true });
@@ -39,6 +39,11 @@ describe("examples/app-client drill on the sandbox", () => {
     const window = figure(lines, /redis: writes failed for (\d+) ms/);
     expect(window).toBeGreaterThan(1000);
     expect(window).toBeLessThan(15_000);
+    // redis-py (Debian's python3-redis, installed by scripts/install-system-packages.sh) beside it.
+    expect(redisPyAvailable(), "python3-redis is missing: bash scripts/install-system-packages.sh").toBe(true);
+    expect(figure(lines, /redis-py [\d.]+: .*acknowledged writes lost: (\d+)/)).toBe(0);
+    expect(figure(lines, /redis-py [\d.]+: .*acknowledged writes: (\d+)/)).toBeGreaterThan(100);
+    expect(figure(lines, /redis-py [\d.]+: writes failed for (\d+) ms/)).toBeLessThan(15_000);
     console.log(text.split("\n").filter((l) => !l.includes("[fault]")).join("\n"));
   }, 90_000);
 
