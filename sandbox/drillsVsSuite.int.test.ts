@@ -210,7 +210,8 @@ describe("drills against the smoke suite", () => {
 
   it("no secret appears in any drill log line or suite report, not even redacted", () => {
     expect(printed.length).toBeGreaterThan(10);
-    expect(secrets).toHaveLength(8);
+    // 5 Redis ACL users (app, replica, sentinel, monitor, operator) and 7 Postgres / PgBouncer ones.
+    expect(secrets).toHaveLength(12);
     const all = printed.join("\n");
     for (const s of secrets) expect(all.includes(s), "a sandbox secret is printed").toBe(false);
     // The suite redacts credentials; a "[redacted]" would mean a secret reached a message first.
