@@ -12,6 +12,8 @@ export interface ApplicationParts {
   users: { readWrite: string; readOnly: string };
   redis: Pick<RedisOutputs, "primary" | "readers" | "tls" | "authRequired" | "sentinels" | "sentinelMasterName" | "natMap" | "users">;
   aws: ApplicationOutputs["aws"];
+  /** Where the switchover flags are read; absent where a realization has none. */
+  flags?: ApplicationOutputs["flags"];
 }
 
 const ep = (e: Endpoint): Endpoint => ({ host: e.host, port: e.port });
@@ -35,6 +37,7 @@ export function applicationOutputsFor(p: ApplicationParts): ApplicationOutputs {
       user: p.redis.users?.application ?? null,
     },
     aws: p.aws,
+    ...(p.flags ? { flags: p.flags } : {}),
   };
 }
 
