@@ -22,7 +22,7 @@ import { healthyExitCode, LOAD_SENSITIVE } from "../testing/loadSensitive";
 import { fill, mountsUnder, mountTmpfs, unfill, unmountAll } from "../testing/tmpfs";
 import { startWriteLoop } from "../testing/writeLoop";
 import { killHard, logTail, processLogs, recordAlive, type ProcessRecord } from "../sandbox/procs";
-import { sentinelTargets } from "../sandbox/redis";
+import { operatorTarget, sentinelTargets } from "../sandbox/redis";
 import { currentMaster } from "../components/clients/redis";
 import { SANDBOX_ROLES } from "../sandbox/schema";
 import { READROUTER_NAME, routerDir } from "../sandbox/readrouter";
@@ -151,7 +151,8 @@ async function lostOf(acked: number[]): Promise<number> {
 }
 const redisAt = (name: string) => {
   const p = proc(name);
-  return { host: p.host, port: p.port, password: readState(dir)!.secrets.redisPassword };
+  // The operator: it writes any key (the application user could too; the checks' monitor user could not).
+  return operatorTarget(readState(dir)!, p);
 };
 /** Two writes of 256 KiB to a node, 300 ms apart (Redis appends to its AOF before its next event-loop turn): their answers. */
 async function bigWrites(name: string): Promise<string[]> {
@@ -618,7 +619,8 @@ describe("fault matrix on the sandbox", () => {
     const masterName = state.settings.redis.sentinel.masterName;
     const named = await currentMaster(sentinels, masterName);
     expect(named).not.toBeNull();
-    const first = { ...named!, password: state.secrets.redisPassword };
+    // An application writes: its own ACL user.
+    const first = { ...named!, username: "app", password: state.secrets.redisPassword };
     const w = startWriter({ first, old: first, follow: sentinels, masterName, prefix: "fault-matrix:sentinel-kill:", phase: () => "before", commandTimeoutMs: 1_500 });
     await sleep(1_000);
     await killTree(proc("sentinel-1"));

@@ -210,8 +210,9 @@ describe("drills against the smoke suite", () => {
 
   it("no secret appears in any drill log line or suite report, not even redacted", () => {
     expect(printed.length).toBeGreaterThan(10);
-    // Eight, and since issue 20 the application roles' server passwords (appServer, readonlyServer).
-    expect(secrets).toHaveLength(10);
+    // Eight, the application roles' server passwords (appServer, readonlyServer), and since
+    // the Redis ACL users four more Redis ones (replica, sentinel, monitor, operator).
+    expect(secrets).toHaveLength(14);
     const all = printed.join("\n");
     for (const s of secrets) expect(all.includes(s), "a sandbox secret is printed").toBe(false);
     // The suite redacts credentials; a "[redacted]" would mean a secret reached a message first.

@@ -2,6 +2,7 @@
  * The sandbox's stack outputs, in the contract's shape (components/contract/outputs.ts),
  * built from its state and validated before <dir>/outputs.json (mode 0600) is written.
  */
+import { REDIS_USERS } from "../components/redis/acl";
 import { FEATURE_FLAGS_PROFILE_TYPE, localFlagFile } from "../components/flags/document";
 import { applicationCredentialsFor, applicationOutputsFor } from "../components/contract/application";
 import { CONTRACT_VERSION, parseStackOutputs, thresholdsForOutputs, type StackOutputs } from "../components/contract/outputs";
@@ -44,6 +45,7 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
       // Loopback processes: no TLS material of their own.
       tls: false,
       authRequired: true,
+      users: { application: REDIS_USERS.application, monitoring: REDIS_USERS.monitoring, operator: REDIS_USERS.operator },
       aws: null,
     },
     postgres: {
@@ -71,6 +73,8 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
     },
     alarms: { customMetricNamespace: s.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },
     credentials: {
+      redisMonitoringPassword: state.secrets.redisMonitoring,
+      redisOperatorPassword: state.secrets.redisOperator,
       postgresMonitoringPassword: state.secrets.monitoring,
       pgbouncerAdminPassword: state.secrets.pgbouncerAdmin,
       pgbouncerStatsPassword: state.secrets.pgbouncerStats,

@@ -31,7 +31,12 @@ const processRecord = z.object({
 });
 
 const secrets = z.object({
+  /** The Redis application user's password (components/redis/acl.ts); the others per role below. */
   redisPassword: z.string().min(1),
+  redisReplication: z.string().min(1),
+  redisSentinel: z.string().min(1),
+  redisMonitoring: z.string().min(1),
+  redisOperator: z.string().min(1),
   postgresSuperuser: z.string().min(1),
   replication: z.string().min(1),
   /** The application roles' passwords as applications get them: PgBouncer's only. */

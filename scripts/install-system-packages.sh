@@ -25,6 +25,8 @@ fi
 # Debian's python3 (a pyenv one on PATH would not see Debian's psycopg2).
 /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
 [ -x /usr/lib/postgresql/15/bin/pgbench ] || need+=(postgresql-client-15)
+# A Redis client this project did not write: redis-py (Sentinel mode) in examples/app-client's test.
+[ -d /usr/lib/python3/dist-packages/redis ] || need+=(python3-redis)
 # The dev stack on a real engine (npm run dev-stack): podman serves the Docker Engine API;
 # runc because crun fails on this kind of machine (hybrid cgroups); gosu, openssl and
 # tzdata go into the images built from Debian packages (devstack/images.ts).

@@ -31,6 +31,8 @@ export async function main(): Promise<Record<string, unknown>> {
   // One slice per concern (stacks/<slice>.ts); each adds its part of the contract.
   const redis = realizeRedis(ctx);
   outputs.redis = redis.contract;
+  secrets.redisMonitoringPassword = redis.monitoringPassword;
+  secrets.redisOperatorPassword = redis.operatorPassword;
   const postgres = realizePostgres(ctx);
   outputs.postgres = postgres.contract;
   secrets.postgresMonitoringPassword = postgres.monitoringPassword;

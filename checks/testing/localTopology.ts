@@ -197,6 +197,8 @@ export async function startLocalTopology(): Promise<LocalTopology> {
       expectedReplicas: 1,
       tls: false,
       authRequired: true,
+      // Hand-written configs with one requirepass: the single-AUTH-token path (no ACL users).
+      users: null,
       aws: null,
     },
     postgres: {
@@ -221,7 +223,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
       aws: null,
     },
     alarms: { customMetricNamespace: "DataTier", warningTopicArn: null, criticalTopicArn: null, alarmNames: [] },
-    credentials: { postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
+    credentials: { redisMonitoringPassword: pw.redis, redisOperatorPassword: pw.redis, postgresMonitoringPassword: pw.monitor, pgbouncerAdminPassword: pw.admin, pgbouncerStatsPassword: pw.stats },
   };
   const application = applicationOutputsFor({ pgbouncer: base.pgbouncer, pgbouncerClientTls: false, users: { readWrite: "app", readOnly: "app_readonly" }, redis: base.redis, aws: null });
   const outputs: StackOutputs = { ...base, checks: { aws: null }, application, applicationCredentials: applicationCredentialsFor(application, { readWrite: pw.app, readOnly: pw.readonly, redis: pw.redis }) };

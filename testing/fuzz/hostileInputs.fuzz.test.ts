@@ -49,8 +49,9 @@ function renderAll(s: ReturnType<typeof parseSettings>): void {
     return;
   }
   renderPostgresConf(s, { role: "primary", port: 5432, listenAddresses: "127.0.0.1", socketDir: "/tmp" });
-  renderRedisConf(s.redis, { bind: "127.0.0.1", port: 6379, dir: "/tmp", password: "p".repeat(32) });
-  renderSentinelConf(s.redis, { bind: "127.0.0.1", port: 26379, dir: "/tmp", masterHost: "127.0.0.1", masterPort: 6379, password: "p".repeat(32) });
+  const passwords = { application: "a".repeat(32), replication: "r".repeat(32), sentinel: "s".repeat(32), monitoring: "m".repeat(32), operator: "o".repeat(32) };
+  renderRedisConf(s.redis, { bind: "127.0.0.1", port: 6379, dir: "/tmp", passwords });
+  renderSentinelConf(s.redis, { bind: "127.0.0.1", port: 26379, dir: "/tmp", masterHost: "127.0.0.1", masterPort: 6379, passwords });
   renderPgBouncerIni(s.pgbouncer as never, { listenAddr: "127.0.0.1", listenPort: 6432, primary: { host: "127.0.0.1", port: 5432 }, replicas: [{ host: "127.0.0.1", port: 5433 }], database: s.postgres.databaseName } as never);
 }
 
