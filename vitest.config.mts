@@ -1,19 +1,41 @@
 import { defineConfig } from "vitest/config";
 
+// Plain evaluations of a stack, stored once per content of the tree and read by the unit
+// tests that only read them (tools/evaluate/shared.ts; relative to the project root):
+// beside the packages, so gitignored with them.
+const sharedRuns = "node_modules/.cache/data-tier/runs";
 const exclude = ["node_modules/**", "dist/**", ".sandbox/**"];
 
 export default defineConfig({
   test: {
-    // Pulumi's runtime is process-global state (mocks, config, stack name): one
-    // process per test file keeps stacks from leaking into each other.
+    // Pulumi's runtime is process-global state (mocks, config, stack name): processes,
+    // not threads. The integration project gives each file its own process; the unit
+    // project reuses its two workers across files (below).
     pool: "forks",
     testTimeout: 60_000,
+    // Per-project files, tests and wall time first, then vitest's own summary as the last lines.
+    reporters: ["./testing/reporters/projectDurations.ts", "default"],
     hookTimeout: 120_000,
     // Unit tests first; then the tests against real servers (*.int.test.ts), one
     // file at a time so failover timings are not skewed by a busy 2-core machine.
     sequence: { groupOrder: 0 },
     projects: [
-      { extends: true, test: { name: "unit", include: ["**/*.test.ts"], exclude: [...exclude, "**/*.int.test.ts"], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["**/*.test.ts"],
+          exclude: [...exclude, "**/*.int.test.ts"],
+          sequence: { groupOrder: 0 },
+          env: { DATA_TIER_SHARED_RUNS: sharedRuns },
+          // Files share a worker (the SDK and vitest load once per worker, not per file);
+          // the setup file puts back what a file changed in the process. Two workers: one
+          // per core (vitest's default on 2 cores is one).
+          isolate: false,
+          maxWorkers: 2,
+          setupFiles: ["./testing/setup/sharedWorker.ts"],
+        },
+      },
       { extends: true, test: { name: "integration", include: ["**/*.int.test.ts"], exclude, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },

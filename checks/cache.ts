@@ -169,6 +169,32 @@ function readersCheck(outputs: StackOutputs): Check {
   };
 }
 
+/**
+ * With ACL users (`redis.users`): the application's user is refused an admin command
+ * (CONFIG GET: it printed the password before), and the Sentinels refuse anonymous clients.
+ * With a single AUTH token there is nothing to tell apart: said, not judged.
+ */
+async function leastPrivilege(ctx: CheckContext, outputs: StackOutputs): Promise<{ problems: string[]; said: string }> {
+  const r = outputs.redis;
+  if (!r.users) return { problems: [], said: "; one AUTH token, no ACL users: the application has every command" };
+  const problems: string[] = [];
+  const login = { username: outputs.application.redis.user ?? r.users.application, password: outputs.applicationCredentials.redisPassword };
+  let asked = true;
+  try {
+    const m = await locateMaster(ctx, outputs);
+    const answer = await withRedis(ctx, m.at, { ...login, tls: r.tls, label: "Redis master (application user)" }, (c) => c.call("CONFIG", "GET", "maxmemory").then(() => "answered", (e: unknown) => errorText(e)));
+    if (!/NOPERM/.test(answer)) problems.push(`the application user ${login.username} ran CONFIG GET on ${addr(m.at)} (${answer.slice(0, 80)}): it has admin commands`);
+  } catch {
+    // An unreachable master is the node checks' finding; this one judges privileges only.
+    asked = false;
+  }
+  const anonymous = await Promise.allSettled(r.sentinels.map((s) => withRedis(ctx, s, { tls: r.tls, label: "Sentinel (no password)" }, (c) => c.ping().then(() => "open", (e: unknown) => errorText(e)))));
+  const openSentinels = r.sentinels.filter((_, i) => anonymous[i].status === "fulfilled" && (anonymous[i] as PromiseFulfilledResult<string>).value === "open").map(addr);
+  if (openSentinels.length > 0) problems.push(`Sentinel(s) ${openSentinels.join(", ")} answered without a password`);
+  const sentinelsSaid = r.sentinels.length ? `, Sentinels refuse anonymous clients` : "";
+  return { problems, said: asked ? `; the application user gets NOPERM for CONFIG${sentinelsSaid}` : `; the master could not be asked as the application user${sentinelsSaid}` };
+}
+
 function authCheck(outputs: StackOutputs): Check {
   return {
     id: "redis.auth-enforced",
@@ -196,7 +222,9 @@ function authCheck(outputs: StackOutputs): Check {
       if (open.length > 0) return { status: "FAIL", message: `${open.join(", ")} answered PING without a password` };
       if (refused.length === 0) return { status: "FAIL", message: `no node could be asked: ${(results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason?.message ?? "unreachable"}` };
       const note = unreachable.length > 0 ? `; ${unreachable.join(", ")} unreachable (see its node check)` : "";
-      return { status: "PASS", message: `NOAUTH from ${refused.length} node(s) without a password${note}` };
+      const privilege = await leastPrivilege(ctx, outputs);
+      if (privilege.problems.length > 0) return { status: "FAIL", message: privilege.problems.join("; ") };
+      return { status: "PASS", message: `NOAUTH from ${refused.length} node(s) without a password${privilege.said}${note}` };
     },
   };
 }

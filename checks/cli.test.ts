@@ -176,7 +176,7 @@ describe("reports and output", () => {
   it("the real command exits with the suite's code and fails a dead stack fast", async () => {
     const t0 = Date.now();
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile("npx", ["tsx", "checks/cli.ts", "--outputs", deadFile, "--deadline", "10000"], { cwd: join(__dirname, ".."), timeout: 30_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout }));
+      execFile(process.execPath, ["scripts/run.mjs", "checks/cli.ts", "--outputs", deadFile, "--deadline", "10000"], { cwd: join(__dirname, ".."), timeout: 30_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout }));
     });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/\d+ checks: 0 PASS, 0 WARN, \d+ FAIL, 0 SKIP\. Overall UNHEALTHY/);

@@ -26,13 +26,14 @@ async function everyPartPresent(): Promise<StackOutputs> {
   const arn = (what: string) => `arn:aws:service:us-east-1:123456789012:${what}`;
   o.region = "us-east-1";
   o.redis.natMap = { "172.20.0.2:6379": o.redis.primary };
-  o.redis.aws = { replicationGroupId: "dt-redis", authTokenSecretArn: arn("secret:redis") };
+  o.redis.aws = { replicationGroupId: "dt-redis", authTokenSecretArn: null, userGroupId: "dt-redis-users", userSecretArns: { application: arn("secret:redis-app"), monitoring: arn("secret:redis-monitor"), operator: arn("secret:redis-operator") } };
+  o.application.redis.natMap = { "172.20.0.2:6379": o.redis.primary };
   o.postgres.partitionChecks = { windowSeconds: 60, reconcileMaxAgeSeconds: 3600 };
   o.postgres.aws = { primaryInstanceId: "dt-pg", replicaInstanceIds: ["dt-pg-r1"], masterSecretArn: arn("secret:pg") };
   o.pgbouncer.readRouting = { intervalMs: 1000, stateFile: "/nonexistent/read-routing.json", metricNamespace: "DataTier/ReadRouting", natMap: { "172.20.0.3:5432": o.postgres.primary } };
   o.pgbouncer.aws = { clusterName: "dt", serviceName: "pgbouncer", targetGroupArn: arn("tg"), loadBalancerArn: arn("lb"), desiredCount: 2 };
   o.alarms = { ...o.alarms, warningTopicArn: arn("warn"), criticalTopicArn: arn("crit"), alarmNames: ["dt-redis-cpu"] };
-  o.application.aws = { readWriteSecretArn: arn("rw"), readOnlySecretArn: arn("ro"), redisAuthTokenSecretArn: arn("redis"), readPolicyArn: arn("policy") };
+  o.application.aws = { readWriteSecretArn: arn("rw"), readOnlySecretArn: arn("ro"), redisSecretArn: arn("secret:redis-app"), readPolicyArn: arn("policy") };
   o.checks.aws = { clusterName: "dt", taskDefinitionArn: arn("td"), containerName: "checks", subnetIds: ["subnet-1"], securityGroupId: "sg-1", logGroupName: "/dt/checks", logStreamPrefix: "checks", scheduleName: "dt-checks", scheduleMinutes: 5 };
   return parseStackOutputs(o, "every part present");
 }

@@ -29,6 +29,8 @@ interface SentinelScript {
 
 async function fakeSentinel(s: SentinelScript): Promise<{ host: string; port: number }> {
   const srv = await fakeRedis((args) => {
+    // Sentinels require auth: the suite logs in as the monitoring user (sampleOutputs' fixture password).
+    if (args[0] === "AUTH") return args[1] === "monitor" && args[2] === "fixture-redis-monitor-password-61b2" ? "OK" : { error: "WRONGPASS invalid username-password pair or user is disabled." };
     if (args[0] === "PING") return "PONG";
     if (args[0] === "INFO") return infoText({ sentinel_masters: 1, sentinel_tilt: s.tilt ? 1 : 0 });
     if (args[0] === "SENTINEL" && /get-master-addr-by-name/i.test(args[1])) return [{ bulk: s.master.host }, { bulk: String(s.master.port) }];

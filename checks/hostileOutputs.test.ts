@@ -90,6 +90,18 @@ describe("host names are host names (contract)", () => {
     expect(r.err).not.toContain("\u001b");
   });
 
+  it("refuses hostile Redis user names (sent with AUTH, printed in reports) and an unbounded Sentinel list for the application, naming each field", async () => {
+    const o = sampleOutputs();
+    o.redis.users = { application: "app", monitoring: "monitor Sup3rSecretPassw0rd", operator: "redis://operator:Sup3rSecretPassw0rd@x" };
+    o.application.redis.user = "";
+    o.application.redis.sentinels = Array.from({ length: MAX_ENDPOINTS + 1 }, () => ({ host: "127.0.0.1", port: 26379 }));
+    const r = await check(o);
+    expect(r.code).toBe(3);
+    for (const f of ["redis.users.monitoring", "redis.users.operator", "application.redis.user", "application.redis.sentinels"]) expect(r.err).toContain(`${f}: `);
+    expect(r.err).not.toContain("Sup3rSecretPassw0rd");
+    expect(r.out).toBe("");
+  });
+
   it("refuses a credential too short to be redacted safely, without echoing it", async () => {
     const o = sampleOutputs();
     o.credentials.postgresMonitoringPassword = "the";

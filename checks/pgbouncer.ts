@@ -5,6 +5,7 @@
 import type { StackOutputs } from "../components/contract/outputs";
 import { sleep } from "./lib/measure";
 import { APPLICATION_NAME, withPg, type PgTarget } from "./lib/postgres";
+import { noBypassCheck, poolRolesCheck } from "./poolAccess";
 import type { Check, CheckFactory } from "./types";
 
 const group = "pgbouncer" as const;
@@ -176,6 +177,8 @@ export const pgbouncerChecks: CheckFactory = (outputs) => [
   poolQueryCheck(outputs, "read-only"),
   appLoginCheck(outputs, "read-write"),
   appLoginCheck(outputs, "read-only"),
+  poolRolesCheck(outputs),
+  noBypassCheck(outputs),
   configCheck(outputs),
   poolsCheck(outputs),
 ];

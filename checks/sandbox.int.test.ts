@@ -17,6 +17,9 @@ import { CUSTOM_METRICS } from "../components/alarms/catalogue";
 import { formatConsoleReport } from "./report/console";
 import { faultResults, healthyExitCode } from "../testing/loadSensitive";
 import { runSuite, type SuiteReport } from "./suite";
+import { withRedis } from "../components/clients/redis";
+import { REDIS_USERS } from "../components/redis/acl";
+import { operatorTarget } from "../sandbox/redis";
 
 const DEADLINE_MS = 15_000;
 const dir = mkdtempSync(join(tmpdir(), "checks-sandbox-"));
@@ -60,6 +63,26 @@ function changed(r: SuiteReport): Record<string, string> {
 const msg = (r: SuiteReport, id: string) => r.results.find((x) => x.id === id)?.message ?? "";
 
 describe("the smoke suite against the sandbox", () => {
+  it("redis.auth-enforced FAILs when the application's Redis user is given an admin command, and PASSes again once it is not", async () => {
+    const only = async () => (await runSuite(outputs, { deadlineMs: DEADLINE_MS, timeoutMs: 3_000, hooks: [], only: "redis.auth-enforced" })).results.find((x) => x.id === "redis.auth-enforced")!;
+    const before = await only();
+    expect(before.status, before.message).toBe("PASS");
+    expect(before.message).toContain("the application user gets NOPERM for CONFIG, Sentinels refuse anonymous clients");
+    const master = proc(sandbox.state.redis!.master);
+    const widen = (rules: string[]) => withRedis(operatorTarget(sandbox.state, master), (c) => c.call("ACL", "SETUSER", REDIS_USERS.application, ...rules));
+    // One admin command granted is enough to be caught; taking exactly it back restores the rendered ACL.
+    await widen(["+config|get"]);
+    try {
+      const wide = await only();
+      expect(wide.status).toBe("FAIL");
+      expect(wide.message).toMatch(/the application user app ran CONFIG GET on 127\.0\.0\.1:\d+ .*it has admin commands/);
+      expect(wide.message).not.toContain(outputs.applicationCredentials.redisPassword);
+    } finally {
+      await widen(["-config|get"]);
+    }
+    expect((await only()).status).toBe("PASS");
+  }, 30_000);
+
   it("is healthy: every check PASS or SKIP, checks follow the topology", async () => {
     const r = await suite();
     // No reconcile has run in a fresh sandbox: the full-table verdict is SKIP, one per pair.
@@ -113,7 +136,7 @@ describe("the smoke suite against the sandbox", () => {
   it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
     await killHard(proc("pgbouncer"));
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.read-pool": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.pool-roles": "FAIL", "pgbouncer.read-pool": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
     expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
     expect(r.exitCode).toBe(2);
   });

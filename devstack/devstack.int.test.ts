@@ -147,7 +147,7 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     try {
       expect(r.measured.stopped).toBe("data-tier-dev-pgbouncer");
       // The read router keeps its rounds (their RELOAD fails); the pool it drives cannot be read.
-      const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"].sort();
+      const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"].sort();
       await settled(outputs, "pgbouncer down");
       expect(await suiteUntil(outputs, ids)).toEqual(ids);
     } finally {

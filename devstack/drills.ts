@@ -10,7 +10,7 @@
 import type Docker from "dockerode";
 import type Redis from "ioredis";
 import type { StackOutputs } from "../components/contract/outputs";
-import { hostSide, redisPassword } from "../checks/lib/redis";
+import { hostSide, redisLogin } from "../checks/lib/redis";
 import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
 import { readFileSync } from "node:fs";
 import { withPg } from "../components/clients/postgres";
@@ -37,12 +37,15 @@ export interface DrillOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The Sentinels, logged in as the operator (they refuse anonymous clients). */
+const sentinelsAsOperator = (outputs: StackOutputs): RedisTarget[] => outputs.redis.sentinels.map((s) => ({ ...s, ...redisLogin(outputs, "operator") }));
+
 /** In-network "host:port" the Sentinels name as master, and where the host reaches it. */
 async function master(outputs: StackOutputs): Promise<{ inNetwork: { host: string; port: number }; host: RedisTarget } | null> {
-  const m = await currentMaster(outputs.redis.sentinels, outputs.redis.sentinelMasterName ?? "");
+  const m = await currentMaster(sentinelsAsOperator(outputs), outputs.redis.sentinelMasterName ?? "");
   if (!m) return null;
   const at = hostSide(outputs, m);
-  return { inNetwork: m, host: { ...at, password: redisPassword(outputs) } };
+  return { inNetwork: m, host: { ...at, ...redisLogin(outputs, "operator") } };
 }
 
 async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): Promise<DrillResult> {
@@ -156,7 +159,7 @@ export interface SentinelsSettled {
 }
 
 /** What keeps one Sentinel from being settled (empty when it is). */
-async function sentinelUnsettled(s: { host: string; port: number }, masterName: string): Promise<string[]> {
+async function sentinelUnsettled(s: RedisTarget, masterName: string): Promise<string[]> {
   try {
     return await withRedis(
       s,
@@ -186,7 +189,7 @@ export async function waitSentinelsSettled(outputs: StackOutputs, timeoutMs = 45
   const name = outputs.redis.sentinelMasterName ?? "";
   let first: string[] | null = null;
   for (;;) {
-    const views = await Promise.all(outputs.redis.sentinels.map((s) => sentinelUnsettled(s, name)));
+    const views = await Promise.all(sentinelsAsOperator(outputs).map((s) => sentinelUnsettled(s, name)));
     const masters = new Set(views.flatMap((v) => v.filter((x) => x.startsWith("master="))));
     const problems = [...views.flatMap((v) => v.filter((x) => !x.startsWith("master="))), ...(masters.size > 1 ? [`they name ${masters.size} masters: ${[...masters].join(", ")}`] : [])];
     first ??= problems;

@@ -15,6 +15,7 @@ import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHeal
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
+import { REDIS_USERS } from "../components/redis/acl";
 import { measureRouting, routerRuns, routingMeasured, sandboxProbe } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
@@ -86,10 +87,11 @@ async function redisFailover(dir: string, log: Log): Promise<DrillResult> {
   await readyForRedisFailover(state, log);
   const old = proc(state, state.redis!.master);
   const sentinels = sentinelTargets(state);
-  const password = state.secrets.redisPassword;
+  // The writer is an application: its own ACL user (set, WAIT, exists), not the operator.
+  const app = { username: REDIS_USERS.application, password: state.secrets.redisPassword };
   const prefix = `sandbox:drill:failover:${randomBytes(4).toString("hex")}:`;
   let killedAt: number | null = null;
-  const writer = startWriter({ host: old.host, port: old.port, password }, sentinels, masterName, prefix, () => killedAt);
+  const writer = startWriter({ host: old.host, port: old.port, ...app }, sentinels, masterName, prefix, () => killedAt);
   await sleep(1000);
   const ackedBefore = writer.stats.acked.length;
   log(`writer: ${ackedBefore} writes acknowledged by WAIT 1 on ${old.name} (${old.host}:${old.port}) before the kill`);
@@ -131,7 +133,7 @@ async function redisFailover(dir: string, log: Log): Promise<DrillResult> {
 
   // Read every acknowledged key back from the master the Sentinels name now.
   const readFrom = (await currentMaster(sentinels, masterName)) ?? nm;
-  const reader = redisClient({ ...readFrom, password }, 3000);
+  const reader = redisClient({ ...readFrom, ...app }, 3000);
   let lost = 0;
   try {
     await reader.connect();

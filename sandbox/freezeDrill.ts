@@ -25,6 +25,9 @@ import { writeOutputs } from "./outputs";
 import { recordAlive, sleep, type ProcessRecord } from "./procs";
 import { redisNodes, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
+import { REDIS_USERS } from "../components/redis/acl";
+
+type Login = { username: string; password: string };
 import { writeState } from "./state";
 
 export interface FreezeOptions {
@@ -152,9 +155,9 @@ async function countPresent(at: RedisTarget, keys: string[]): Promise<number> {
   }
 }
 
-async function setMinReplicas(nodes: ProcessRecord[], password: string, value: number): Promise<void> {
+async function setMinReplicas(nodes: ProcessRecord[], login: Login, value: number): Promise<void> {
   for (const n of nodes) {
-    const c = redisClient({ host: n.host, port: n.port, password }, 2000);
+    const c = redisClient({ host: n.host, port: n.port, ...login }, 2000);
     try {
       await c.connect();
       await c.call("CONFIG", "SET", "min-replicas-to-write", String(value));
@@ -179,19 +182,20 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
   const state = requireState(dir, "redis");
   const s = state.settings.redis;
   const masterName = s.sentinel.masterName;
-  const password = state.secrets.redisPassword;
+  // The operator: CONFIG SET, ROLE on the old master, and the clients that stand in for applications.
+  const login: Login = { username: REDIS_USERS.operator, password: state.secrets.redisOperator };
   await readyForRedisFailover(state, log);
   const freezeMs = o.freezeMs ?? s.sentinel.downAfterMs + 8000;
   const safety = redisWriteSafety(s);
   const nodes = redisNodes(state);
   if (o.withoutMinReplicas) {
-    await setMinReplicas(nodes, password, 0);
+    await setMinReplicas(nodes, login, 0);
     log("min-replicas-to-write set to 0 on every node for this run (the unbounded case)");
   } else {
     log(`min-replicas-to-write ${safety.minReplicasToWrite}, min-replicas-max-lag ${safety.maxLagSeconds} s (rendered from the settings)`);
   }
   const old = proc(state, state.redis!.master);
-  const oldAt = { host: old.host, port: old.port, password };
+  const oldAt = { host: old.host, port: old.port, ...login };
   const sentinels = sentinelTargets(state);
   const tag = randomBytes(4).toString("hex");
   let phase: Phase = "before";
@@ -287,7 +291,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
     sentinelWatch.forEach((w) => w.disconnect());
   }
   const readFrom = (await currentMaster(sentinels, masterName)) ?? promoted ?? old;
-  const at = { host: readFrom.host, port: readFrom.port, password };
+  const at = { host: readFrom.host, port: readFrom.port, ...login };
   const figures = async (w: Writer) => {
     const ackedPresent = await countPresent(at, w.acked);
     const notAcked = w.accepted.filter((k) => !new Set(w.acked).has(k));
@@ -301,7 +305,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
   log(`via Sentinel: ${v.accepted} accepted, ${v.acked} acknowledged by WAIT 1; lost: ${v.ackedLost} acknowledged, ${v.acceptedLost} accepted; refused: ${errs(viaSentinel)}`);
 
   if (o.withoutMinReplicas) {
-    await setMinReplicas(redisNodes(state), password, safety.minReplicasToWrite);
+    await setMinReplicas(redisNodes(state), login, safety.minReplicasToWrite);
     log(`min-replicas-to-write restored to ${safety.minReplicasToWrite} on every node`);
   }
   await waitRedisHealthy(state, 30_000);

@@ -23,6 +23,7 @@ import { healRouterConfig, readRouterState, restartReadRouter, routerProblems, r
 import { findDaemonsUnder, portAnswers, postgresUser, recordAlive, stopProcess, type ProcessRecord, type StopResult } from "./procs";
 import { restartRedisProcess, redisProblems, syncRedisMaster, waitRedisHealthy, startRedis, REDIS_HOST } from "./redis";
 import { parseInfo, sentinelMaster, withRedis } from "../components/clients/redis";
+import { operatorTarget } from "./redis";
 import { acquireLock, outputsFile, PARTS, readState, STATE_VERSION, StateError, stateFile, writeState, type Part, type SandboxState, type Secrets } from "./state";
 
 export const DEFAULT_STACK = "dev";
@@ -66,7 +67,7 @@ export interface SandboxInfo {
 const newSecret = () => randomBytes(24).toString("hex");
 
 function newSecrets(): Secrets {
-  return { redisPassword: newSecret(), postgresSuperuser: newSecret(), replication: newSecret(), app: newSecret(), readonly: newSecret(), monitoring: newSecret(), pgbouncerAdmin: newSecret(), pgbouncerStats: newSecret() };
+  return { redisPassword: newSecret(), redisReplication: newSecret(), redisSentinel: newSecret(), redisMonitoring: newSecret(), redisOperator: newSecret(), postgresSuperuser: newSecret(), replication: newSecret(), app: newSecret(), readonly: newSecret(), appServer: newSecret(), readonlyServer: newSecret(), monitoring: newSecret(), pgbouncerAdmin: newSecret(), pgbouncerStats: newSecret() };
 }
 
 function normaliseParts(parts: Part[] | undefined): Part[] {
@@ -361,7 +362,7 @@ export interface SandboxStatus {
 async function roleOf(state: SandboxState, p: ProcessRecord): Promise<string> {
   try {
     if (p.kind === "redis") {
-      const info = parseInfo(await withRedis({ host: p.host, port: p.port, password: state.secrets.redisPassword }, (c) => c.info("replication"), 1000));
+      const info = parseInfo(await withRedis(operatorTarget(state, p), (c) => c.info("replication"), 1000));
       return info.role === "master" ? `master (${info.connected_slaves ?? 0} replicas)` : `replica (link ${info.master_link_status})`;
     }
     if (p.kind === "sentinel") {

@@ -19,7 +19,7 @@ function state(master = "redis-0"): SandboxState {
     createdAt: "",
     parts: ["redis", "postgres", "pgbouncer"],
     settings,
-    secrets: { redisPassword: "rp", postgresSuperuser: "su", replication: "rep", app: "ap", readonly: "ro", monitoring: "mon", pgbouncerAdmin: "adm", pgbouncerStats: "sta" },
+    secrets: { redisPassword: "rp", redisReplication: "rr", redisSentinel: "rs", redisMonitoring: "rm", redisOperator: "ro2", postgresSuperuser: "su", replication: "rep", app: "ap", readonly: "ro", monitoring: "mon", pgbouncerAdmin: "adm", pgbouncerStats: "sta" },
     redis: { masterName: "datatier", master },
     postgres: { database: "app", socketDir: "/x/sock", primaryDataDir: "/x/p", replicas: [{ name: "postgres-replica-1", id: "postgres-replica-1", slot: "replica_1", dataDir: "/x/r1" }] },
     processes: [
@@ -44,7 +44,11 @@ describe("buildOutputs", () => {
     expect([o.redis.aws, o.postgres.aws, o.pgbouncer.aws]).toEqual([null, null, null]);
     expect(o.alarms).toEqual({ customMetricNamespace: settings.alarms.customMetricNamespace, warningTopicArn: null, criticalTopicArn: null, alarmNames: [] });
     expect(o.thresholds.replicaLag).toEqual({ warning: 10, critical: 30, unit: "seconds", comparison: "greaterThan" });
-    expect(o.credentials).toEqual({ postgresMonitoringPassword: "mon", pgbouncerAdminPassword: "adm", pgbouncerStatsPassword: "sta" });
+    expect(o.credentials).toEqual({ redisMonitoringPassword: "rm", redisOperatorPassword: "ro2", postgresMonitoringPassword: "mon", pgbouncerAdminPassword: "adm", pgbouncerStatsPassword: "sta" });
+    // Per-role Redis logins: the application's user in its plain half, its password alone in its secret.
+    expect(o.redis.users).toEqual({ application: "app", monitoring: "monitor", operator: "operator" });
+    expect(o.application.redis).toMatchObject({ user: "app", sentinelMasterName: settings.redis.sentinel.masterName, sentinels: o.redis.sentinels, authRequired: true });
+    for (const other of ["rr", "rs", "rm", "ro2"]) expect(Object.values(o.applicationCredentials)).not.toContain(other);
     // The application's half: PgBouncer's pools as the application roles, Redis AUTH; nothing of the operator's.
     expect(o.applicationCredentials).toEqual({
       readWrite: { engine: "postgres", host: "127.0.0.1", port: 23000, dbname: "app", username: "app", password: "ap" },

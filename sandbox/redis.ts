@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REDIS_USERS, type RedisUserPasswords } from "../components/redis/acl";
 import { renderRedisConf, renderSentinelConf } from "../components/redis/render";
 import type { Settings } from "../components/settings/schema";
 import { failingLogs, portAnswers, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
@@ -24,7 +25,16 @@ export function redisNodes(state: SandboxState): ProcessRecord[] {
 export function sentinels(state: SandboxState): ProcessRecord[] {
   return state.processes.filter((p) => p.kind === "sentinel");
 }
-export const sentinelTargets = (state: SandboxState): RedisTarget[] => sentinels(state).map((p) => ({ host: p.host, port: p.port }));
+/** Every ACL user's password (components/redis/acl.ts), from the state's secrets. */
+export function redisPasswords(state: SandboxState): RedisUserPasswords {
+  const x = state.secrets;
+  return { application: x.redisPassword, replication: x.redisReplication, sentinel: x.redisSentinel, monitoring: x.redisMonitoring, operator: x.redisOperator };
+}
+
+/** A node or Sentinel as the operator: the sandbox's own health checks, drills and restarts. */
+export const operatorTarget = (state: SandboxState, at: { host: string; port: number }): RedisTarget => ({ host: at.host, port: at.port, username: REDIS_USERS.operator, password: state.secrets.redisOperator });
+
+export const sentinelTargets = (state: SandboxState): RedisTarget[] => sentinels(state).map((p) => operatorTarget(state, p));
 
 function nodeDir(dir: string, name: string): string {
   const d = join(dir, "redis", name);
@@ -62,7 +72,7 @@ function sentinelSpec(dir: string, name: string, port: number) {
 /** Starts every Redis process for a new sandbox; records them in `state` as they start. */
 export async function startRedis(state: SandboxState, ports: { nodes: number[]; sentinels: number[] }, timeoutMs: number): Promise<void> {
   const s = state.settings;
-  const password = state.secrets.redisPassword;
+  const passwords = redisPasswords(state);
   const names = redisNodeNames(s);
   const masterPort = ports.nodes[0];
   for (const [i, name] of names.entries()) {
@@ -71,7 +81,7 @@ export async function startRedis(state: SandboxState, ports: { nodes: number[]; 
       bind: REDIS_HOST,
       port: ports.nodes[i],
       dir: d,
-      password,
+      passwords,
       replicaOf: i === 0 ? undefined : { host: REDIS_HOST, port: masterPort },
     });
     writeFileSync(join(d, "redis.conf"), conf, { mode: 0o600 });
@@ -82,7 +92,7 @@ export async function startRedis(state: SandboxState, ports: { nodes: number[]; 
   await waitFor(
     `Redis: ${s.redis.replicas} replica(s) linked to ${names[0]}`,
     async () => {
-      const info = parseInfo(await withRedis({ host: REDIS_HOST, port: masterPort, password }, (c) => c.info("replication")));
+      const info = parseInfo(await withRedis(operatorTarget(state, { host: REDIS_HOST, port: masterPort }), (c) => c.info("replication")));
       return Object.entries(info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length >= s.redis.replicas;
     },
     timeoutMs,
@@ -93,7 +103,7 @@ export async function startRedis(state: SandboxState, ports: { nodes: number[]; 
   for (const [i, name] of sentinelNames(s).entries()) {
     const d = nodeDir(state.dir, name);
     // A fresh file per Sentinel: each one rewrites its own with what it learns.
-    const conf = renderSentinelConf(s.redis, { bind: REDIS_HOST, port: ports.sentinels[i], dir: d, masterHost: REDIS_HOST, masterPort, password });
+    const conf = renderSentinelConf(s.redis, { bind: REDIS_HOST, port: ports.sentinels[i], dir: d, masterHost: REDIS_HOST, masterPort, passwords });
     writeFileSync(join(d, "sentinel.conf"), conf, { mode: 0o600 });
     putProcess(state, await startProcess(sentinelSpec(state.dir, name, ports.sentinels[i])));
   }
@@ -104,14 +114,13 @@ export async function startRedis(state: SandboxState, ports: { nodes: number[]; 
 /** Health of the Redis part, as a list of problems (empty when healthy). */
 export async function redisProblems(state: SandboxState): Promise<string[]> {
   const s = state.settings;
-  const password = state.secrets.redisPassword;
   const problems: string[] = [];
   const master = state.processes.find((p) => p.name === state.redis?.master);
   if (!master) return ["no master recorded"];
   for (const p of [...redisNodes(state), ...sentinels(state)]) if (!recordAlive(p)) problems.push(`${p.name} (pid ${p.pid}) is not running`);
   const expected = s.redis.replicas;
   try {
-    const info = parseInfo(await withRedis({ host: master.host, port: master.port, password }, (c) => c.info("replication")));
+    const info = parseInfo(await withRedis(operatorTarget(state, master), (c) => c.info("replication")));
     if (info.role !== "master") problems.push(`${master.name} is not a master (role ${info.role})`);
     const online = Object.entries(info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online")).length;
     if (online < expected) problems.push(`${master.name} has ${online}/${expected} replicas online`);
@@ -120,7 +129,7 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
   }
   for (const r of redisNodes(state).filter((p) => p.name !== master.name)) {
     try {
-      const info = parseInfo(await withRedis({ host: r.host, port: r.port, password }, (c) => c.info("replication")));
+      const info = parseInfo(await withRedis(operatorTarget(state, r), (c) => c.info("replication")));
       if (info.role !== "slave" || info.master_link_status !== "up") problems.push(`${r.name} is not a linked replica (role ${info.role}, link ${info.master_link_status ?? "-"})`);
     } catch (e) {
       problems.push(`${r.name} (${r.host}:${r.port}) does not answer: ${(e as Error).message}`);
@@ -130,7 +139,7 @@ export async function redisProblems(state: SandboxState): Promise<string[]> {
   const named = new Set<string>();
   for (const sp of sentinels(state)) {
     try {
-      await withRedis({ host: sp.host, port: sp.port }, async (c) => {
+      await withRedis(operatorTarget(state, sp), async (c) => {
         // NOQUORUM comes back as an error reply.
         const quorum = String(await c.call("SENTINEL", "CKQUORUM", name).catch((e: Error) => e.message));
         const peers = (await c.call("SENTINEL", "SENTINELS", name)) as unknown[];
@@ -197,7 +206,7 @@ export async function restartRedisProcess(state: SandboxState, p: ProcessRecord)
   const extra = isMaster || !masterAddr ? [] : ["--replicaof", masterAddr.host, String(masterAddr.port)];
   // A damaged file would keep it down: it starts from what the settings render (whom it follows is on the command line).
   const d = nodeDir(state.dir, p.name);
-  const conf = renderRedisConf(state.settings.redis, { bind: REDIS_HOST, port: p.port, dir: d, password: state.secrets.redisPassword });
+  const conf = renderRedisConf(state.settings.redis, { bind: REDIS_HOST, port: p.port, dir: d, passwords: redisPasswords(state) });
   writeFileSync(join(d, "redis.conf"), conf, { mode: 0o600 });
   putProcess(state, await startProcess(nodeSpec(state.dir, p.name, p.port, extra)));
 }

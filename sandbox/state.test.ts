@@ -22,7 +22,7 @@ function sample(dir: string): SandboxState {
     createdAt: new Date(0).toISOString(),
     parts: ["redis"],
     settings: loadStackSettings("dev"),
-    secrets: { redisPassword: "r".repeat(48), postgresSuperuser: "s", replication: "x", app: "a", readonly: "o", monitoring: "m", pgbouncerAdmin: "b", pgbouncerStats: "t" },
+    secrets: { redisPassword: "r".repeat(48), redisReplication: "q", redisSentinel: "w", redisMonitoring: "e", redisOperator: "y", postgresSuperuser: "s", replication: "x", app: "a", readonly: "o", monitoring: "m", pgbouncerAdmin: "b", pgbouncerStats: "t" },
     redis: { masterName: "datatier", master: "redis-0" },
     postgres: null,
     processes: [{ name: "redis-0", kind: "redis", host: "127.0.0.1", port: 21000, pid: 4242, startTicks: 99, command: "/usr/bin/redis-server", args: ["/x/redis.conf"], user: "root", logFile: "/x/redis-0.log" }],

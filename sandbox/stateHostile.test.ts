@@ -46,7 +46,7 @@ function stateWith(dir: string, processes: SandboxState["processes"]): SandboxSt
     createdAt: new Date(0).toISOString(),
     parts: ["redis"],
     settings: loadStackSettings("dev"),
-    secrets: { redisPassword: "secret-redis-password-0123456789", postgresSuperuser: "secret-superuser-password-0123456789", replication: "r".repeat(20), app: "a".repeat(20), readonly: "o".repeat(20), monitoring: "m".repeat(20), pgbouncerAdmin: "b".repeat(20), pgbouncerStats: "t".repeat(20) },
+    secrets: { redisPassword: "secret-redis-password-0123456789", redisReplication: "secret-redis-replication-0123456789", redisSentinel: "secret-redis-sentinel-0123456789", redisMonitoring: "secret-redis-monitoring-0123456789", redisOperator: "secret-redis-operator-0123456789", postgresSuperuser: "secret-superuser-password-0123456789", replication: "r".repeat(20), app: "a".repeat(20), readonly: "o".repeat(20), monitoring: "m".repeat(20), pgbouncerAdmin: "b".repeat(20), pgbouncerStats: "t".repeat(20) },
     redis: { masterName: "datatier", master: "redis-0" },
     postgres: null,
     processes,

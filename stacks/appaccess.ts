@@ -40,7 +40,8 @@ export function realizeApplicationAccess(ctx: StackContext, parts: { redis: Redi
       connections,
       passwords: { readWrite: postgres.appPassword, readOnly: postgres.readonlyPassword },
       kmsKeyArn: s.postgres.kmsKeyArn,
-      redisAuthToken: { secretArn: redis.contract.apply((c) => c.aws!.authTokenSecretArn), kmsKeyArn: s.redis.kmsKeyArn },
+      // The application user's RBAC secret; the AUTH token only where RBAC cannot apply.
+      redisSecret: { secretArn: redis.contract.apply((c) => c.aws!.userSecretArns?.application ?? c.aws!.authTokenSecretArn!), kmsKeyArn: s.redis.kmsKeyArn },
       tags: ctx.tags,
     });
     contract = plain(access.contract);

@@ -8,6 +8,7 @@ import { realizeAlarms } from "./alarms";
 import { realizeApplicationAccess } from "./appaccess";
 import { realizeChecks } from "./checks";
 import { createContext } from "./context";
+import { realizeFlags } from "./flags";
 import { realizePgBouncer } from "./pgbouncer";
 import { realizePostgres } from "./postgres";
 import { realizeRedis } from "./redis";
@@ -30,6 +31,8 @@ export async function main(): Promise<Record<string, unknown>> {
   // One slice per concern (stacks/<slice>.ts); each adds its part of the contract.
   const redis = realizeRedis(ctx);
   outputs.redis = redis.contract;
+  secrets.redisMonitoringPassword = redis.monitoringPassword;
+  secrets.redisOperatorPassword = redis.operatorPassword;
   const postgres = realizePostgres(ctx);
   outputs.postgres = postgres.contract;
   secrets.postgresMonitoringPassword = postgres.monitoringPassword;
@@ -37,9 +40,12 @@ export async function main(): Promise<Record<string, unknown>> {
   outputs.pgbouncer = pgbouncer.contract;
   secrets.pgbouncerAdminPassword = pgbouncer.adminPassword;
   secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
-  outputs.alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer }).contract;
+  const alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer });
+  outputs.alarms = alarms.contract;
   const app = realizeApplicationAccess(ctx, { redis, postgres, pgbouncer });
-  outputs.application = app.contract;
+  // Where applications read the switchover flags: AppConfig on aws, a file locally.
+  const flags = realizeFlags(ctx, alarms);
+  outputs.application = pulumi.all([app.contract, flags.contract]).apply(([a, f]) => ({ ...a, flags: f }));
 
   // Two secret outputs: the operator's passwords (the smoke suite's), and the application's.
   outputs.credentials = pulumi.secret(pulumi.output(secrets));

@@ -6,10 +6,11 @@ import { describe, expect, it } from "vitest";
 import { useColour } from "../checks/report/console";
 
 const root = join(__dirname, "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
+// What `npm run <script>` runs (package.json): the launcher and the entry.
+const launcher = join(root, "scripts", "run.mjs");
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(tsx, [join(root, script), ...args], { cwd: root, encoding: "utf8", timeout: 30_000, env });
+  const r = spawnSync(process.execPath, [launcher, join(root, script), ...args], { cwd: root, encoding: "utf8", timeout: 30_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

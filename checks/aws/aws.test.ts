@@ -20,7 +20,7 @@ function awsOutputs(): StackOutputs {
   o.platform = "aws";
   o.region = "eu-west-1";
   o.redis.expectedReplicas = 2;
-  o.redis.aws = { replicationGroupId: "datatier-prod", authTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis" };
+  o.redis.aws = { replicationGroupId: "datatier-prod", authTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis", userGroupId: null, userSecretArns: null };
   o.postgres.aws = { primaryInstanceId: "datatier-prod-pg", replicaInstanceIds: ["datatier-prod-pg-r1", "datatier-prod-pg-r2"], masterSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg" };
   o.pgbouncer.aws = { clusterName: "datatier-prod", serviceName: "pgbouncer", targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/pgb/1", loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/pgb/1", desiredCount: 2 };
   return o;

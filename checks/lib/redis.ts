@@ -24,6 +24,8 @@ export function connectDeadlineMs(ctx: Pick<CheckContext, "timeoutMs">): number 
 }
 
 export interface RedisConnectOptions {
+  /** ACL user sent with AUTH; omitted: the `default` user (a single AUTH token). */
+  username?: string;
   /** Sent with AUTH when set. */
   password?: string;
   tls: boolean;
@@ -36,7 +38,7 @@ export async function withRedis<T>(ctx: CheckContext, at: Address, opts: RedisCo
   const where = `${opts.label ?? "Redis"} at ${addr(at)}`;
   const connectTimeout = connectDeadlineMs(ctx);
   // The ready check runs INFO before AUTH errors surface; checks ask for what they need.
-  const client = openRedis(at, { password: opts.password, tls: opts.tls, connectTimeoutMs: connectTimeout, commandTimeoutMs: Math.max(1, ctx.timeoutMs), readyCheck: false });
+  const client = openRedis(at, { username: opts.username, password: opts.password, tls: opts.tls, connectTimeoutMs: connectTimeout, commandTimeoutMs: Math.max(1, ctx.timeoutMs), readyCheck: false });
   const onAbort = () => client.disconnect();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   const connecting = ctx.begin?.(`connecting to ${where}`);
@@ -65,18 +67,27 @@ export async function info(client: Redis, section: string): Promise<Record<strin
   return parseInfo(await client.info(section));
 }
 
-/** Password to send, or none when the stack says AUTH is off. */
-export function redisPassword(outputs: StackOutputs): string | undefined {
-  return outputs.redis.authRequired ? outputs.applicationCredentials.redisPassword : undefined;
+/** Who logs in: the suite is the `monitoring` user, drills and admin actions the `operator`. */
+export type RedisLogin = { username?: string; password?: string };
+
+/**
+ * The login of `role` (components/redis/acl.ts), or none when the stack says AUTH is off.
+ * With `redis.users` null (a single AUTH token: ElastiCache before RBAC) there is no
+ * user name and the password is the token.
+ */
+export function redisLogin(outputs: StackOutputs, role: "monitoring" | "operator"): RedisLogin {
+  if (!outputs.redis.authRequired) return {};
+  const password = role === "monitoring" ? outputs.credentials.redisMonitoringPassword : outputs.credentials.redisOperatorPassword;
+  return { username: outputs.redis.users?.[role], password };
 }
 
 export function dataNodeOptions(outputs: StackOutputs, label: string): RedisConnectOptions {
-  return { password: redisPassword(outputs), tls: outputs.redis.tls, label };
+  return { ...redisLogin(outputs, "monitoring"), tls: outputs.redis.tls, label };
 }
 
-/** Sentinels listen without a password here (Sentinel's own requirepass is not used). */
+/** Sentinels require the same ACL users as the nodes; with a single AUTH token (no users) they are not asked for one. */
 export function sentinelOptions(outputs: StackOutputs): RedisConnectOptions {
-  return { tls: outputs.redis.tls, label: "Sentinel" };
+  return { ...(outputs.redis.users ? redisLogin(outputs, "monitoring") : {}), tls: outputs.redis.tls, label: "Sentinel" };
 }
 
 /**

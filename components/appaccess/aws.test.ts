@@ -46,7 +46,8 @@ describe("prod: application secrets", () => {
     expect(outputs.application.aws).toEqual({
       readWriteSecretArn: arnOf("readwrite"),
       readOnlySecretArn: arnOf("readonly"),
-      redisAuthTokenSecretArn: outputs.redis.aws!.authTokenSecretArn,
+      // prod runs Redis 7: RBAC, so the application user's secret, not an AUTH token.
+      redisSecretArn: outputs.redis.aws!.userSecretArns!.application,
       readPolicyArn: mine(T.policy, "-read").state.arn,
     });
   });
@@ -56,7 +57,7 @@ describe("prod: the read policy", () => {
   it("grants GetSecretValue on exactly the two role secrets and the Redis AUTH token, nothing else", () => {
     const doc = JSON.parse(mine(T.policy, "-read").inputs.policy);
     const a = outputs.application.aws!;
-    expect(doc.Statement).toEqual([{ Sid: "ReadApplicationSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [a.readWriteSecretArn, a.readOnlySecretArn, a.redisAuthTokenSecretArn] }]);
+    expect(doc.Statement).toEqual([{ Sid: "ReadApplicationSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [a.readWriteSecretArn, a.readOnlySecretArn, a.redisSecretArn] }]);
     // Not the master secret, not PgBouncer's configuration secrets.
     expect(JSON.stringify(doc)).not.toContain(outputs.postgres.aws!.masterSecretArn);
   });
@@ -70,7 +71,7 @@ describe("prod: the read policy", () => {
     const doc = JSON.parse(c.find((r) => r.type === T.policy)!.inputs.policy);
     expect(doc.Statement.slice(1)).toEqual([
       { Sid: "DecryptThroughSecretsManager0", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY], Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:EncryptionContext:SecretARN": [a.readWriteSecretArn, a.readOnlySecretArn] } } },
-      { Sid: "DecryptThroughSecretsManager1", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [REDIS_KEY], Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:EncryptionContext:SecretARN": [a.redisAuthTokenSecretArn] } } },
+      { Sid: "DecryptThroughSecretsManager1", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [REDIS_KEY], Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:EncryptionContext:SecretARN": [a.redisSecretArn] } } },
     ]);
   });
 });

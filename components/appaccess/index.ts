@@ -23,8 +23,8 @@ export interface ApplicationAccessArgs {
   passwords: { readWrite: pulumi.Input<string>; readOnly: pulumi.Input<string> };
   /** Customer managed key for the two role secrets (postgres.kmsKeyArn); aws/secretsmanager when unset. */
   kmsKeyArn?: string;
-  /** The Redis AUTH token's secret (created by the Redis component) and its key (redis.kmsKeyArn). */
-  redisAuthToken: { secretArn: pulumi.Input<string>; kmsKeyArn?: string };
+  /** The application's Redis secret (its RBAC user, or the AUTH token where RBAC cannot apply; created by the Redis component) and its key (redis.kmsKeyArn). */
+  redisSecret: { secretArn: pulumi.Input<string>; kmsKeyArn?: string };
   tags: Record<string, string>;
 }
 
@@ -61,14 +61,14 @@ export class ApplicationAccess extends pulumi.ComponentResource {
     this.readOnlySecretArn = secret("readOnly", "readonly", "Read-only");
 
     const document = pulumi
-      .all([this.readWriteSecretArn, this.readOnlySecretArn, pulumi.output(a.redisAuthToken.secretArn)])
+      .all([this.readWriteSecretArn, this.readOnlySecretArn, pulumi.output(a.redisSecret.secretArn)])
       .apply(([rw, ro, redis]) =>
         JSON.stringify(
           applicationReadPolicy(
             [
               { arn: rw, kmsKeyArn: a.kmsKeyArn },
               { arn: ro, kmsKeyArn: a.kmsKeyArn },
-              { arn: redis, kmsKeyArn: a.redisAuthToken.kmsKeyArn },
+              { arn: redis, kmsKeyArn: a.redisSecret.kmsKeyArn },
             ],
             a.region,
           ),
@@ -76,14 +76,14 @@ export class ApplicationAccess extends pulumi.ComponentResource {
       );
     const policy = new aws.iam.Policy(
       `${name}-read`,
-      { name: `${a.namePrefix}-app-secrets-read`, description: "Read the data tier's application secrets (read-write, read-only, Redis AUTH token) and nothing else", policy: document, tags: a.tags },
+      { name: `${a.namePrefix}-app-secrets-read`, description: "Read the data tier's application secrets (read-write, read-only, the application's Redis credentials) and nothing else", policy: document, tags: a.tags },
       child,
     );
     this.readPolicyArn = policy.arn;
 
     this.contract = pulumi
-      .all([this.readWriteSecretArn, this.readOnlySecretArn, pulumi.output(a.redisAuthToken.secretArn), policy.arn])
-      .apply(([readWriteSecretArn, readOnlySecretArn, redisAuthTokenSecretArn, readPolicyArn]) => ({ readWriteSecretArn, readOnlySecretArn, redisAuthTokenSecretArn, readPolicyArn }));
+      .all([this.readWriteSecretArn, this.readOnlySecretArn, pulumi.output(a.redisSecret.secretArn), policy.arn])
+      .apply(([readWriteSecretArn, readOnlySecretArn, redisSecretArn, readPolicyArn]) => ({ readWriteSecretArn, readOnlySecretArn, redisSecretArn, readPolicyArn }));
     this.registerOutputs({ readWriteSecretArn: this.readWriteSecretArn, readOnlySecretArn: this.readOnlySecretArn, readPolicyArn: this.readPolicyArn, contract: this.contract });
   }
 }

@@ -16,11 +16,15 @@ export interface Address {
 export const addr = (a: Address): string => `${a.host}:${a.port}`;
 
 export interface RedisTarget extends Address {
-  /** Omitted for Sentinels (they have no password of their own here). */
+  /** ACL user (components/redis/acl.ts); omitted with a single AUTH token (the `default` user). */
+  username?: string;
+  /** Sent with AUTH when set: data nodes and Sentinels both require one. */
   password?: string;
 }
 
 export interface RedisClientOptions {
+  /** ACL user sent with AUTH (with `password`); omitted: the `default` user. */
+  username?: string;
   /** Sent with AUTH when set. */
   password?: string;
   tls?: boolean;
@@ -39,6 +43,7 @@ export function openRedis(at: Address | { path: string }, o: RedisClientOptions)
   const where = "path" in at ? { path: at.path } : { host: at.host, port: at.port };
   const c = new Redis({
     ...where,
+    username: o.username,
     password: o.password,
     tls: o.tls && "host" in where ? { servername: where.host } : undefined,
     lazyConnect: true,
@@ -108,7 +113,7 @@ export async function handshake(client: Redis, where: string, ms: number): Promi
 
 /** A client for the sandbox and the drills (they call connect() themselves): one timeout for connect and commands. */
 export function redisClient(t: RedisTarget, timeoutMs = 1500): Redis {
-  return openRedis(t, { password: t.password, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs });
+  return openRedis(t, { username: t.username, password: t.password, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs });
 }
 
 /** Connects (bounded by `handshake`), runs `fn`, always disconnects. `label` names the endpoint in errors ("Sentinel"). */

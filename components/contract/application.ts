@@ -10,8 +10,10 @@ export interface ApplicationParts {
   /** Whether PgBouncer offers TLS to clients (`pgbouncer.tls.client` is not "disable"). */
   pgbouncerClientTls: boolean;
   users: { readWrite: string; readOnly: string };
-  redis: Pick<RedisOutputs, "primary" | "readers" | "tls" | "authRequired">;
+  redis: Pick<RedisOutputs, "primary" | "readers" | "tls" | "authRequired" | "sentinels" | "sentinelMasterName" | "natMap" | "users">;
   aws: ApplicationOutputs["aws"];
+  /** Where the switchover flags are read; absent where a realization has none. */
+  flags?: ApplicationOutputs["flags"];
 }
 
 const ep = (e: Endpoint): Endpoint => ({ host: e.host, port: e.port });
@@ -22,8 +24,20 @@ export function applicationOutputsFor(p: ApplicationParts): ApplicationOutputs {
   return {
     readWrite: conn(p.pgbouncer.readWriteDatabase, p.users.readWrite),
     readOnly: conn(p.pgbouncer.readOnlyDatabase, p.users.readOnly),
-    redis: { primary: ep(p.redis.primary), readers: p.redis.readers.map(ep), tls: p.redis.tls, authRequired: p.redis.authRequired },
+    redis: {
+      primary: ep(p.redis.primary),
+      readers: p.redis.readers.map(ep),
+      // Without these a client cannot follow a Sentinel failover: the deploy-time primary
+      // answers READONLY once demoted.
+      sentinels: p.redis.sentinels.map(ep),
+      sentinelMasterName: p.redis.sentinelMasterName,
+      ...(p.redis.natMap ? { natMap: Object.fromEntries(Object.entries(p.redis.natMap).map(([k, v]) => [k, ep(v)])) } : {}),
+      tls: p.redis.tls,
+      authRequired: p.redis.authRequired,
+      user: p.redis.users?.application ?? null,
+    },
     aws: p.aws,
+    ...(p.flags ? { flags: p.flags } : {}),
   };
 }
 

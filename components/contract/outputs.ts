@@ -13,12 +13,20 @@
  * Version 2 (from 1): `credentials.redisPassword` moved to
  * `applicationCredentials.redisPassword`; `application`, `applicationCredentials` and
  * `checks` (the in-VPC checks task) are new.
+ *
+ * Version 3 (from 2): Redis has one ACL user per role (components/redis/acl.ts).
+ * `redis.users` names them; `applicationCredentials.redisPassword` is the application
+ * user's password (no longer the admin's); `credentials` gains the monitoring and
+ * operator users' passwords; `application.redis` gains `user`, `sentinels`,
+ * `sentinelMasterName` and `natMap` (what a client needs to follow a failover);
+ * `application.aws.redisAuthTokenSecretArn` became `redisSecretArn`; `redis.aws` gains
+ * `userGroupId` and `userSecretArns` (RBAC), `authTokenSecretArn` is null under RBAC.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
 import { THRESHOLD_KEYS } from "../thresholds/thresholds";
 
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** A DNS name (RFC 1123 labels; "_" too, as container names use it), at most 253 characters. */
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
@@ -52,6 +60,10 @@ const thresholdOut = z.strictObject({
   comparison: z.enum(["greaterThan", "lessThan"]),
 });
 
+/** A Redis ACL user name: letters, digits, "_", "-" (no space: it follows AUTH). */
+const redisUserName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected a user name of letters, digits, "_" or "-"' });
+const redisUsers = z.strictObject({ application: redisUserName, monitoring: redisUserName, operator: redisUserName });
+
 export const redisOutputs = z.strictObject({
   /** Where writes go: ElastiCache primary endpoint, or the master at deploy time (Sentinel may move it). */
   primary: endpoint,
@@ -74,10 +86,21 @@ export const redisOutputs = z.strictObject({
   tls: z.boolean(),
   /** Whether AUTH is required (the password is in `applicationCredentials.redisPassword`). */
   authRequired: z.boolean(),
+  /**
+   * ACL user names per role (components/redis/acl.ts): the application's password is in
+   * `applicationCredentials`, monitoring's and operator's in `credentials`. Null where a
+   * single AUTH token is all there is (ElastiCache engines before 6.0).
+   */
+  users: redisUsers.nullable(),
   aws: z
     .strictObject({
       replicationGroupId: z.string().min(1),
-      authTokenSecretArn: z.string().min(1),
+      /** The AUTH token's secret; null under RBAC. */
+      authTokenSecretArn: z.string().min(1).nullable(),
+      /** ElastiCache RBAC user group; null on the AUTH-token path. */
+      userGroupId: z.string().min(1).nullable(),
+      /** Secrets Manager secret per RBAC user, JSON `{ "username", "password" }`; null on the AUTH-token path. */
+      userSecretArns: z.strictObject({ application: z.string().min(1), monitoring: z.string().min(1), operator: z.string().min(1) }).nullable(),
     })
     .nullable(),
 });
@@ -181,6 +204,10 @@ export const checksOutputs = z.strictObject({
 
 /** Operator-only secrets: the smoke suite's logins. No application is given these. */
 export const credentialsOutputs = z.strictObject({
+  /** Redis `monitoring` user (the smoke suite, healthchecks). */
+  redisMonitoringPassword: z.string().min(1),
+  /** Redis `operator` user (drills, runbook): every command. */
+  redisOperatorPassword: z.string().min(1),
   postgresMonitoringPassword: z.string().min(1),
   pgbouncerAdminPassword: z.string().min(1),
   pgbouncerStatsPassword: z.string().min(1),
@@ -197,6 +224,30 @@ const applicationConnection = z.strictObject({
   tls: z.boolean(),
 });
 
+/**
+ * Where an application reads the switchover flags (components/flags): the AppConfig
+ * feature-flag document, from AppConfig on AWS, from a file locally; the same JSON either way.
+ */
+export const flagsOutputs = z.strictObject({
+  /** The document's format: an AppConfig feature-flag profile. */
+  profileType: z.literal("AWS.AppConfig.FeatureFlags"),
+  /** Local (docker, sandbox): the document's absolute path; null on AWS. */
+  file: z.string().min(1).nullable(),
+  /** AWS: what an application's AppConfig Agent or GetLatestConfiguration names, and what the rollout deploys with; null locally. */
+  appconfig: z
+    .strictObject({
+      applicationId: z.string().min(1),
+      environmentId: z.string().min(1),
+      configurationProfileId: z.string().min(1),
+      /** Phase name (and "rollback") -> deployment strategy id. */
+      deploymentStrategyIds: z.record(z.string().min(1), z.string().min(1)),
+      /** The composite alarm (any critical alarm) the environment monitors. */
+      monitorAlarmName: z.string().min(1),
+    })
+    .nullable(),
+});
+export type FlagsOutputs = z.infer<typeof flagsOutputs>;
+
 /** The plain half of what an application needs; the passwords are in `applicationCredentials`. */
 export const applicationOutputs = z.strictObject({
   /** The read-write role on the pool that routes to the primary. */
@@ -204,17 +255,29 @@ export const applicationOutputs = z.strictObject({
   /** The read-only role on the pool that routes over the replicas. */
   readOnly: applicationConnection,
   redis: z.strictObject({
+    /** Where writes go at deploy time; with Sentinels, ask them instead (it moves on failover). */
     primary: endpoint,
     readers: z.array(endpoint),
+    /** Sentinels to ask for the master (docker, sandbox); empty on AWS, where `primary` follows failover (DNS). */
+    sentinels: endpointList(endpoint),
+    /** The name Sentinel monitors the master under; null on AWS. */
+    sentinelMasterName: z.string().min(1).nullable(),
+    /** Docker: in-network "host:port" Sentinel announces -> where a client on the host reaches it. */
+    natMap: z.record(z.string().min(1), endpoint).optional(),
     tls: z.boolean(),
     authRequired: z.boolean(),
+    /** The application's ACL user (AUTH user password, also for the Sentinels); null where a single AUTH token is used. */
+    user: redisUserName.nullable(),
   }),
+  /** Where the switchover flags are read (components/flags). Optional: outputs written before it existed have none. */
+  flags: flagsOutputs.optional(),
   /** Secrets Manager ARNs an application task reads its credentials from, and the policy that allows exactly that; null off AWS. */
   aws: z
     .strictObject({
       readWriteSecretArn: z.string().min(1),
       readOnlySecretArn: z.string().min(1),
-      redisAuthTokenSecretArn: z.string().min(1),
+      /** The application's Redis secret: its RBAC user's `{ "username", "password" }`, or the AUTH token where RBAC cannot apply. */
+      redisSecretArn: z.string().min(1),
       /** Managed IAM policy: secretsmanager:GetSecretValue on exactly the three secrets above (+ kms:Decrypt via Secrets Manager where a CMK encrypts them). */
       readPolicyArn: z.string().min(1),
     })
@@ -236,7 +299,7 @@ export const applicationRoleSecret = z.strictObject({
 export const applicationCredentialsOutputs = z.strictObject({
   readWrite: applicationRoleSecret,
   readOnly: applicationRoleSecret,
-  /** Redis AUTH password (the ElastiCache auth token on AWS). */
+  /** The application Redis user's password (`application.redis.user`; the ElastiCache AUTH token where RBAC cannot apply). */
   redisPassword: z.string().min(1),
 });
 

@@ -13,11 +13,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
+import { recordBuild, unchangedBuild } from "./buildIndex";
 import { CONFIG_ENV, PASSWORD_ENV } from "./config";
 
 export const READ_ROUTER_CONTAINER = "read-router";
@@ -42,22 +43,36 @@ ENTRYPOINT ["node", "/app/router.js"]
  * `review --base`).
  */
 export function bundleRouter(dir?: string): string {
-  if (dir === undefined) {
-    const staging = bundleRouter(join(tmpdir(), `read-router-build-${process.pid}-${Date.now()}`));
-    const h = createHash("sha256");
-    for (const f of ["Dockerfile", "router.js"]) h.update(`\0${f}\0${readFileSync(join(staging, f), "utf8")}`);
-    const final = join(tmpdir(), `read-router-image-${h.digest("hex").slice(0, 16)}`);
-    try {
-      if (!existsSync(final)) renameSync(staging, final);
-    } catch (e) {
-      // Another evaluation (review --base runs two) put the same bytes there first.
-      if (!existsSync(join(final, "router.js"))) throw e;
-    }
-    rmSync(staging, { recursive: true, force: true });
-    return final;
+  if (dir !== undefined) {
+    buildRouter(dir);
+    return dir;
   }
+  // Keyed by the tree: worktrees and `review --base` checkouts keep their own index.
+  const root = join(__dirname, "..", "..");
+  const index = join(tmpdir(), `read-router-index-${createHash("sha256").update(root).digest("hex").slice(0, 16)}.json`);
+  const known = unchangedBuild(index, root, ["Dockerfile", "router.js"]);
+  if (known) return known;
+  const staging = join(tmpdir(), `read-router-build-${process.pid}-${Date.now()}`);
+  const inputs = buildRouter(staging);
+  const h = createHash("sha256");
+  for (const f of ["Dockerfile", "router.js"]) h.update(`\0${f}\0${readFileSync(join(staging, f), "utf8")}`);
+  const final = join(tmpdir(), `read-router-image-${h.digest("hex").slice(0, 16)}`);
+  try {
+    if (!existsSync(final)) renameSync(staging, final);
+  } catch (e) {
+    // Another evaluation (review --base runs two) put the same bytes there first.
+    if (!existsSync(join(final, "router.js"))) throw e;
+  }
+  rmSync(staging, { recursive: true, force: true });
+  // This file holds the Dockerfile and esbuild's version shapes the bytes: inputs too.
+  recordBuild(index, root, [...inputs, relative(root, __filename), relative(root, require.resolve("esbuild/package.json"))], final);
+  return final;
+}
+
+/** Bundles the router into <dir> (router.js + Dockerfile); returns the files esbuild read. */
+function buildRouter(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  buildSync({
+  const { metafile } = buildSync({
     entryPoints: [join(__dirname, "main.ts")],
     // Module paths in the bundle relative to this tree, symlinks kept: the same sources give
     // the same bytes wherever the tree is (a review --base checkout links node_modules).
@@ -72,9 +87,10 @@ export function bundleRouter(dir?: string): string {
     external: ["pg-native"],
     logLevel: "error",
     legalComments: "none",
+    metafile: true,
   });
   writeFileSync(join(dir, "Dockerfile"), DOCKERFILE);
-  return dir;
+  return Object.keys(metafile.inputs);
 }
 
 /** Tag from the build inputs (bundle + Dockerfile + base image). */

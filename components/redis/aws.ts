@@ -5,15 +5,32 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { nodeTypeCapabilities } from "../aws/catalogue";
 import type { RedisOutputs } from "../contract/outputs";
 import { statefulOptions } from "../options";
 import type { RealizedRedis, RedisAwsArgs, ResolvedRedisArgs } from "./types";
+import { ELASTICACHE_ROLES, elasticacheAccessStrings, REDIS_USERS, supportsAcl, type ElastiCacheRole, type RedisUserPasswords } from "./acl";
 import { elasticacheParameterFamily, elasticacheParameters } from "./render";
+
+/**
+ * ElastiCache user ids: lower-case letters, digits and single hyphens, starting with a
+ * letter (CreateUser). Derived from the group id, so two stacks in one account differ.
+ */
+export function elasticacheUserId(replicationGroupId: string, role: string): string {
+  const id = `${replicationGroupId}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-$/, "");
+  if (id.length === 0) throw new Error(`redis.replicationGroupId "${replicationGroupId}" gives no valid ElastiCache user id; expected it to contain a letter`);
+  return id;
+}
 
 export const ELASTICACHE_LOG_TYPES = ["slow-log", "engine-log"] as const;
 
-export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisAwsArgs, password: pulumi.Output<string>): RealizedRedis {
+/**
+ * RBAC (one ElastiCache user per role, in a user group, each password in its own Secrets
+ * Manager secret) on every engine that has ACLs (Redis 6.0+, Valkey); the single AUTH
+ * token only where RBAC cannot apply (Redis before 6.0), where everyone is admin.
+ */
+export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisAwsArgs, passwords: pulumi.Output<RedisUserPasswords>): RealizedRedis {
   const s = a.settings;
   const rgId = a.replicationGroupId;
   const child = { parent };
@@ -31,17 +48,49 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
     kept,
   );
 
-  const secret = new aws.secretsmanager.Secret(
-    `${name}-auth-token`,
-    {
-      description: `AUTH token of the ElastiCache replication group ${rgId}`,
-      kmsKeyId: s.kmsKeyArn,
-      recoveryWindowInDays: a.production ? 30 : 7,
-      tags: a.tags,
-    },
-    kept,
-  );
-  new aws.secretsmanager.SecretVersion(`${name}-auth-token`, { secretId: secret.id, secretString: password }, child);
+  const rbac = supportsAcl(s.engine, s.engineVersion);
+  const secretOf = (resource: string, description: string, value: pulumi.Output<string>) => {
+    const secret = new aws.secretsmanager.Secret(resource, { description, kmsKeyId: s.kmsKeyArn, recoveryWindowInDays: a.production ? 30 : 7, tags: a.tags }, kept);
+    new aws.secretsmanager.SecretVersion(resource, { secretId: secret.id, secretString: value }, child);
+    return secret;
+  };
+
+  let authToken: pulumi.Output<string> | undefined;
+  let tokenSecret: aws.secretsmanager.Secret | undefined;
+  let userGroup: aws.elasticache.UserGroup | undefined;
+  const userSecrets: Partial<Record<ElastiCacheRole, aws.secretsmanager.Secret>> = {};
+  if (rbac) {
+    const access = elasticacheAccessStrings(s.engine, s.engineVersion);
+    // ElastiCache wants a user named "default" in every group: ours is off, so nobody is anonymous.
+    const defaultPassword = new random.RandomPassword(`${name}-default-password`, { length: 64, special: false }, child);
+    const defaultUser = new aws.elasticache.User(
+      `${name}-user-default`,
+      { userId: elasticacheUserId(rgId, "default"), userName: "default", engine: "redis", accessString: access.default, passwords: [defaultPassword.result], tags: a.tags },
+      child,
+    );
+    const users = ELASTICACHE_ROLES.map((role) => {
+      const password = passwords.apply((p) => p[role]);
+      userSecrets[role] = secretOf(
+        `${name}-${role}-user`,
+        `Redis ${role} user of the ElastiCache replication group ${rgId}: {"username","password"}`,
+        pulumi.secret(password.apply((pw) => JSON.stringify({ username: REDIS_USERS[role], password: pw }))),
+      );
+      return new aws.elasticache.User(
+        `${name}-user-${role}`,
+        // engine "redis" for Valkey too: ElastiCache's RBAC docs say users and groups keep it.
+        { userId: elasticacheUserId(rgId, REDIS_USERS[role]), userName: REDIS_USERS[role], engine: "redis", accessString: access[role], passwords: [password], tags: a.tags },
+        child,
+      );
+    });
+    userGroup = new aws.elasticache.UserGroup(
+      `${name}-users`,
+      { userGroupId: elasticacheUserId(rgId, "users"), engine: "redis", userIds: [defaultUser.userId, ...users.map((u) => u.userId)], tags: a.tags },
+      child,
+    );
+  } else {
+    authToken = passwords.apply((p) => p.application);
+    tokenSecret = secretOf(`${name}-auth-token`, `AUTH token of the ElastiCache replication group ${rgId}`, authToken);
+  }
 
   const logGroups = ELASTICACHE_LOG_TYPES.map(
     (logType) =>
@@ -68,7 +117,9 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
       subnetGroupName: subnetGroup.name,
       securityGroupIds: placement.securityGroupIds,
       parameterGroupName: parameterGroup.name,
-      authToken: password,
+      // RBAC or the token, never both (ElastiCache refuses the pair).
+      authToken: authToken,
+      userGroupIds: userGroup ? [userGroup.userGroupId] : undefined,
       transitEncryptionEnabled: s.transitEncryption,
       atRestEncryptionEnabled: s.atRestEncryption,
       kmsKeyId: s.kmsKeyArn,
@@ -102,8 +153,16 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
   );
 
   const contract: pulumi.Output<RedisOutputs> = pulumi
-    .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.configurationEndpointAddress, nodes, secret.arn])
-    .apply(([primary, reader, configuration, nodeList, secretArn]) => ({
+    .all([
+      group.primaryEndpointAddress,
+      group.readerEndpointAddress,
+      group.configurationEndpointAddress,
+      nodes,
+      tokenSecret?.arn ?? pulumi.output(null),
+      userGroup?.userGroupId ?? pulumi.output(null),
+      pulumi.all(Object.fromEntries(Object.entries(userSecrets).map(([k, v]) => [k, v.arn]))),
+    ])
+    .apply(([primary, reader, configuration, nodeList, tokenArn, userGroupId, userArns]) => ({
       primary: { host: clustered ? configuration : primary, port: s.port },
       readers: clustered || !reader ? [] : [{ host: reader, port: s.port }],
       nodes: nodeList,
@@ -112,7 +171,13 @@ export function realizeAwsRedis(parent: pulumi.Resource, name: string, a: Resolv
       expectedReplicas: s.replicas,
       tls: s.transitEncryption,
       authRequired: true,
-      aws: { replicationGroupId: rgId, authTokenSecretArn: secretArn },
+      users: rbac ? { application: REDIS_USERS.application, monitoring: REDIS_USERS.monitoring, operator: REDIS_USERS.operator } : null,
+      aws: {
+        replicationGroupId: rgId,
+        authTokenSecretArn: tokenArn,
+        userGroupId,
+        userSecretArns: rbac ? (userArns as Record<ElastiCacheRole, string>) : null,
+      },
     }));
 
   return { contract, replicationGroupId: group.replicationGroupId, memberClusterIds };

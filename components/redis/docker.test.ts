@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ofType, runProgram, single, within, type ProgramRun, type RecordedResource } from "../../testing/harness";
 import { redisOutputs } from "../contract/outputs";
 import { loadStackSettings } from "../settings/stackFile";
-import { DEFAULT_REDIS_IMAGE, REDIS_CONF_PATH, SENTINEL_CONF_PATH } from "./docker";
+import { REDIS_ROLES, type RedisUserPasswords } from "./acl";
+import { DEFAULT_REDIS_IMAGE, MONITOR_AUTH_PATH, REDIS_CONF_PATH, SENTINEL_CONF_PATH } from "./docker";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 const CONTAINER = "docker:index/container:Container";
@@ -11,10 +12,17 @@ const settings = loadStackSettings("dev");
 const r = settings.redis;
 
 const containers = (run: ProgramRun, role: string) => ofType(run, CONTAINER).filter((c) => c.inputs.labels.some((l: { label: string; value: string }) => l.label === "datatier.role" && l.value === role));
-const passwordOf = (run: ProgramRun): string => single(run, "random:index/randomPassword:RandomPassword").state.result;
+/** Every ACL user's password, by the RandomPassword each comes from (the application's keeps the old name). */
+const passwordsOf = (run: ProgramRun): RedisUserPasswords => {
+  const all = ofType(run, "random:index/randomPassword:RandomPassword");
+  const of = (suffix: string) => all.find((x) => x.name.endsWith(suffix))!.state.result as string;
+  return Object.fromEntries(REDIS_ROLES.map((r) => [r, of(r === "application" ? "-redis-password" : `-${r}-password`)])) as RedisUserPasswords;
+};
+type Upload = { file: string; content: string; owner: string; permissions: string };
+/** The rendered config; the second upload is the monitoring password for the healthcheck. */
 const upload = (c: RecordedResource) => {
-  expect(c.inputs.uploads).toHaveLength(1);
-  return c.inputs.uploads[0] as { file: string; content: string; owner: string; permissions: string };
+  expect(c.inputs.uploads).toHaveLength(2);
+  return c.inputs.uploads[0] as Upload;
 };
 
 describe("dev: master, replicas and Sentinels as containers", () => {
@@ -38,26 +46,26 @@ describe("dev: master, replicas and Sentinels as containers", () => {
   });
 
   it("starts the master and replicas from the rendered redis.conf, as a secret upload", () => {
-    const pw = passwordOf(run);
+    const pw = passwordsOf(run);
     const [master] = containers(run, "redis-master");
     expect(master.secretInputs).toContain("uploads");
     expect(master.inputs.command).toEqual(["redis-server", REDIS_CONF_PATH]);
     expect(upload(master)).toMatchObject({ file: REDIS_CONF_PATH, owner: "999", permissions: "0600" });
-    expect(upload(master).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, announceIp: "data-tier-dev-redis-master" }));
+    expect(upload(master).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", passwords: pw, announceIp: "data-tier-dev-redis-master" }));
     containers(run, "redis-replica").forEach((rep) => {
       expect(rep.secretInputs).toContain("uploads");
-      expect(upload(rep).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", password: pw, replicaOf: { host: "data-tier-dev-redis-master", port: r.port }, announceIp: rep.inputs.name }));
+      expect(upload(rep).content).toBe(renderRedisConf(r, { bind: "0.0.0.0", port: r.port, dir: "/data", passwords: pw, replicaOf: { host: "data-tier-dev-redis-master", port: r.port }, announceIp: rep.inputs.name }));
       expect(upload(rep).content).toContain("replicaof data-tier-dev-redis-master 6379");
     });
   });
 
   it("starts the Sentinels from the rendered sentinel.conf with the settings' quorum", () => {
-    const pw = passwordOf(run);
+    const pw = passwordsOf(run);
     for (const s of containers(run, "redis-sentinel")) {
       expect(s.secretInputs).toContain("uploads");
       expect(s.inputs.command).toEqual(["redis-server", SENTINEL_CONF_PATH, "--sentinel"]);
       const text = upload(s).content;
-      expect(text).toBe(renderSentinelConf(r, { bind: "0.0.0.0", port: r.sentinel.port, dir: "/data", masterHost: "data-tier-dev-redis-master", masterPort: r.port, password: pw }));
+      expect(text).toBe(renderSentinelConf(r, { bind: "0.0.0.0", port: r.sentinel.port, dir: "/data", masterHost: "data-tier-dev-redis-master", masterPort: r.port, passwords: pw }));
       expect(text).toContain(`sentinel monitor ${r.sentinel.masterName} data-tier-dev-redis-master ${r.port} ${r.sentinel.quorum}`);
     }
   });
@@ -85,7 +93,17 @@ describe("dev: master, replicas and Sentinels as containers", () => {
   // And a Sentinel in TILT answers CKQUORUM OK while it acts on nothing (render.int.test.ts runs it).
   it("judges a Sentinel healthy by CKQUORUM out of TILT, not PING", () => {
     for (const c of containers(run, "redis-sentinel")) {
-      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `redis-cli -p ${r.sentinel.port} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK' && redis-cli -p ${r.sentinel.port} info sentinel | grep -q '^sentinel_tilt:0'`]);
+      const cli = `REDISCLI_AUTH="$(cat ${MONITOR_AUTH_PATH})" redis-cli --no-auth-warning --user monitor -p ${r.sentinel.port}`;
+      expect(c.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `${cli} sentinel ckquorum ${r.sentinel.masterName} | grep -q '^OK' && ${cli} info sentinel | grep -q '^sentinel_tilt:0'`]);
+    }
+  });
+
+  it("gives every container the monitoring user's password as a 0600 secret file for its healthcheck, and no other", () => {
+    const pw = passwordsOf(run);
+    for (const c of ofType(run, CONTAINER)) {
+      const auth = c.inputs.uploads[1] as Upload;
+      expect(auth).toMatchObject({ file: MONITOR_AUTH_PATH, content: pw.monitoring, owner: "999", permissions: "0600" });
+      expect(c.inputs.healthcheck.tests[1]).toContain(`--user monitor`);
     }
   });
 
@@ -110,18 +128,24 @@ describe("dev: master, replicas and Sentinels as containers", () => {
     expect(published.map((p: { external: number }) => p.external).sort((x: number, y: number) => x - y)).toEqual([6379, 6380, 6381, 26379, 26380, 26381]);
   });
 
-  it("never puts the password in a command, env, healthcheck, label or plain output", () => {
-    const pw = passwordOf(run);
-    for (const c of ofType(run, CONTAINER)) {
-      const { uploads: _uploads, ...rest } = c.inputs;
-      expect(JSON.stringify(rest), c.name).not.toContain(pw);
-      expect(c.inputs.envs ?? []).toEqual([]);
-    }
+  it("never puts a password in a command, env, healthcheck, label or plain output; each role's goes only where it belongs", () => {
+    const pws = passwordsOf(run);
+    expect(new Set(Object.values(pws)).size).toBe(REDIS_ROLES.length);
     const plain = Object.fromEntries(Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.includes(k)));
-    expect(JSON.stringify(plain)).not.toContain(pw);
+    for (const pw of Object.values(pws)) {
+      for (const c of ofType(run, CONTAINER)) {
+        const { uploads: _uploads, ...rest } = c.inputs;
+        expect(JSON.stringify(rest), c.name).not.toContain(pw);
+        expect(c.inputs.envs ?? []).toEqual([]);
+      }
+      expect(JSON.stringify(plain)).not.toContain(pw);
+    }
     expect(run.secretOutputs).toContain("applicationCredentials");
-    expect(run.outputs.applicationCredentials.redisPassword).toBe(pw);
-    expect(JSON.stringify(run.outputs.credentials)).not.toContain(pw);
+    expect(run.outputs.applicationCredentials.redisPassword).toBe(pws.application);
+    // The application gets only its own; the operator's secrets hold monitoring and operator, never the application's.
+    for (const role of ["replication", "sentinel", "monitoring", "operator"] as const) expect(JSON.stringify(run.outputs.applicationCredentials), role).not.toContain(pws[role]);
+    expect(run.outputs.credentials).toMatchObject({ redisMonitoringPassword: pws.monitoring, redisOperatorPassword: pws.operator });
+    expect(JSON.stringify(run.outputs.credentials)).not.toContain(pws.application);
   });
 
   it("exports a contract that parses and points at the published ports", () => {

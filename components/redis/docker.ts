@@ -2,7 +2,7 @@
  * The docker realization: a master, N replicas and the Sentinels as containers on the
  * stack's network, each started from the rendered redis.conf / sentinel.conf.
  *
- * The configs hold the password, so they travel as secret uploads, never as command
+ * The configs hold the ACL users' passwords, so they travel as secret uploads, never as command
  * arguments or environment. They live in /data, which the image's entrypoint hands to
  * the `redis` user: Sentinel rewrites its file, and Redis rewrites its own after a
  * failover (CONFIG REWRITE), so both must be writable there.
@@ -11,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisOutputs } from "../contract/outputs";
 import type { RealizedRedis, RedisDockerArgs, ResolvedRedisArgs } from "./types";
+import { REDIS_USERS, type RedisUserPasswords } from "./acl";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 /** Redis image for the docker platform: pinned, so a rebuild never changes the engine underneath. */
@@ -44,14 +45,17 @@ export const REDIS_CONF_PATH = `${DATA_DIR}/redis.conf`;
 export const SENTINEL_CONF_PATH = `${DATA_DIR}/sentinel.conf`;
 
 /**
- * Shell healthcheck of a data node. The password reaches redis-cli through its own
- * environment, read from the uploaded config, so it never sits in the container spec.
+ * The monitoring user's password, as its own file (0600, owner redis): the healthchecks
+ * read it into their redis-cli's environment, so it never sits in the container spec.
+ * Not the config file: CONFIG REWRITE (after a failover) stores ACL passwords as hashes.
  */
-export function redisHealthCommand(confPath: string, port: number): string {
-  // Quotes stripped: once Sentinel reconfigures a node, CONFIG REWRITE writes the line as
-  // `requirepass "..."` (seen on a real engine after a failover: the old master, back as a
-  // replica, turned unhealthy with WRONGPASS). The passwords here never contain a quote.
-  return `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${confPath} | tr -d '"')" redis-cli -p ${port} ping | grep -q PONG`;
+export const MONITOR_AUTH_PATH = `${DATA_DIR}/monitor.auth`;
+
+const cliAs = (authFile: string, port: number) => `REDISCLI_AUTH="$(cat ${authFile})" redis-cli --no-auth-warning --user ${REDIS_USERS.monitoring} -p ${port}`;
+
+/** Shell healthcheck of a data node: PING as the monitoring user answers PONG. */
+export function redisHealthCommand(authFile: string, port: number): string {
+  return `${cliAs(authFile, port)} ping | grep -q PONG`;
 }
 
 /**
@@ -61,12 +65,12 @@ export function redisHealthCommand(confPath: string, port: number): string {
  * saying OK: found on the real engine, where `up` called such a stack healed and the
  * suite's redis.sentinel-quorum then WARNed "(in TILT)" for the rest of the 30 s.
  */
-export function sentinelHealthCommand(port: number, masterName: string): string {
+export function sentinelHealthCommand(port: number, masterName: string, authFile: string = MONITOR_AUTH_PATH): string {
   if (!/^[a-zA-Z0-9._-]+$/.test(masterName)) throw new Error(`sentinel health: redis.sentinel.masterName must hold only letters, digits, ".", "_", "-"`);
-  return `redis-cli -p ${port} sentinel ckquorum ${masterName} | grep -q '^OK' && redis-cli -p ${port} info sentinel | grep -q '^sentinel_tilt:0'`;
+  return `${cliAs(authFile, port)} sentinel ckquorum ${masterName} | grep -q '^OK' && ${cliAs(authFile, port)} info sentinel | grep -q '^sentinel_tilt:0'`;
 }
 
-export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, password: pulumi.Output<string>): RealizedRedis {
+export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: ResolvedRedisArgs, placement: RedisDockerArgs, passwords: pulumi.Output<RedisUserPasswords>): RealizedRedis {
   const s = a.settings;
   const prefix = placement.containerPrefix ?? name;
   const hostPort = placement.hostPort ?? s.port;
@@ -82,13 +86,16 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
 
   const masterHost = `${prefix}-master`;
   const redisHealth: docker.types.input.ContainerHealthcheck = {
-    tests: ["CMD-SHELL", redisHealthCommand(REDIS_CONF_PATH, s.port)],
+    tests: ["CMD-SHELL", redisHealthCommand(MONITOR_AUTH_PATH, s.port)],
     interval: "5s",
     timeout: "3s",
     retries: 5,
     startPeriod: "5s",
   };
-  const upload = (file: string, content: pulumi.Output<string>) => [{ file, content: pulumi.secret(content), owner: REDIS_UID, group: REDIS_UID, permissions: "0600" }];
+  const upload = (file: string, content: pulumi.Output<string>) => [
+    { file, content: pulumi.secret(content), owner: REDIS_UID, group: REDIS_UID, permissions: "0600" },
+    { file: MONITOR_AUTH_PATH, content: pulumi.secret(passwords.apply((pw) => pw.monitoring)), owner: REDIS_UID, group: REDIS_UID, permissions: "0600" },
+  ];
 
   const node = (role: string, host: string, external: number, replicaOf: { host: string; port: number } | undefined, deps: pulumi.Resource[]) =>
     new docker.Container(
@@ -104,7 +111,7 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
         // announceIp = the container name: otherwise the master lists its replicas by
         // bridge IP, Sentinel promotes one by that IP, and after a failover nothing (in the
         // network or on the host) finds the new master by a stable name.
-        uploads: upload(REDIS_CONF_PATH, password.apply((pw) => renderRedisConf(s, { bind: "0.0.0.0", port: s.port, dir: DATA_DIR, password: pw, replicaOf, announceIp: host }))),
+        uploads: upload(REDIS_CONF_PATH, passwords.apply((pw) => renderRedisConf(s, { bind: "0.0.0.0", port: s.port, dir: DATA_DIR, passwords: pw, replicaOf, announceIp: host }))),
         ulimits: REDIS_ULIMITS,
         healthcheck: redisHealth,
         restart: "unless-stopped",
@@ -131,7 +138,7 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
         ports: [{ internal: s.sentinel.port, external: sentinelHostPort + i, ip: "127.0.0.1" }],
         uploads: upload(
           SENTINEL_CONF_PATH,
-          password.apply((pw) => renderSentinelConf(s, { bind: "0.0.0.0", port: s.sentinel.port, dir: DATA_DIR, masterHost, masterPort: s.port, password: pw })),
+          passwords.apply((pw) => renderSentinelConf(s, { bind: "0.0.0.0", port: s.sentinel.port, dir: DATA_DIR, masterHost, masterPort: s.port, passwords: pw })),
         ),
         ulimits: REDIS_ULIMITS,
         // Healthy = this Sentinel sees enough others to authorize a failover (CKQUORUM), not
@@ -159,6 +166,7 @@ export function realizeDockerRedis(parent: pulumi.Resource, name: string, a: Res
     ]),
     tls: false,
     authRequired: true,
+    users: { application: REDIS_USERS.application, monitoring: REDIS_USERS.monitoring, operator: REDIS_USERS.operator },
     aws: null,
   });
   return { contract, replicationGroupId: undefined, memberClusterIds: pulumi.output([]) };

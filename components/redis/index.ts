@@ -1,19 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisOutputs } from "../contract/outputs";
-import type { RedisSettings } from "../settings/schema";
+import { REDIS_ROLES, supportsAcl, type RedisUserPasswords } from "./acl";
 import { realizeAwsRedis } from "./aws";
 import { realizeDockerRedis } from "./docker";
+import { redisNodeCount } from "./render";
 import type { RedisClusterArgs, ResolvedRedisArgs } from "./types";
 
 export * from "./render";
+export * from "./acl";
 export type { RedisAwsArgs, RedisDockerArgs, RedisClusterArgs, RealizedRedis, ResolvedRedisArgs } from "./types";
 export { DEFAULT_REDIS_IMAGE } from "./docker";
-
-/** Data nodes the settings ask for: (1 primary + replicas) per shard. */
-export function redisNodeCount(s: RedisSettings): number {
-  return (1 + s.replicas) * (s.clusterMode.enabled ? s.clusterMode.shards : 1);
-}
 
 /** Mutually exclusive or impossible args, refused before anything is registered. */
 export function checkRedisClusterArgs(name: string, args: RedisClusterArgs): void {
@@ -36,8 +33,14 @@ export function checkRedisClusterArgs(name: string, args: RedisClusterArgs): voi
 export class RedisCluster extends pulumi.ComponentResource {
   /** Stack-output contract part for Redis (no secret inside). */
   public readonly contract: pulumi.Output<RedisOutputs>;
-  /** AUTH password / ElastiCache auth token (secret). */
+  /** The application user's password (the ElastiCache AUTH token where RBAC cannot apply) (secret). */
   public readonly password: pulumi.Output<string>;
+  /** Every ACL user's password, per role (secret): components/redis/acl.ts. */
+  public readonly passwords: pulumi.Output<RedisUserPasswords>;
+  /** The smoke suite's login (the `monitoring` user; the AUTH token where RBAC cannot apply) (secret). */
+  public readonly monitoringPassword: pulumi.Output<string>;
+  /** The operator's login (every command; the AUTH token where RBAC cannot apply) (secret). */
+  public readonly operatorPassword: pulumi.Output<string>;
   /** ElastiCache replication group id; undefined off AWS. */
   public readonly replicationGroupId: pulumi.Output<string> | undefined;
   /** ElastiCache member cluster ids (per-node metric dimensions); empty off AWS. */
@@ -51,13 +54,22 @@ export class RedisCluster extends pulumi.ComponentResource {
     const s = args.settings;
     const resolved: ResolvedRedisArgs = { production: false, tags: {}, ...args };
 
-    // Letters and digits only: accepted by ElastiCache and safe in redis.conf, shells and URLs.
-    const password = new random.RandomPassword(`${name}-password`, { length: 64, special: false, minUpper: 4, minLower: 4, minNumeric: 4 }, { parent: this });
-    this.password = pulumi.secret(password.result);
+    // One per ACL user. Letters and digits only: accepted by ElastiCache (auth token and
+    // RBAC user passwords) and safe in redis.conf ACL lines, shells and URLs. The
+    // application's keeps the old resource name, so an existing stack keeps its password.
+    const generate = (role: string) =>
+      new random.RandomPassword(role === "application" ? `${name}-password` : `${name}-${role}-password`, { length: 64, special: false, minUpper: 4, minLower: 4, minNumeric: 4 }, { parent: this }).result;
+    const generated = Object.fromEntries(REDIS_ROLES.map((r) => [r, generate(r)])) as Record<(typeof REDIS_ROLES)[number], pulumi.Output<string>>;
+    this.passwords = pulumi.secret(pulumi.all(generated).apply((p) => p as RedisUserPasswords));
+    this.password = pulumi.secret(generated.application);
+    // ElastiCache before 6.0 has one AUTH token and no users: everyone logs in with it.
+    const tokenOnly = args.aws !== undefined && !supportsAcl(s.engine, s.engineVersion);
+    this.monitoringPassword = pulumi.secret(tokenOnly ? generated.application : generated.monitoring);
+    this.operatorPassword = pulumi.secret(tokenOnly ? generated.application : generated.operator);
 
     const realized = args.aws
-      ? realizeAwsRedis(this, name, resolved, args.aws, this.password)
-      : realizeDockerRedis(this, name, resolved, args.docker!, this.password);
+      ? realizeAwsRedis(this, name, resolved, args.aws, this.passwords)
+      : realizeDockerRedis(this, name, resolved, args.docker!, this.passwords);
 
     this.contract = realized.contract;
     this.replicationGroupId = realized.replicationGroupId;
@@ -66,6 +78,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     this.registerOutputs({
       contract: this.contract,
       password: this.password,
+      passwords: this.passwords,
       replicationGroupId: this.replicationGroupId,
       memberClusterIds: this.memberClusterIds,
       nodeCount: this.nodeCount,

@@ -11,10 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
 import { redisHealthCommand, sentinelHealthCommand } from "./docker";
+import { REDIS_USERS, type RedisUserPasswords } from "./acl";
 import { renderRedisConf, renderSentinelConf } from "./render";
 import { freePort, until } from "../../testing/local";
 
-const PASSWORD = `it-${Math.random().toString(36).slice(2)}-pw`;
+const tag = Math.random().toString(36).slice(2, 10);
+const PW: RedisUserPasswords = { application: `app${tag}`, replication: `repl${tag}`, sentinel: `sent${tag}`, monitoring: `mon${tag}`, operator: `op${tag}` };
+/** The checks below act as the operator (CONFIG GET, freezes); components/redis/acl.int.test.ts covers each user. */
+const PASSWORD = PW.operator;
 const base = loadStackSettings("dev").redis;
 const settings: RedisSettings = { ...base, maxmemoryMb: 64, ioThreads: 2, slowlogLogSlowerThanUs: 4321, latencyMonitorThresholdMs: 55 };
 
@@ -34,7 +38,7 @@ function start(bin: string, conf: string, log: string): void {
 
 function client(port: number, password?: string): Redis {
   // No ready check: without a password it would fail with NOAUTH and close the connection.
-  const c = new Redis({ host: "127.0.0.1", port, password, enableReadyCheck: false, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const c = new Redis({ host: "127.0.0.1", port, username: password ? REDIS_USERS.operator : undefined, password, enableReadyCheck: false, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   c.on("error", () => undefined);
   clients.push(c);
   return c;
@@ -68,7 +72,7 @@ beforeAll(async () => {
     const dir = join(root, n.name);
     mkdirSync(dir);
     const conf = join(dir, "redis.conf");
-    writeFileSync(conf, renderRedisConf(settings, { bind: "127.0.0.1", port: n.port, dir, password: PASSWORD, replicaOf: n.replicaOf, logFile: join(dir, "redis.log") }), { mode: 0o600 });
+    writeFileSync(conf, renderRedisConf(settings, { bind: "127.0.0.1", port: n.port, dir, passwords: PW, replicaOf: n.replicaOf, logFile: join(dir, "redis.log") }), { mode: 0o600 });
     start("redis-server", conf, join(dir, "stderr.log"));
   }
   await until("master", () => ping(masterPort, PASSWORD));
@@ -78,14 +82,14 @@ beforeAll(async () => {
     const dir = join(root, `sentinel-${i}`);
     mkdirSync(dir);
     const conf = join(dir, "sentinel.conf");
-    writeFileSync(conf, renderSentinelConf(settings, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort, password: PASSWORD, logFile: join(dir, "sentinel.log") }), { mode: 0o600 });
+    writeFileSync(conf, renderSentinelConf(settings, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort, passwords: PW, logFile: join(dir, "sentinel.log") }), { mode: 0o600 });
     start("redis-sentinel", conf, join(dir, "stderr.log"));
   });
-  for (const port of sentinelPorts) await until(`sentinel on ${port}`, () => ping(port));
+  for (const port of sentinelPorts) await until(`sentinel on ${port}`, () => ping(port, PASSWORD));
 
   master = client(masterPort, PASSWORD);
   replica = client(replicaPort, PASSWORD);
-  sentinel = client(sentinelPorts[0]);
+  sentinel = client(sentinelPorts[0], PASSWORD);
   await Promise.all([master.connect(), replica.connect(), sentinel.connect()]);
 }, 60_000);
 
@@ -125,7 +129,9 @@ describe("rendered redis.conf on a real redis-server", () => {
     await anon.connect();
     await expect(anon.get("k")).rejects.toThrow(/NOAUTH/);
     await expect(anon.call("AUTH", "not-the-password")).rejects.toThrow(/WRONGPASS/);
-    expect(await anon.call("AUTH", PASSWORD)).toBe("OK");
+    // No single password any more: `default` is off whatever is sent; a user and its password work.
+    await expect(anon.call("AUTH", PASSWORD)).rejects.toThrow(/WRONGPASS/);
+    expect(await anon.call("AUTH", REDIS_USERS.application, PW.application)).toBe("OK");
     // min-replicas-to-write 1: writes wait for the replica to be attached and counted good.
     await until("min_slaves_good_slaves:1", async () => /min_slaves_good_slaves:1/.test(await master.info("replication")));
     await anon.set("after-auth", "1");
@@ -174,22 +180,25 @@ describe("rendered redis.conf on a real redis-server", () => {
 });
 
 describe("the docker healthcheck", () => {
-  it("passes against a node started from the rendered config; fails on a wrong password or a dead port", () => {
-    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { timeout: 5000, stdio: "pipe" });
-    const conf = join(root, "master", "redis.conf");
-    expect(() => sh(redisHealthCommand(conf, masterPort))).not.toThrow();
-    const wrong = join(root, "wrong.conf");
-    writeFileSync(wrong, "requirepass not-the-password\n");
+  const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { timeout: 5000, stdio: "pipe" });
+  it("passes as the monitoring user with its password file; fails on a wrong password or a dead port", () => {
+    const auth = join(root, "monitor.auth");
+    writeFileSync(auth, PW.monitoring, { mode: 0o600 });
+    expect(() => sh(redisHealthCommand(auth, masterPort))).not.toThrow();
+    const wrong = join(root, "wrong.auth");
+    writeFileSync(wrong, "not-the-password");
     expect(() => sh(redisHealthCommand(wrong, masterPort))).toThrow();
-    expect(() => sh(redisHealthCommand(conf, 0))).toThrow();
+    expect(() => sh(redisHealthCommand(auth, 0))).toThrow();
   });
 
-  it("still passes after CONFIG REWRITE, which writes requirepass in quotes (as after a Sentinel reconfiguration)", async () => {
-    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { timeout: 5000, stdio: "pipe" });
+  it("still passes after CONFIG REWRITE (as after a Sentinel reconfiguration), which stores the ACL passwords hashed", async () => {
     const conf = join(root, "master", "redis.conf");
     expect(String(await master.call("CONFIG", "REWRITE"))).toBe("OK");
-    expect(readFileSync(conf, "utf8")).toMatch(/^requirepass "/m);
-    expect(() => sh(redisHealthCommand(conf, masterPort))).not.toThrow();
+    const text = readFileSync(conf, "utf8");
+    expect(text).toMatch(/^user monitor on #[0-9a-f]{64} /m);
+    expect(text).not.toContain(PW.monitoring);
+    const auth = join(root, "monitor.auth");
+    expect(() => sh(redisHealthCommand(auth, masterPort))).not.toThrow();
   });
 });
 
@@ -219,7 +228,9 @@ describe("rendered sentinel.conf on real Sentinels", () => {
 
   // Last: the Sentinel stays in TILT for 30 s afterwards.
   it("health: a Sentinel whose timer stalled past 2 s is in TILT and not healthy, although CKQUORUM still says OK", async () => {
-    const health = () => execFileSync("sh", ["-c", sentinelHealthCommand(sentinelPorts[0], settings.sentinel.masterName)], { timeout: 5000, stdio: "pipe" });
+    const auth = join(root, "monitor.auth");
+    writeFileSync(auth, PW.monitoring, { mode: 0o600 });
+    const health = () => execFileSync("sh", ["-c", sentinelHealthCommand(sentinelPorts[0], settings.sentinel.masterName, auth)], { timeout: 5000, stdio: "pipe" });
     expect(() => health()).not.toThrow();
     // What a starved or paused host does to it (seen on the dev stack's engine).
     const p = procs[2];

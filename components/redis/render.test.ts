@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
+import type { RedisUserPasswords } from "./acl";
 import { elasticacheParameterFamily, elasticacheParameters, quoteConfValue, renderRedisConf, renderSentinelConf, type RedisNodeRuntime, type SentinelRuntime } from "./render";
 
 const dev = loadStackSettings("dev").redis;
 const prod = loadStackSettings("prod").redis;
-const node: RedisNodeRuntime = { bind: "127.0.0.1", port: 17001, dir: "/tmp/r1", password: "s3cret-PW_1" };
-const sentinel: SentinelRuntime = { bind: "127.0.0.1", port: 27001, dir: "/tmp/s1", masterHost: "127.0.0.1", masterPort: 17001, password: "s3cret-PW_1" };
+const PW: RedisUserPasswords = { application: "app-PW_1", replication: "repl-PW_2", sentinel: "sent-PW_3", monitoring: "mon-PW_4", operator: "op-PW_5" };
+const node: RedisNodeRuntime = { bind: "127.0.0.1", port: 17001, dir: "/tmp/r1", passwords: PW };
+const sentinel: SentinelRuntime = { bind: "127.0.0.1", port: 27001, dir: "/tmp/s1", masterHost: "127.0.0.1", masterPort: 17001, passwords: PW };
 
 /** Every value of a directive, as lines "directive v1 v2". */
 function directive(conf: string, name: string): string[] {
@@ -67,8 +69,16 @@ describe("renderRedisConf", () => {
   });
 
   it("sets auth, listening address, safety switches and renames the disabled commands away", () => {
-    expect(directive(conf, "requirepass")).toEqual(["s3cret-PW_1"]);
-    expect(directive(conf, "masterauth")).toEqual(["s3cret-PW_1"]);
+    // No single password: default is off, one ACL user per role, the replica logs in as the replication user.
+    expect(directive(conf, "requirepass")).toEqual([]);
+    expect(directive(conf, "user default")).toEqual(["off resetpass -@all"]);
+    expect(directive(conf, "user app")[0]).toMatch(/^on >app-PW_1 ~\* &\* \+@all -@admin -@dangerous /);
+    expect(directive(conf, "user replica")).toEqual(["on >repl-PW_2 -@all +psync +replconf +ping"]);
+    expect(directive(conf, "user monitor")[0]).toMatch(/^on >mon-PW_4 ~datatier:smoke:\* -@all /);
+    expect(directive(conf, "user operator")).toEqual(["on >op-PW_5 ~* &* +@all"]);
+    expect(directive(conf, "user sentinel")[0]).toMatch(/^on >sent-PW_3 /);
+    expect(directive(conf, "masteruser")).toEqual(["replica"]);
+    expect(directive(conf, "masterauth")).toEqual(["repl-PW_2"]);
     expect(directive(conf, "bind")).toEqual(["127.0.0.1"]);
     expect(directive(conf, "port")).toEqual(["17001"]);
     expect(directive(conf, "dir")).toEqual(["/tmp/r1"]);
@@ -89,17 +99,31 @@ describe("renderRedisConf", () => {
   });
 
   it("quotes values Redis would otherwise split, and escapes quotes and backslashes", () => {
-    const c = renderRedisConf(dev, { ...node, dir: "/tmp/with space", password: 'a"b\\c d' });
-    expect(directive(c, "dir")).toEqual(['"/tmp/with space"']);
-    expect(directive(c, "requirepass")).toEqual(['"a\\"b\\\\c d"']);
+    const c = renderRedisConf(dev, { ...node, dir: '/tmp/with space "q" \\' });
+    expect(directive(c, "dir")).toEqual(['"/tmp/with space \\"q\\" \\\\"']);
     expect(quoteConfValue("x", "")).toBe('""');
+  });
+
+  it("refuses an ACL password a user line cannot hold (space, quote, backslash), naming the user and not echoing it", () => {
+    for (const bad of ["a b", 'a"b', "a\\b", "a'b"]) {
+      const e = (() => {
+        try {
+          renderRedisConf(dev, { ...node, passwords: { ...PW, monitoring: `${bad}-SECRET` } });
+        } catch (x) {
+          return String(x);
+        }
+        return "";
+      })();
+      expect(e, bad).toMatch(/monitoring user's password/);
+      expect(e, bad).not.toContain("SECRET");
+    }
   });
 
   it("refuses values that would inject config lines, without echoing them", () => {
     const evil = "pw\nrename-command CONFIG CONF2";
-    expect(() => renderRedisConf(dev, { ...node, password: evil })).toThrow(/requirepass.*control character/);
+    expect(() => renderRedisConf(dev, { ...node, passwords: { ...PW, application: evil } })).toThrow(/application user's password.*control character/);
     try {
-      renderRedisConf(dev, { ...node, password: evil });
+      renderRedisConf(dev, { ...node, passwords: { ...PW, application: evil } });
     } catch (e) {
       expect(String(e)).not.toContain("CONF2");
     }
@@ -109,7 +133,7 @@ describe("renderRedisConf", () => {
     expect(() => renderRedisConf(dev, { ...node, replicaOf: { host: "h\nx", port: 1 } })).toThrow(/replicaof/);
     expect(() => renderRedisConf(withRedis({ disabledCommands: ["FLUSHALL\nappendonly"] }), node)).toThrow(/disabledCommands/);
     expect(() => renderRedisConf(dev, { ...node, port: 70000 })).toThrow(/port/);
-    expect(() => renderRedisConf(dev, { ...node, password: "" })).toThrow(/password is required/);
+    for (const role of Object.keys(PW)) expect(() => renderRedisConf(dev, { ...node, passwords: { ...PW, [role]: "" } }), role).toThrow(/password is required|is empty/);
   });
 });
 
@@ -119,7 +143,14 @@ describe("renderSentinelConf", () => {
 
   it("monitors the master with the settings' quorum and timings", () => {
     expect(directive(conf, "sentinel monitor")).toEqual([`${name} 127.0.0.1 17001 ${dev.sentinel.quorum}`]);
-    expect(directive(conf, "sentinel auth-pass")).toEqual([`${name} s3cret-PW_1`]);
+    // Sentinel logs in to the nodes and to its peers as the sentinel user; clients must log in to it.
+    expect(directive(conf, "sentinel auth-user")).toEqual([`${name} sentinel`]);
+    expect(directive(conf, "sentinel auth-pass")).toEqual([`${name} sent-PW_3`]);
+    expect(directive(conf, "sentinel sentinel-user")).toEqual(["sentinel"]);
+    expect(directive(conf, "sentinel sentinel-pass")).toEqual(["sent-PW_3"]);
+    expect(directive(conf, "user default")).toEqual(["off resetpass -@all"]);
+    expect(directive(conf, "user app")[0]).toMatch(/^on >app-PW_1 &\* -@all .*\+sentinel\|get-master-addr-by-name/);
+    expect(directive(conf, "user replica")).toEqual([]);
     expect(directive(conf, "sentinel down-after-milliseconds")).toEqual([`${name} ${dev.sentinel.downAfterMs}`]);
     expect(directive(conf, "sentinel failover-timeout")).toEqual([`${name} ${dev.sentinel.failoverTimeoutMs}`]);
     expect(directive(conf, "sentinel parallel-syncs")).toEqual([`${name} 1`]);
@@ -142,7 +173,7 @@ describe("renderSentinelConf", () => {
   });
 
   it("refuses injection and impossible quorums", () => {
-    expect(() => renderSentinelConf(dev, { ...sentinel, password: "x\nsentinel monitor evil 1.2.3.4 1 1" })).toThrow(/auth-pass.*control character/);
+    expect(() => renderSentinelConf(dev, { ...sentinel, passwords: { ...PW, sentinel: "x\nsentinel monitor evil 1.2.3.4 1 1" } })).toThrow(/sentinel user's password.*control character/);
     expect(() => renderSentinelConf(dev, { ...sentinel, masterHost: "h x" })).toThrow(/sentinel monitor/);
     expect(() => renderSentinelConf(withRedis({ sentinel: { ...dev.sentinel, masterName: "a b" } }), sentinel)).toThrow(/masterName/);
     expect(() => renderSentinelConf(withRedis({ sentinel: { ...dev.sentinel, quorum: 4 } }), sentinel)).toThrow(/quorum/);

@@ -10,6 +10,7 @@
  */
 import { redisWriteSafety } from "../settings/defaults";
 import type { RedisSettings } from "../settings/schema";
+import { dataNodeAclLines, REDIS_USERS, sentinelAclLines, type RedisUserPasswords } from "./acl";
 import { elasticacheParameterProblems } from "./catalogue";
 
 /** Per-node facts the settings do not hold: where this node listens and whom it follows. */
@@ -17,7 +18,8 @@ export interface RedisNodeRuntime {
   bind: string;
   port: number;
   dir: string;
-  password: string;
+  /** One password per ACL user (components/redis/acl.ts). */
+  passwords: RedisUserPasswords;
   replicaOf?: { host: string; port: number };
   announceIp?: string;
   logFile?: string;
@@ -31,7 +33,8 @@ export interface SentinelRuntime {
   dir: string;
   masterHost: string;
   masterPort: number;
-  password: string;
+  /** One password per ACL user: Sentinel logs in to the nodes and to its peers as `sentinel`. */
+  passwords: RedisUserPasswords;
   announceIp?: string;
   logFile?: string;
   pidFile?: string;
@@ -100,9 +103,11 @@ export function renderRedisConf(s: RedisSettings, node: RedisNodeRuntime): strin
   if (node.logFile !== undefined) put("logfile", quoteConfValue("logfile", node.logFile));
   if (node.pidFile !== undefined) put("pidfile", quoteConfValue("pidfile", node.pidFile));
 
-  comment("Auth: clients and replicas (masterauth) use the same password.");
-  put("requirepass", checkPassword("requirepass", node.password));
-  put("masterauth", checkPassword("masterauth", node.password));
+  comment("Auth: one ACL user per role (components/redis/acl.ts); default is off, so nobody is anonymous.");
+  for (const line of dataNodeAclLines(node.passwords, s.disabledCommands)) lines.push(line);
+  // The replica logs in to its master as the replication user, whatever node is master.
+  put("masteruser", REDIS_USERS.replication);
+  put("masterauth", checkPassword("masterauth", node.passwords.replication));
 
   comment("Memory");
   put("maxmemory", `${s.maxmemoryMb}mb`);
@@ -173,7 +178,14 @@ export function renderSentinelConf(s: RedisSettings, rt: SentinelRuntime): strin
   }
   if (rt.announceIp !== undefined) put("sentinel", "announce-ip", checkHost("sentinel announce-ip", rt.announceIp));
   put("sentinel", "monitor", m.masterName, host, String(checkPort("sentinel monitor", rt.masterPort)), String(m.quorum));
-  put("sentinel", "auth-pass", m.masterName, checkPassword("sentinel auth-pass", rt.password));
+  // Clients, peers and the operator must log in to a Sentinel too (SENTINEL CONFIG GET,
+  // FAILOVER, SET answered anyone before); the Sentinels use the `sentinel` user with
+  // each other and on the data nodes.
+  for (const line of sentinelAclLines(rt.passwords)) lines.push(line);
+  put("sentinel", "sentinel-user", REDIS_USERS.sentinel);
+  put("sentinel", "sentinel-pass", checkPassword("sentinel sentinel-pass", rt.passwords.sentinel));
+  put("sentinel", "auth-user", m.masterName, REDIS_USERS.sentinel);
+  put("sentinel", "auth-pass", m.masterName, checkPassword("sentinel auth-pass", rt.passwords.sentinel));
   put("sentinel", "down-after-milliseconds", m.masterName, String(m.downAfterMs));
   put("sentinel", "failover-timeout", m.masterName, String(m.failoverTimeoutMs));
   put("sentinel", "parallel-syncs", m.masterName, "1");
@@ -230,4 +242,9 @@ export function elasticacheParameters(s: RedisSettings): { name: string; value: 
   const problems = elasticacheParameterProblems(out, family);
   if (problems.length > 0) throw new Error(`ElastiCache parameter group ${family}: ${problems.join("; ")}`);
   return out;
+}
+
+/** Data nodes the settings ask for: (1 primary + replicas) per shard. */
+export function redisNodeCount(s: RedisSettings): number {
+  return (1 + s.replicas) * (s.clusterMode.enabled ? s.clusterMode.shards : 1);
 }

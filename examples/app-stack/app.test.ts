@@ -71,10 +71,12 @@ describe("examples/app-stack against the prod outputs", () => {
     expect(c.secrets).toEqual([
       { name: "PGPASSWORD", valueFrom: `${a.readWriteSecretArn}:password::` },
       { name: "PGPASSWORD_READONLY", valueFrom: `${a.readOnlySecretArn}:password::` },
-      { name: "REDIS_AUTH", valueFrom: a.redisAuthTokenSecretArn },
+      // RBAC (prod runs Redis 7): the application user's JSON secret, its password key.
+      { name: "REDIS_AUTH", valueFrom: `${a.redisSecretArn}:password::` },
     ]);
+    expect(a.redisSecretArn).toBe(prod.redis.aws!.userSecretArns!.application);
     const env = Object.fromEntries(c.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ PGHOST: prod.pgbouncer.endpoint.host, PGPORT: String(prod.pgbouncer.endpoint.port), PGDATABASE: prod.pgbouncer.readWriteDatabase, PGUSER: "app", PGDATABASE_READONLY: prod.pgbouncer.readOnlyDatabase, PGUSER_READONLY: "app_readonly", REDIS_HOST: prod.redis.primary.host });
+    expect(env).toMatchObject({ PGHOST: prod.pgbouncer.endpoint.host, PGPORT: String(prod.pgbouncer.endpoint.port), PGDATABASE: prod.pgbouncer.readWriteDatabase, PGUSER: "app", PGDATABASE_READONLY: prod.pgbouncer.readOnlyDatabase, PGUSER_READONLY: "app_readonly", REDIS_HOST: prod.redis.primary.host, REDIS_USER: "app" });
     // No password reaches the task definition, which is plain.
     for (const pw of [prod.applicationCredentials.readWrite.password, prod.applicationCredentials.readOnly.password, prod.applicationCredentials.redisPassword]) expect(task.inputs.containerDefinitions).not.toContain(pw);
     const attachments = resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) => r.inputs.policyArn);
@@ -89,7 +91,7 @@ describe("examples/app-stack against the prod outputs", () => {
     // Nothing planned on top of a mismatched tier but the reference itself.
     expect(registered.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"]);
     expect((err as ContractError).message).toBe(
-      'Stack outputs from stack acme/data-tier/prod do not match the contract (1 problem):\n  - contractVersion: is version 1; this code reads contract version 2 (README, "The stack-output contract", lists what changed)',
+      'Stack outputs from stack acme/data-tier/prod do not match the contract (1 problem):\n  - contractVersion: is version 1; this code reads contract version 3 (README, "The stack-output contract", lists what changed)',
     );
   });
 

@@ -44,6 +44,11 @@ export async function appStack(a: AppStackArgs): Promise<{ taskDefinitionArn: pu
       REDIS_PORT: String(t.application.redis.primary.port),
       REDIS_READER_HOST: t.application.redis.readers[0]?.host ?? t.application.redis.primary.host,
       REDIS_TLS: String(t.application.redis.tls),
+      // The application's ACL user (RBAC on ElastiCache); empty where a single AUTH token is used.
+      REDIS_USER: t.application.redis.user ?? "",
+      // Off AWS a client follows Sentinel, not the deploy-time primary (READONLY after a failover).
+      REDIS_SENTINELS: t.application.redis.sentinels.map((e) => `${e.host}:${e.port}`).join(","),
+      REDIS_SENTINEL_MASTER: t.application.redis.sentinelMasterName ?? "",
     };
     return JSON.stringify([
       {
@@ -55,8 +60,8 @@ export async function appStack(a: AppStackArgs): Promise<{ taskDefinitionArn: pu
         secrets: [
           { name: "PGPASSWORD", valueFrom: `${x.readWriteSecretArn}:password::` },
           { name: "PGPASSWORD_READONLY", valueFrom: `${x.readOnlySecretArn}:password::` },
-          // The AUTH token secret holds the token itself, not JSON.
-          ...(t.application.redis.authRequired ? [{ name: "REDIS_AUTH", valueFrom: x.redisAuthTokenSecretArn }] : []),
+          // Under RBAC the secret is JSON {username, password}; the AUTH token secret holds the token itself.
+          ...(t.application.redis.authRequired ? [{ name: "REDIS_AUTH", valueFrom: t.application.redis.user ? `${x.redisSecretArn}:password::` : x.redisSecretArn }] : []),
         ],
       },
     ]);

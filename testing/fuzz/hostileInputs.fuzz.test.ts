@@ -49,8 +49,9 @@ function renderAll(s: ReturnType<typeof parseSettings>): void {
     return;
   }
   renderPostgresConf(s, { role: "primary", port: 5432, listenAddresses: "127.0.0.1", socketDir: "/tmp" });
-  renderRedisConf(s.redis, { bind: "127.0.0.1", port: 6379, dir: "/tmp", password: "p".repeat(32) });
-  renderSentinelConf(s.redis, { bind: "127.0.0.1", port: 26379, dir: "/tmp", masterHost: "127.0.0.1", masterPort: 6379, password: "p".repeat(32) });
+  const passwords = { application: "a".repeat(32), replication: "r".repeat(32), sentinel: "s".repeat(32), monitoring: "m".repeat(32), operator: "o".repeat(32) };
+  renderRedisConf(s.redis, { bind: "127.0.0.1", port: 6379, dir: "/tmp", passwords });
+  renderSentinelConf(s.redis, { bind: "127.0.0.1", port: 26379, dir: "/tmp", masterHost: "127.0.0.1", masterPort: 6379, passwords });
   renderPgBouncerIni(s.pgbouncer as never, { listenAddr: "127.0.0.1", listenPort: 6432, primary: { host: "127.0.0.1", port: 5432 }, replicas: [{ host: "127.0.0.1", port: 5433 }], database: s.postgres.databaseName } as never);
 }
 
@@ -162,10 +163,10 @@ describe(`fuzz: hostile outputs documents (seed ${SEED})`, () => {
   }, 120_000);
 });
 
-/** Runs a CLI with tsx, bounded; resolves to its exit code and output. */
+/** Runs a CLI as `npm run` does (package.json: scripts/run.mjs), bounded; resolves to its exit code and output. */
 function cli(script: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [join(PROJECT_ROOT, script), ...args], { cwd: PROJECT_ROOT, timeout: 100_000, env: { PATH: process.env.PATH, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(PROJECT_ROOT, "scripts", "run.mjs"), join(PROJECT_ROOT, script), ...args], { cwd: PROJECT_ROOT, timeout: 100_000, env: { PATH: process.env.PATH, NO_COLOR: "1" } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` });
     });
   });
@@ -182,7 +183,7 @@ describe("hostile inputs through the command lines", () => {
     const forgedFile = join(dir, "forged.json");
     writeFileSync(forgedFile, JSON.stringify(forged));
 
-    // Each run is a fresh tsx process (~3 s of CPU): four, at once. (The __proto__ key and the rest are covered in-process above.)
+    // Each run is a fresh process: four, at once. (The __proto__ key and the rest are covered in-process above.)
     const runs = await Promise.all([
       cli("tools/review/cli.ts", ["--stack", "fuzz", "--file", fifo]),
       cli("tools/review/cli.ts", ["--stack", "fuzz", "--file", brokenYaml]),

@@ -5,8 +5,9 @@
  * How: `git archive <ref>` unpacked into a fresh temporary directory (no change to the
  * repository: no worktree, no checkout, no index), this repository's node_modules
  * linked into it, and the ref's own program evaluator (tools/evaluate/program.ts, or
- * testing/harness.ts in trees from before it moved) run by a child process (tsx) with
- * that directory as its root and working directory. A child, because Pulumi's runtime
+ * testing/harness.ts in trees from before it moved) run by a child process (bundled by
+ * scripts/bundle.mjs, as the review itself is) with that directory as its root and
+ * working directory. A child, because Pulumi's runtime
  * is global to a process and the two trees' modules must not mix. The directory is
  * removed whatever happens; the child is killed after a bound.
  *
@@ -14,6 +15,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
@@ -120,8 +122,8 @@ export async function snapshotAtRef(o: BaseOptions): Promise<BaseSnapshot> {
     // This checkout's dependencies (the review runs from here), not the ref's lock file.
     symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
 
-    const tsx = require.resolve("tsx/cli");
-    const args = [tsx, join(__dirname, "base.ts"), dir, o.stack, join(dir, stackFile)];
+    // Started the way `npm run review` starts (scripts/run.mjs): bundled, not through tsx.
+    const args = [join(REPO_ROOT, "scripts", "run.mjs"), join(__dirname, "base.ts"), dir, o.stack, join(dir, stackFile)];
     const env = { ...process.env, [KEY_ENV]: o.key, NO_COLOR: "1" };
     const r = await runChild(process.execPath, args, dir, env, o.timeoutMs ?? BASE_TIMEOUT_MS);
     if (r.timedOut) throw new BaseError(`--base ${o.ref}: evaluating the program at ${commit.slice(0, 12)} took longer than ${Math.round((o.timeoutMs ?? BASE_TIMEOUT_MS) / 1000)} s; stopped`);
@@ -145,8 +147,11 @@ export async function snapshotAtRef(o: BaseOptions): Promise<BaseSnapshot> {
 async function main(root: string, stack: string, file: string): Promise<void> {
   const key = process.env[KEY_ENV];
   if (!key) throw new Error(`${KEY_ENV} is not set`);
-  // The tree's own evaluator and program, not this repository's.
-  const harness = (await import(evaluatorIn(root)!)) as { runProgram: (o: { stack: string; file?: string }) => Promise<{ resources: RecordedLike[] }> };
+  // The tree's own evaluator and program, not this repository's: bundled from that tree
+  // (its own files, its __dirname) like this process, since no TypeScript loader runs here.
+  const { bundleFor } = await import("../../scripts/bundle.mjs");
+  const bundle = await bundleFor(evaluatorIn(root)!, { root, dir: join(root, ".review-bundle") });
+  const harness = createRequire(__filename)(bundle) as { runProgram: (o: { stack: string; file?: string }) => Promise<{ resources: RecordedLike[] }> };
   const run = await harness.runProgram({ stack, file });
   // Exit only once the pipe has taken every byte: process.exit right after a large write
   // to a pipe cuts the snapshot short.

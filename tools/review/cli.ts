@@ -21,13 +21,15 @@ import { StackFileError, readStackFile } from "../../components/settings/stackFi
 import { postgresReviewSection } from "./postgres";
 import { redisReviewSection } from "./redis";
 import { alarmsReviewSection } from "./alarms";
+import { flagsReviewSection } from "./flags";
 import { BaseError, newDigestKey, snapshotAtRef, type BaseSnapshot } from "./base";
 import { changesSection } from "./changes";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
+import { timings } from "./timings";
 
 /** Sections printed after the plan, in order (alarm catalogue, policy violations). */
-export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
+export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, flagsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
 
 export const EXIT = { ok: 0, failed: 1, invalidSettings: 2, internal: 4 } as const;
 
@@ -52,6 +54,8 @@ export async function review(opts: ReviewOptions): Promise<number> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const c = pc.createColors(opts.color ?? false);
   const started = Date.now();
+  const t = timings();
+  t.mark("started");
   let settings;
   try {
     const sf = readStackFile(opts.stack, { file: opts.file });
@@ -79,8 +83,10 @@ export async function review(opts: ReviewOptions): Promise<number> {
     }
   }
 
-  // Loaded only now: importing the harness pulls in the Pulumi runtime (~1 s).
+  t.mark("settingsAndBase");
+  // Loaded only now: importing the harness pulls in the Pulumi runtime (~0.3 s).
   const { runProgram } = await import("../evaluate/program");
+  t.mark("runtimeLoaded");
   let run;
   try {
     run = await runProgram({ stack: opts.stack, file: opts.file });
@@ -93,6 +99,7 @@ export async function review(opts: ReviewOptions): Promise<number> {
     else print(c.red(keyed.message));
     return EXIT.invalidSettings;
   }
+  t.mark("evaluated");
   // What AWS, docker or PostgreSQL would refuse in the registered resources (API models, cross-resource rules).
   // And the rendered files by the engines themselves, where their binaries are present.
   const { programProblems } = await import("./programChecks");
@@ -109,10 +116,16 @@ export async function review(opts: ReviewOptions): Promise<number> {
     }
     return EXIT.invalidSettings;
   }
+  t.mark("validated");
   const input = { stack: opts.stack, settings, run };
   const sections: ReviewSection[] = [planSection(input), validatorsSection(engines.validators)];
   if (base) sections.push(changesSection(input, { base, key, allowReplace: opts.allowReplace === true }));
-  for (const build of SECTIONS) sections.push(await build(input));
+  t.mark("plan");
+  for (const build of SECTIONS) {
+    const section = await build(input);
+    sections.push(section);
+    t.mark(section.title);
+  }
   const failed = sections.filter((s) => s.failed).map((s) => s.title);
   const elapsedMs = Date.now() - started;
 
@@ -128,6 +141,8 @@ export async function review(opts: ReviewOptions): Promise<number> {
     print("");
     print(failed.length === 0 ? c.green(`Review passed in ${elapsedMs} ms.`) : c.red(`Review failed (${failed.join(", ")}) in ${elapsedMs} ms.`));
   }
+  t.mark("printed");
+  t.report();
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

@@ -12,7 +12,16 @@ describe("Redis review section", () => {
     expect(s.text).toContain("automatic failover on, Multi-AZ on, encryption at rest on, in transit on");
     expect(s.text).toContain("maxmemory-policy=allkeys-lru");
     expect(s.text).not.toContain(run.outputs.applicationCredentials.redisPassword);
-    expect(s.json).toMatchObject({ nodes: 3, automaticFailover: true, multiAz: true, problems: [] });
+    expect(s.json).toMatchObject({ nodes: 3, automaticFailover: true, multiAz: true, rbac: true, problems: [] });
+    expect(s.text).toContain("auth: ElastiCache RBAC, user group with default (off), app, monitor, operator");
+  });
+
+  it("says so when the single AUTH token is kept (an engine without ACLs)", async () => {
+    const run = await runProgram({ stack: "prod", overrides: { redis: { engineVersion: "5.0" } } });
+    const settings = loadStackSettings("prod");
+    const s = await redisReviewSection({ stack: "prod", settings: { ...settings, redis: { ...settings.redis, engineVersion: "5.0" } }, run });
+    expect(s.text).toMatch(/auth: single AUTH token \(engine 5\.0 has no ACLs\): every client, the application included/);
+    expect(s.json).toMatchObject({ rbac: false });
   });
 
   it("counts the dev containers and flags a run that does not match the settings", async () => {

@@ -60,7 +60,13 @@ describe("npm run review", () => {
     expect(plan.length).toBeGreaterThan(50);
     for (const p of plan) expect(typeof p.inputs, p.type).toBe("object");
     const group = plan.find((p) => p.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
-    expect(group.inputs).toMatchObject({ authToken: "[secret]", port: 6379, engine: "redis" });
+    // RBAC (prod runs Redis 7): a user group instead of an AUTH token; each user's passwords are secret.
+    expect(group.inputs).toMatchObject({ port: 6379, engine: "redis" });
+    expect(group.inputs.authToken).toBeUndefined();
+    expect((group.inputs.userGroupIds as unknown[]).length).toBe(1);
+    const users = plan.filter((p) => p.type === "aws:elasticache/user:User");
+    expect(users.map((u) => u.inputs.userName).sort()).toEqual(["app", "default", "monitor", "operator"]);
+    for (const u of users) expect(u.inputs.passwords, String(u.inputs.userName)).toBe("[secret]");
     const versions = plan.filter((p) => p.type === "aws:secretsmanager/secretVersion:SecretVersion").map((p) => p.inputs.secretString);
     expect(versions.length).toBeGreaterThanOrEqual(3);
     for (const v of versions) expect(v).toBe("[secret]");

@@ -9,7 +9,7 @@
  * - Redis and Sentinel: redis-server loads the file and either stops with "FATAL CONFIG
  *   FILE ERROR" or reports ready; it is then killed (on a free loopback port, nothing
  *   persisted, everything in a temp folder).
- * - PgBouncer: loads pgbouncer.ini and either exits with the error or logs "process up",
+ * - PgBouncer (the pinned build, components/pgbouncer/version.env): loads pgbouncer.ini and either exits with the error or logs "process up",
  *   then is killed.
  * Each returns the engine's error lines; [] means the engine accepted the file.
  */
@@ -18,10 +18,13 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PGBOUNCER_BIN } from "../../components/pgbouncer/version";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 const REDIS = "/usr/bin/redis-server";
-const PGBOUNCER = "/usr/sbin/pgbouncer";
+// The pinned build (components/pgbouncer/version.env), the version the sandbox, the dev stack and the AWS image run:
+// Debian's 1.18 would refuse parameters the renderer writes for 1.21+ (max_prepared_statements).
+const PGBOUNCER = PGBOUNCER_BIN;
 
 const isRoot = () => process.getuid?.() === 0;
 

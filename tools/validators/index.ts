@@ -8,6 +8,8 @@
  */
 import { renderPgBouncerIni } from "../../components/pgbouncer/render";
 import { postgresParameters, quoteConfValue, renderPostgresConf } from "../../components/postgres/render";
+import { PGBOUNCER_BIN, PGBOUNCER_VERSION } from "../../components/pgbouncer/version";
+import { REDIS_USERS, type RedisUserPasswords } from "../../components/redis/acl";
 import { renderRedisConf, renderSentinelConf } from "../../components/redis/render";
 import type { SettingsProblem } from "../../components/settings/load";
 import type { Settings } from "../../components/settings/schema";
@@ -71,6 +73,9 @@ export function postgresConfFor(s: Settings): string {
     .join("\n");
 }
 
+/** A throw-away password per ACL user: the engines only load the files. */
+const PASSWORDS = Object.fromEntries(Object.keys(REDIS_USERS).map((r) => [r, `${r[0]}`.repeat(32)])) as RedisUserPasswords;
+
 export async function engineValidation(s: Settings, project: string): Promise<{ validators: ValidatorRun[]; problems: SettingsProblem[] }> {
   const validators: ValidatorRun[] = [];
   const problems: SettingsProblem[] = [];
@@ -90,16 +95,16 @@ export async function engineValidation(s: Settings, project: string): Promise<{ 
   });
   const docker = s.platform === "docker";
   timed("Redis (redis-server on redis.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache renders no redis.conf", async () => {
-    const found = await redisConfCheck((dir, port) => renderRedisConf(s.redis, { bind: "127.0.0.1", port, dir, password: "p".repeat(32) }));
+    const found = await redisConfCheck((dir, port) => renderRedisConf(s.redis, { bind: "127.0.0.1", port, dir, passwords: PASSWORDS }));
     if (found.length) add(redisKeyFor(found), "redis-server", found.join(" | "));
     return found.length ? "refused" : "accepted";
   });
   timed("Sentinel (redis-server --sentinel on sentinel.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache has no Sentinel", async () => {
-    const found = await redisConfCheck((dir, port) => renderSentinelConf(s.redis, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort: s.redis.port, password: "p".repeat(32) }), { sentinel: true });
+    const found = await redisConfCheck((dir, port) => renderSentinelConf(s.redis, { bind: "127.0.0.1", port, dir, masterHost: "127.0.0.1", masterPort: s.redis.port, passwords: PASSWORDS }), { sentinel: true });
     if (found.length) add("redis.sentinel", "Sentinel", found.join(" | "));
     return found.length ? "refused" : "accepted";
   });
-  timed("PgBouncer (pgbouncer on pgbouncer.ini)", ENGINES.pgbouncer() && docker, docker ? "pgbouncer not installed" : "the aws image renders its ini at start (same renderer)", async () => {
+  timed(`PgBouncer ${PGBOUNCER_VERSION} (pgbouncer on pgbouncer.ini)`, ENGINES.pgbouncer() && docker, docker ? `PgBouncer ${PGBOUNCER_VERSION} not installed at ${PGBOUNCER_BIN} (scripts/install-system-packages.sh builds it)` : "the aws image renders its ini at start (same renderer)", async () => {
     const found = await pgbouncerIniCheck((dir, port) => ({
       ini: renderPgBouncerIni(s.pgbouncer, { listenAddr: "127.0.0.1", listenPort: port, primary: { host: "127.0.0.1", port: s.postgres.port }, replicas: [], database: s.postgres.databaseName, authFile: `${dir}/userlist.txt`, logFile: `${dir}/pgbouncer.log`, pidFile: `${dir}/pgbouncer.pid` }),
       files: { "userlist.txt": `"${s.pgbouncer.adminUser}" "x"\n` },

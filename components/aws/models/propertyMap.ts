@@ -128,7 +128,23 @@ export const PROPERTY_MAP: Record<string, MapEntry> = {
       subnetGroupName: "CreateReplicationGroup.CacheSubnetGroupName",
       tags: { tags: "CreateReplicationGroup.Tags" },
       transitEncryptionEnabled: "CreateReplicationGroup.TransitEncryptionEnabled",
+      userGroupIds: "CreateReplicationGroup.UserGroupIds",
     },
+  },
+  "aws:elasticache/user:User": {
+    service: "elasticache",
+    inputs: {
+      accessString: "CreateUser.AccessString",
+      engine: "CreateUser.Engine",
+      passwords: "CreateUser.Passwords",
+      tags: { tags: "CreateUser.Tags" },
+      userId: "CreateUser.UserId",
+      userName: "CreateUser.UserName",
+    },
+  },
+  "aws:elasticache/userGroup:UserGroup": {
+    service: "elasticache",
+    inputs: { engine: "CreateUserGroup.Engine", tags: { tags: "CreateUserGroup.Tags" }, userGroupId: "CreateUserGroup.UserGroupId", userIds: "CreateUserGroup.UserIds" },
   },
   "aws:elasticache/parameterGroup:ParameterGroup": {
     service: "elasticache",
@@ -187,6 +203,19 @@ export const PROPERTY_MAP: Record<string, MapEntry> = {
       thresholdMetricId: "PutMetricAlarm.ThresholdMetricId",
       treatMissingData: "PutMetricAlarm.TreatMissingData",
       unit: "PutMetricAlarm.Unit",
+    },
+  },
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
+    service: "cloudwatch",
+    inputs: {
+      actionsEnabled: "PutCompositeAlarm.ActionsEnabled",
+      alarmActions: "PutCompositeAlarm.AlarmActions",
+      alarmDescription: "PutCompositeAlarm.AlarmDescription",
+      alarmName: "PutCompositeAlarm.AlarmName",
+      alarmRule: "PutCompositeAlarm.AlarmRule",
+      insufficientDataActions: "PutCompositeAlarm.InsufficientDataActions",
+      okActions: "PutCompositeAlarm.OKActions",
+      tags: { tags: "PutCompositeAlarm.Tags" },
     },
   },
   "aws:cloudwatch/dashboard:Dashboard": { service: "cloudwatch", inputs: { dashboardBody: "PutDashboard.DashboardBody", dashboardName: "PutDashboard.DashboardName" } },
@@ -477,6 +506,55 @@ export const PROPERTY_MAP: Record<string, MapEntry> = {
   "aws:sns/topicSubscription:TopicSubscription": {
     service: "sns",
     inputs: { endpoint: "Subscribe.Endpoint", endpointAutoConfirms: PROVIDER_ONLY, protocol: "Subscribe.Protocol", topic: "Subscribe.TopicArn" },
+  },
+  "aws:appconfig/application:Application": {
+    service: "appconfig",
+    inputs: { description: "CreateApplication.Description", name: "CreateApplication.Name", tags: { tags: "CreateApplication.Tags" } },
+  },
+  "aws:appconfig/environment:Environment": {
+    service: "appconfig",
+    inputs: {
+      applicationId: "CreateEnvironment.ApplicationId",
+      description: "CreateEnvironment.Description",
+      monitors: { items: "CreateEnvironment.Monitors", fields: { alarmArn: "CreateEnvironment.Monitors[].AlarmArn", alarmRoleArn: "CreateEnvironment.Monitors[].AlarmRoleArn" } },
+      name: "CreateEnvironment.Name",
+      tags: { tags: "CreateEnvironment.Tags" },
+    },
+  },
+  "aws:appconfig/configurationProfile:ConfigurationProfile": {
+    service: "appconfig",
+    inputs: {
+      applicationId: "CreateConfigurationProfile.ApplicationId",
+      description: "CreateConfigurationProfile.Description",
+      locationUri: "CreateConfigurationProfile.LocationUri",
+      name: "CreateConfigurationProfile.Name",
+      retrievalRoleArn: "CreateConfigurationProfile.RetrievalRoleArn",
+      tags: { tags: "CreateConfigurationProfile.Tags" },
+      type: "CreateConfigurationProfile.Type",
+    },
+  },
+  "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": {
+    service: "appconfig",
+    inputs: {
+      applicationId: "CreateHostedConfigurationVersion.ApplicationId",
+      configurationProfileId: "CreateHostedConfigurationVersion.ConfigurationProfileId",
+      content: "CreateHostedConfigurationVersion.Content",
+      contentType: "CreateHostedConfigurationVersion.ContentType",
+      description: "CreateHostedConfigurationVersion.Description",
+    },
+  },
+  "aws:appconfig/deploymentStrategy:DeploymentStrategy": {
+    service: "appconfig",
+    inputs: {
+      deploymentDurationInMinutes: "CreateDeploymentStrategy.DeploymentDurationInMinutes",
+      description: "CreateDeploymentStrategy.Description",
+      finalBakeTimeInMinutes: "CreateDeploymentStrategy.FinalBakeTimeInMinutes",
+      growthFactor: "CreateDeploymentStrategy.GrowthFactor",
+      growthType: "CreateDeploymentStrategy.GrowthType",
+      name: "CreateDeploymentStrategy.Name",
+      replicateTo: "CreateDeploymentStrategy.ReplicateTo",
+      tags: { tags: "CreateDeploymentStrategy.Tags" },
+    },
   },
   "aws:appautoscaling/target:Target": {
     service: "application-autoscaling",

@@ -11,7 +11,8 @@ import { REDIS_CATALOGUE } from "./index";
 import { readLiveRedisCatalogue } from "./live";
 
 /** Directives of a redis.conf that are not CONFIG parameters (start-up only). */
-const START_ONLY = new Set(["rename-command"]);
+// ACL users (and masteruser since 6.0 is a config name) are set at start; `user` is no CONFIG parameter.
+const START_ONLY = new Set(["rename-command", "user"]);
 
 describe("the Redis parameter catalogue against a real Redis", () => {
   let live: Awaited<ReturnType<typeof readLiveRedisCatalogue>>;
@@ -29,7 +30,7 @@ describe("the Redis parameter catalogue against a real Redis", () => {
   it("knows every directive of the rendered redis.conf and every ElastiCache parameter sent", () => {
     const dev = loadStackSettings("dev").redis;
     const prod = loadStackSettings("prod").redis;
-    const conf = renderRedisConf(dev, { bind: "127.0.0.1", port: 6379, dir: "/tmp/x", password: "pw-123456", replicaOf: { host: "127.0.0.1", port: 6380 }, logFile: "/tmp/x/log", pidFile: "/tmp/x/pid" });
+    const conf = renderRedisConf(dev, { bind: "127.0.0.1", port: 6379, dir: "/tmp/x", passwords: { application: "a-123456", replication: "r-123456", sentinel: "s-123456", monitoring: "m-123456", operator: "o-123456" }, replicaOf: { host: "127.0.0.1", port: 6380 }, logFile: "/tmp/x/log", pidFile: "/tmp/x/pid" });
     const directives = [...new Set(conf.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(" ")[0]))];
     expect(directives.length).toBeGreaterThan(20);
     expect(directives.filter((d) => !START_ONLY.has(d) && !live.names.includes(d))).toEqual([]);
