@@ -231,7 +231,7 @@ describe("aws overrides", () => {
   });
 
   it("keeps the single AUTH token only where RBAC cannot apply (Redis before 6.0), and says so in the contract", async () => {
-    const run = within(await runProgram({ stack: "prod", overrides: { redis: { engineVersion: "5.0" } } }), "datatier:redis:RedisCluster");
+    const run = within(await runProgram({ stack: "prod", overrides: { redis: { engineVersion: "5.0.6" } } }), "datatier:redis:RedisCluster");
     const g = single(run, RG);
     const token = passwordOf(run, "application");
     expect(g.inputs.authToken).toBe(token);

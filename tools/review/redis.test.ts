@@ -17,10 +17,10 @@ describe("Redis review section", () => {
   });
 
   it("says so when the single AUTH token is kept (an engine without ACLs)", async () => {
-    const run = await runProgram({ stack: "prod", overrides: { redis: { engineVersion: "5.0" } } });
+    const run = await runProgram({ stack: "prod", overrides: { redis: { engineVersion: "5.0.6" } } });
     const settings = loadStackSettings("prod");
-    const s = await redisReviewSection({ stack: "prod", settings: { ...settings, redis: { ...settings.redis, engineVersion: "5.0" } }, run });
-    expect(s.text).toMatch(/auth: single AUTH token \(engine 5\.0 has no ACLs\): every client, the application included/);
+    const s = await redisReviewSection({ stack: "prod", settings: { ...settings, redis: { ...settings.redis, engineVersion: "5.0.6" } }, run });
+    expect(s.text).toMatch(/auth: single AUTH token \(engine 5\.0\.6 has no ACLs\): every client, the application included/);
     expect(s.json).toMatchObject({ rbac: false });
   });
 
