@@ -7,21 +7,24 @@
 import { DescribeDBEngineVersionsCommand, DescribeOrderableDBInstanceOptionsCommand, type DBEngineVersion, type OrderableDBInstanceOption } from "@aws-sdk/client-rds";
 import { DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesOfferingsCommand, type CacheEngineVersion, type ReservedCacheNodesOffering } from "@aws-sdk/client-elasticache";
 import { ELASTICACHE_CATALOGUE, type NodeTypeCapabilities } from "../../components/aws/catalogue";
-import { pages, type PreflightClients } from "./checks";
+import { pages, type Send } from "./paging";
+
+/** The clients the catalogue calls need (preflight's PreflightClients fit). */
+type Clients = { elasticache: Send; rds: Send };
 
 /** ElastiCache engine versions as AWS names them, per engine. */
-export async function liveCacheEngineVersions(c: Pick<PreflightClients, "elasticache">, engine: "redis" | "valkey"): Promise<CacheEngineVersion[]> {
+export async function liveCacheEngineVersions(c: Pick<Clients, "elasticache">, engine: "redis" | "valkey"): Promise<CacheEngineVersion[]> {
   return pages<CacheEngineVersion>(c.elasticache, (Marker) => new DescribeCacheEngineVersionsCommand({ Engine: engine, Marker }), (x) => x.CacheEngineVersions);
 }
 
 /** Node types ElastiCache offers in the region (every reserved-node offering names one). */
-export async function liveCacheNodeTypes(c: Pick<PreflightClients, "elasticache">): Promise<string[]> {
+export async function liveCacheNodeTypes(c: Pick<Clients, "elasticache">): Promise<string[]> {
   const offerings = await pages<ReservedCacheNodesOffering>(c.elasticache, (Marker) => new DescribeReservedCacheNodesOfferingsCommand({ Marker }), (x) => x.ReservedCacheNodesOfferings);
   return [...new Set(offerings.map((o) => o.CacheNodeType).filter((t): t is string => !!t))].sort();
 }
 
 /** RDS instance classes orderable for the newest PostgreSQL of a major version in the region. */
-export async function liveRdsClasses(c: Pick<PreflightClients, "rds">, major: string): Promise<{ version: string; classes: string[] }> {
+export async function liveRdsClasses(c: Pick<Clients, "rds">, major: string): Promise<{ version: string; classes: string[] }> {
   const versions = await pages<DBEngineVersion>(c.rds, (Marker) => new DescribeDBEngineVersionsCommand({ Engine: "postgres", DBParameterGroupFamily: `postgres${major}`, Marker }), (r) => r.DBEngineVersions);
   const version = versions.map((v) => v.EngineVersion).filter((v): v is string => !!v).at(-1);
   if (!version) return { version: "", classes: [] };

@@ -38,6 +38,7 @@ import { rdsParameters } from "../../components/postgres/render";
 import { elasticacheParameterFamily, elasticacheParameters } from "../../components/redis/render";
 import { replicationGroupId } from "../../components/settings/rules";
 import { liveCacheEngineVersions } from "./catalogues";
+import { pages } from "./paging";
 import type { Settings } from "../../components/settings";
 
 export interface PreflightClients {
@@ -62,28 +63,12 @@ export interface CheckResult {
   mismatches: Mismatch[];
 }
 
-// Any client's send(): its overloads differ per client; each caller names the items it reads.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Send = { send: (c: any) => Promise<any> };
 type Page = Record<string, unknown>;
 
 /** A call's error as one line naming the call. */
 function failure(what: string, e: unknown): string {
   const err = e as { name?: string; message?: string };
   return `${what} failed: ${err?.name && err.name !== "Error" ? `${err.name}: ` : ""}${err?.message ?? String(e)}`;
-}
-
-/** Every page of a Describe call (Marker paging, at most 100 pages). */
-export async function pages<T>(client: Send, make: (marker?: string) => unknown, items: (r: Page) => unknown, marker: (r: Page) => unknown = (r) => r.Marker): Promise<T[]> {
-  const out: T[] = [];
-  let next: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const r = (await client.send(make(next))) as Page;
-    out.push(...(((items(r) as T[] | undefined) ?? [])));
-    next = marker(r) as string | undefined;
-    if (!next) break;
-  }
-  return out;
 }
 
 const P = "data-tier";
