@@ -123,7 +123,7 @@ describe("npm run review: a refusal is exit 2 naming the key, never 4", () => {
     // The stack is named "case": keep prod's profile.
     doc.config["data-tier:production"] = true;
     edit(doc.config);
-    const file = join(testTempDir("issue21-"), "Pulumi.case.yaml");
+    const file = join(testTempDir("refusal-"), "Pulumi.case.yaml");
     writeFileSync(file, stringify(doc));
     const lines: string[] = [];
     const code = await review({ stack: "case", file, print: (l) => lines.push(l) });
