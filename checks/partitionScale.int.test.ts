@@ -80,6 +80,16 @@ beforeAll(async () => {
     // Outside the window: rows lost from an old partition of the twin.
     await c.query(`DELETE FROM ${pair.partitioned} WHERE id IN (SELECT id FROM ${pair.partitioned} WHERE ${pair.timestampColumn} < now() - interval '${DAYS_BACK} days' ORDER BY ${pair.timestampColumn} DESC LIMIT ${OUT_OF_WINDOW_DELTA})`);
   });
+  // Reconcile reads the replica: the seed must have been replayed there first (replay of
+  // the bulk load can trail the primary by seconds on a busy machine).
+  const lsn = await su(async (c) => (await c.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const replayed = await withPg(monitorTarget(outputs, outputs.postgres.replicas[0], "replica"), async (c) => (await c.query<{ ok: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok);
+    if (replayed) break;
+    if (Date.now() > deadline) throw new Error(`the replica has not replayed the seed (primary at ${lsn}) within 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }, 180_000);
 
 afterAll(async () => {
