@@ -55,9 +55,16 @@ function own(obj: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** A stack name as a file-name part: Pulumi's own characters, no path separator, no leading dot. */
+const STACK_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
+
 /** Loads a stack file by stack name, or from an explicit path (`file`). */
 export function readStackFile(stack: string, opts: { root?: string; file?: string } = {}): StackFile {
   const root = opts.root ?? PROJECT_ROOT;
+  // The name becomes a file name beside Pulumi.yaml: a path ("../x", "a/b") would read another file or print "Pulumi.../x.yaml".
+  if (opts.file === undefined && !STACK_NAME.test(stack)) {
+    throw new StackFileError(`stack name ${JSON.stringify(stack)} is not valid: expected letters, digits, "-", "_" or "." (not starting with "."), naming Pulumi.<stack>.yaml beside Pulumi.yaml`);
+  }
   const project = projectName(root);
   const path = opts.file ?? join(root, `Pulumi.${stack}.yaml`);
   let doc: unknown;

@@ -70,6 +70,18 @@ describe("stack files that are not regular files or are too large", () => {
   });
 });
 
+describe("stack names", () => {
+  it.each(["../etc/passwd", "a/b", ".hidden", "", "dev\\x"])("%j is refused as a stack name, before any file is read", (name) => {
+    expect(() => readStackFile(name)).toThrow(StackFileError);
+    expect(() => readStackFile(name)).toThrow(`stack name ${JSON.stringify(name)} is not valid`);
+  });
+
+  it("a valid name that has no file still says which file is missing", () => {
+    expect(() => readStackFile("nope")).toThrow(/Pulumi\.nope\.yaml: no such stack file/);
+    expect(readStackFile("dev").stack).toBe("dev");
+  });
+});
+
 describe("outputs documents that are not regular files", () => {
   it("a FIFO is refused at once (it used to hang `check` for good)", async () => {
     const file = fifo("outputs.fifo");
