@@ -65,7 +65,7 @@ function aliveCheck(rr: NonNullable<StackOutputs["pgbouncer"]["readRouting"]>): 
       const base = { measured: { value: Math.round(age), unit: "milliseconds" }, threshold: `last round at most ${bound} ms ago (3 intervals + 2 s)` };
       if (age > bound) return { ...base, status: "FAIL", message: `the read router's last round was ${st.lastCheckAt ? `${Math.round(age / 1000)} s ago` : "never"} (pid ${st.pid}): the read-only pool no longer follows replica health` };
       const last = st.lastChangeAt ? `; last change ${st.lastChangeAt}: ${st.lastChangeReasons.join("; ")}` : "";
-      return { ...base, status: "PASS", message: `round ${st.checks} ${Math.round(age)} ms ago, reads on ${st.route === "primary-fallback" ? "the primary" : st.healthy.join(", ")}${last}` };
+      return { ...base, status: "PASS", message: `last round (number ${st.checks}) ${Math.round(age)} ms ago, reads on ${st.route === "primary-fallback" ? "the primary" : st.healthy.join(", ")}${last}` };
     },
   };
 }

@@ -122,7 +122,7 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(whileDown).toEqual(ids);
     // The sandbox drills' one line, and figures within bounds: reads on the primary within the
     // stop, an interval plus the connect bound, PgBouncer's 1 s login retry and a loaded host's slack.
-    const m = /^reads: (\d+) ok, (\d+) failed; longest gap (\d+) ms; served by: replica (\d+), then primary (\d+), then replica (\d+)$/.exec(r.line ?? "");
+    const m = /^reads: (\d+) ok, (\d+) failed; longest gap (\d+) ms; served by: replica \((\d+) reads?\), then primary \((\d+) reads?\), then replica \((\d+) reads?\)$/.exec(r.line ?? "");
     expect(m, `the reads line: ${r.line}`).not.toBeNull();
     const [ok, , gap, ...served] = m!.slice(1).map(Number);
     expect(served.every((n) => n > 0)).toBe(true);

@@ -12,6 +12,7 @@ import { failureReasons, formatReadFigures, readFigures, startReadLoop, type Poo
 import { readRouterState, READROUTER_NAME, routerWanted } from "./readrouter";
 import { SANDBOX_ROLES } from "./schema";
 import type { SandboxState } from "./state";
+import { seconds } from "./verdict";
 
 export type Log = (line: string) => void;
 
@@ -61,6 +62,8 @@ async function routerSetUntil(probe: RoutingProbe, pred: (healthy: string[]) => 
 }
 
 export interface RoutingFigures {
+  /** performance.now() when the break began (the verdict measures from it). */
+  brokeAt: number;
   /** Router took the replica(s) out, ms after the break. */
   outMs: number | null;
   /** The router's healthy set when it took them out: the replicas left to serve (empty: the primary). */
@@ -79,6 +82,19 @@ export interface RoutingFigures {
 /** The figures as a drill reports them (`measured`), the reads' line last. */
 export function routingMeasured(f: RoutingFigures): Record<string, number | string | null> {
   return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+}
+
+/**
+ * The line after the break, in words a newcomer reads without the source (pure): when the
+ * router took the broken replica(s) out, where reads went, and how many failed past the
+ * router's bound. Times in seconds after the break.
+ */
+export function routedLine(names: string[], outMs: number | null, healthyLeft: string[] | null, onPrimary: boolean, rerouteMs: number | null, intervalMs: number, failedAfterBound: number): string {
+  const out = outMs === null ? `the router did not take ${names.join(", ")} out of the read-only pool` : `the router took ${names.join(", ")} out of the read-only pool ${seconds(outMs)} after the break`;
+  const left = healthyLeft === null ? "" : healthyLeft.length ? `; it now points at ${healthyLeft.join(", ")}` : "; no replica is left, so it points at the primary";
+  const where = onPrimary ? "the primary" : "the remaining replicas";
+  const reroute = rerouteMs === null ? `no read served by ${where} yet` : `first read served by ${where} ${seconds(rerouteMs)} after the break`;
+  return `${out}${left}; ${reroute}; failed reads begun more than ${seconds(intervalMs + 1000)} after the break (one router interval + 1 s, the promise): ${failedAfterBound}`;
 }
 
 /**
@@ -113,14 +129,14 @@ export async function measureRouting(
     const settle = Math.max(bound, rerouteAt ?? 0) + 2000;
     while (performance.now() < settle) await sleep(50);
     const failedAfterBound = readFigures(loop.reads, bound).failed;
-    log(`router took ${o.names.join(", ")} out ${outAt === null ? "-" : Math.round(outAt - t0)} ms after the break${out ? `, leaving ${out.healthy.length ? out.healthy.join(", ") : "none (the primary)"}` : ""}; reads on ${o.onPrimary ? "the primary" : "the remaining replicas"} after ${rerouteAt === null ? "-" : Math.round(rerouteAt - t0)} ms; ${failedAfterBound} failed read(s) begun later than ${interval + 1000} ms (one interval + 1 s) after it`);
+    log(routedLine(o.names, outAt === null ? null : outAt - t0, out?.healthy ?? null, o.onPrimary, rerouteAt === null ? null : rerouteAt - t0, interval, failedAfterBound));
     await o.whileBroken?.();
     // From the moment the repair is done (the replica accepts connections, or replays again).
     await o.repair();
     const t1 = performance.now();
     const inAt = await routerSetUntil(probe, (h) => o.names.every((n) => h.includes(n)), 2 * interval + 10_000).then((x) => x?.at ?? null);
     const backAt = await loop.until((r) => r.server === "replica" && r.start >= t1, 2 * interval + 10_000);
-    log(`repaired: router put ${o.names.join(", ")} back ${inAt === null ? "-" : Math.round(inAt - t1)} ms after the repair; first read on a replica after ${backAt === null ? "-" : Math.round(backAt - t1)} ms (interval ${interval} ms)`);
+    log(`repaired: the router put ${o.names.join(", ")} back into the read-only pool ${inAt === null ? `not within ${seconds(2 * interval + 10_000)}` : `${seconds(inAt - t1)} after the repair`}; first read served by a replica ${backAt === null ? "not seen" : `${seconds(backAt - t1)} after it`} (the router measures every ${seconds(interval)})`);
     await sleep(500);
     const reads = await loop.stop();
     const why = failureReasons(reads, t0);
@@ -128,7 +144,7 @@ export async function measureRouting(
     const line = formatReadFigures(readFigures(reads));
     log(line);
     const ms = (at: number | null, from: number) => (at === null ? null : Math.round(at - from));
-    return { outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
+    return { brokeAt: t0, outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
   } finally {
     await loop.stop();
   }
