@@ -4,8 +4,8 @@
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { sleep } from "./lib/measure";
-import { APPLICATION_NAME, withPg, type PgTarget } from "./lib/postgres";
-import type { Check, CheckFactory } from "./types";
+import { APPLICATION_NAME, monitorTarget, withPg, type PgTarget } from "./lib/postgres";
+import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 const group = "pgbouncer" as const;
 
@@ -35,7 +35,11 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
     group,
     title: `A query through the ${mode} pool "${database}"`,
     async run(ctx) {
-      return withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c) => {
+      // In parallel, a new connection to the primary: a pool can keep answering over server
+      // connections opened earlier while the primary accepts no new one (its postmaster
+      // frozen, its backends running). Started first, so both end within the connect deadline.
+      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      const verdict = await withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${database}" (PgBouncer queues clients while it cannot reach the server behind the pool)`);
         const r = await c.query<{ recovery: boolean }>("SELECT pg_is_in_recovery() AS recovery");
@@ -47,9 +51,25 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
           return { status: "WARN", message: `the read-only pool "${database}" reaches the primary although ${outputs.postgres.replicas.length} replica(s) exist: reads are not offloaded` };
         }
         return { status: "PASS", message: `pool "${database}" answered in ${ms} ms from ${server}` };
-      });
+      }).finally(() => fresh?.catch(() => undefined));
+      const refused = fresh && (await fresh);
+      if (verdict.status === "PASS" && refused) {
+        const p = outputs.postgres.primary;
+        return { status: "FAIL" as const, message: `pool "${database}" answered, but only over server connections PgBouncer opened earlier: the primary at ${p.host}:${p.port} accepts no new connection (${refused}); once those close or more are needed, the pool stalls (a frozen postmaster?)` };
+      }
+      return verdict;
     },
   };
+}
+
+/** Whether the primary accepts a new connection now: null when it does, else why not. */
+async function freshConnection(ctx: CheckContext, outputs: StackOutputs): Promise<string | null> {
+  try {
+    await withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary (a new connection)"), (c) => c.query("SELECT 1"));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /**
