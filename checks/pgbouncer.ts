@@ -52,14 +52,16 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
         }
         return { status: "PASS", message: `pool "${database}" answered in ${ms} ms from ${server}` };
       }).finally(() => fresh?.catch(() => undefined));
-      const refused = fresh && (await fresh);
-      if (verdict.status === "PASS" && refused) {
-        const p = outputs.postgres.primary;
-        return { status: "FAIL" as const, message: `pool "${database}" answered, but only over server connections PgBouncer opened earlier: the primary at ${p.host}:${p.port} accepts no new connection (${refused}); once those close or more are needed, the pool stalls (a frozen postmaster?)` };
-      }
-      return verdict;
+      return staleOnly(verdict, fresh && (await fresh), outputs, `pool "${database}" answered`);
     },
   };
+}
+
+/** A PASS through the pool turns FAIL when the primary refused a new connection meanwhile (`refused`: why). */
+function staleOnly(verdict: CheckOutcome, refused: string | null, outputs: StackOutputs, what: string): CheckOutcome {
+  if (verdict.status !== "PASS" || !refused) return verdict;
+  const p = outputs.postgres.primary;
+  return { status: "FAIL", message: `${what}, but only over server connections PgBouncer opened earlier: the primary at ${p.host}:${p.port} accepts no new connection (${refused}); once those close or more are needed, the pool stalls (a frozen postmaster?)` };
 }
 
 /** Whether the primary accepts a new connection now: null when it does, else why not. */
@@ -87,7 +89,8 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
     title: `The application's ${mode} role logs in through pool "${secret.dbname}" and queries`,
     async run(ctx) {
       const target: PgTarget = { host: secret.host, port: secret.port, database: secret.dbname, user: secret.username, password: secret.password, tls: conn.tls, label: `PgBouncer ${mode} pool as the application role ${secret.username}`, viaPgBouncer: true };
-      return withPg(ctx, target, async (c) => {
+      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      const verdict = await withPg(ctx, target, async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${secret.dbname}" as ${secret.username}`);
         const r = await c.query<{ who: string; recovery: boolean; tables: number }>(
@@ -99,7 +102,8 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
         if (mode === "read-write" && recovery) return { status: "FAIL", message: `the application's read-write role reaches a server in recovery through pool "${secret.dbname}": its writes would fail` };
         const server = recovery ? "a replica" : "the primary";
         return { status: "PASS", message: `${secret.username} logged in through pool "${secret.dbname}" and queried ${server} in ${ms} ms (${tables} table(s) visible)` };
-      });
+      }).finally(() => fresh?.catch(() => undefined));
+      return staleOnly(verdict, fresh && (await fresh), outputs, `${secret.username} logged in through pool "${secret.dbname}" and queried`);
     },
   };
 }
