@@ -21,7 +21,7 @@ import { join } from "node:path";
 import type { StackOutputs } from "../components/contract/outputs";
 import { SELF_MANAGED_DISK_USED_PERCENT } from "../components/thresholds/thresholds";
 import { monitorTarget, withPg } from "./lib/postgres";
-import { dataNodeOptions, info, withRedis } from "./lib/redis";
+import { connectDeadlineMs, dataNodeOptions, info, withRedis } from "./lib/redis";
 import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 export interface DiskUsage {
@@ -114,14 +114,21 @@ function diskCheck(o: StackOutputs): Check {
       const measured: DiskUsage[] = [];
       const unmeasured: string[] = [];
       const unreachable: string[] = [];
+      // Each node within the connect deadline (+ 0.5 s for its one query): one silent node
+      // must not cost the check its whole timeout and hide what the others measured.
+      const boundMs = connectDeadlineMs(ctx) + 500;
       const look = async (name: string, find: () => Promise<{ path: string } | { why: string }>) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${boundMs} ms`)), boundMs)));
         try {
-          const r = await find();
+          const r = await Promise.race([find(), late]);
           if ("why" in r) unmeasured.push(r.why);
           else measured.push(usageAt(name, r.path));
         } catch (e) {
           // An unreachable node is its own checks' FAIL; here it is only not measured.
           unreachable.push(`${name}: ${(e as Error).message}`);
+        } finally {
+          clearTimeout(timer);
         }
       };
       await Promise.all([...pg.map((p) => look(`postgres ${p.name}`, () => postgresDir(ctx, o, p.name, p.at))), ...o.redis.nodes.map((n) => look(`redis ${n.name}`, () => redisDir(ctx, o, n)))]);
