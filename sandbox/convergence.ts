@@ -22,6 +22,7 @@
 import type { StackOutputs } from "../components/contract/outputs";
 import { runSuite, type SuiteReport } from "../checks/suite";
 import { LOAD_SENSITIVE } from "../testing/loadSensitive";
+import { seconds, type DrillVerdictInput } from "./verdict";
 
 export type ConvergencePart = "redis" | "postgres" | "pgbouncer";
 
@@ -86,3 +87,42 @@ export const promises = {
   /** Something nothing fails over to (PgBouncer, replicas without a router): back with the restart. */
   restart: () => ({ serviceWithinMs: 30_000, healedWithinMs: HEALED_WITHIN_MS }),
 };
+
+/** What a drill (either runner) measured for its verdict; the runner heals, waits for convergence and judges. */
+export interface DrillOutcome {
+  broke: string;
+  /** performance.now() of the break. */
+  brokeAt: number;
+  serviceWhat: string;
+  /** ms after the break; "at-heal": service comes back only with the heal (nothing failed over to). */
+  serviceBackMs: number | null | "at-heal";
+  lost: DrillVerdictInput["lost"];
+  /** Other promises the drill found broken, in words. */
+  broken: string[];
+  /** The parts whose suite checks must be healthy again (sandbox/convergence.ts). */
+  parts: ConvergencePart[];
+  promise: DrillVerdictInput["promise"];
+}
+
+/** The line saying whether and when the topology converged (pure). */
+export function convergedLine(o: Pick<DrillOutcome, "parts" | "promise" | "brokeAt">, conv: Convergence): string {
+  return conv.at === null
+    ? `not converged within ${seconds(o.promise.healedWithinMs)} of the break: ${conv.remaining.join("; ")}`
+    : `converged: the suite's ${o.parts.join(", ")} checks are healthy ${seconds(conv.at - o.brokeAt)} after the break (${conv.runs} suite run(s))`;
+}
+
+/** The verdict's input from what the drill measured, when the heal returned (null: it did not finish) and the convergence (pure). */
+export function verdictInput(drill: string, o: DrillOutcome, healedAt: number | null, conv: Convergence): DrillVerdictInput {
+  return {
+    drill,
+    broke: o.broke,
+    serviceWhat: o.serviceWhat,
+    serviceBackMs: o.serviceBackMs === "at-heal" ? (healedAt === null ? null : Math.round(healedAt - o.brokeAt)) : o.serviceBackMs,
+    healedMs: conv.at === null ? null : Math.round(conv.at - o.brokeAt),
+    lost: o.lost,
+    promise: o.promise,
+    // "id STATUS" of each check still unhealthy: the messages are in the converged line above.
+    unhealed: conv.remaining.map((r) => r.split(":")[0]),
+    broken: o.broken,
+  };
+}

@@ -1,9 +1,8 @@
 /** What every drill shares: its result shape, the running sandbox it needs, the process it breaks. */
-import type { ConvergencePart } from "./convergence";
+import type { DrillOutcome } from "./convergence";
 import { sleep, type ProcessRecord } from "./procs";
 import { waitRedisHealthy } from "./redis";
 import { readState, type SandboxState } from "./state";
-import type { DrillVerdictInput } from "./verdict";
 
 export type Log = (line: string) => void;
 
@@ -19,21 +18,7 @@ export interface DrillResult {
   verdict?: string;
 }
 
-/** What a drill hands runDrill for its verdict (sandbox/verdict.ts). */
-export interface DrillOutcome {
-  broke: string;
-  /** performance.now() of the break. */
-  brokeAt: number;
-  serviceWhat: string;
-  /** ms after the break; "at-heal": service comes back only with the heal (nothing failed over to). */
-  serviceBackMs: number | null | "at-heal";
-  lost: DrillVerdictInput["lost"];
-  /** Other promises the drill found broken, in words. */
-  broken: string[];
-  /** The parts whose suite checks must be healthy again (sandbox/convergence.ts). */
-  parts: ConvergencePart[];
-  promise: DrillVerdictInput["promise"];
-}
+export type { DrillOutcome } from "./convergence";
 
 export const ms = (t0: number) => Math.round(performance.now() - t0);
 

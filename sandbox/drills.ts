@@ -21,8 +21,8 @@ import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./f
 import { acquireLock, readState, writeState, type SandboxState } from "./state";
 import { heal } from "./lifecycle";
 import { buildOutputs, writeOutputs } from "./outputs";
-import { HEALED_WITHIN_MS, promises, waitConverged } from "./convergence";
-import { formatVerdict, judgeDrill, seconds, type DrillVerdictInput } from "./verdict";
+import { convergedLine, HEALED_WITHIN_MS, promises, verdictInput, waitConverged } from "./convergence";
+import { formatVerdict, judgeDrill, seconds } from "./verdict";
 
 export type { DrillResult, Log } from "./drillKit";
 
@@ -499,21 +499,10 @@ async function judged(dir: string, name: DrillName, result: DrillResult, log: Lo
     return out;
   };
   const conv = await waitConverged(outputs, o.parts, untilAt);
-  const healedMs = conv.at === null ? null : Math.round(conv.at - o.brokeAt);
-  log(conv.at === null ? `not converged within ${seconds(o.promise.healedWithinMs)} of the break: ${conv.remaining.join("; ")}` : `converged: the suite's ${o.parts.join(", ")} checks are healthy ${seconds(healedMs!)} after the break (${conv.runs} suite run(s))`);
-  const input: DrillVerdictInput = {
-    drill: name,
-    broke: o.broke,
-    serviceWhat: o.serviceWhat,
-    serviceBackMs: o.serviceBackMs === "at-heal" ? (healedAt === null ? null : Math.round(healedAt - o.brokeAt)) : o.serviceBackMs,
-    healedMs,
-    lost: o.lost,
-    promise: o.promise,
-    unhealed: conv.remaining.map((r) => r.split(":")[0]),
-    broken: o.broken,
-  };
+  log(convergedLine(o, conv));
+  const input = verdictInput(name, o, healedAt, conv);
   const j = judgeDrill(input);
   const line = formatVerdict(input, j);
   log(line);
-  return { ...result, ok: j.pass, verdict: line, measured: { ...result.measured, serviceBackMs: input.serviceBackMs, healedMs } };
+  return { ...result, ok: j.pass, verdict: line, measured: { ...result.measured, serviceBackMs: input.serviceBackMs, healedMs: input.healedMs } };
 }
