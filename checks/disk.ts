@@ -43,14 +43,15 @@ const mib = (b: number) => `${Math.round(b / (1 << 20))} MiB`;
 /**
  * The verdict from what was measured, what cannot be measured from here (`unmeasured`: in a
  * container) and which nodes did not answer (`unreachable`) (pure). Nothing measured
- * because nothing answered is a FAIL, as for every check of a dead stack; nothing
- * measured because the nodes live elsewhere is a SKIP.
+ * because no node answered is a FAIL, as for every check of a dead stack; nothing measured
+ * while some node answered from elsewhere (a container) is a SKIP: the check cannot apply
+ * there, and a node that is down is its own checks' FAIL.
  */
 export function judgeDisk(measured: DiskUsage[], unmeasured: string[] = [], unreachable: string[] = [], levels = SELF_MANAGED_DISK_USED_PERCENT): CheckOutcome {
   const threshold = `warning > ${levels.warning}% used, critical > ${levels.critical}% used`;
   const notList = [...unreachable, ...unmeasured];
   const not = notList.length ? `; not measured: ${notList.join("; ")}` : "";
-  if (measured.length === 0 && unreachable.length) return { status: "FAIL", message: `no node answered to tell where its data lives: ${notList.join("; ")}`, threshold };
+  if (measured.length === 0 && unreachable.length && unmeasured.length === 0) return { status: "FAIL", message: `no node answered to tell where its data lives: ${notList.join("; ")}`, threshold };
   if (measured.length === 0) return { status: "SKIP", message: `no node's data directory could be measured from here${not}`, threshold };
   const sorted = [...measured].sort((a, b) => b.usedPercent - a.usedPercent);
   const worst = sorted[0];

@@ -14,9 +14,9 @@ import { hostSide, redisPassword } from "../checks/lib/redis";
 import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
 import { readFileSync } from "node:fs";
 import { withPg } from "../components/clients/postgres";
-import { measureRouting, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
+import { measureRouting, routingLost, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
 import { convergedLine, promises, verdictInput, waitConverged, type DrillOutcome } from "../sandbox/convergence";
-import { formatVerdict, judgeDrill, seconds } from "../sandbox/verdict";
+import { formatVerdict, judgeDrill } from "../sandbox/verdict";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
 
@@ -302,7 +302,7 @@ async function postgresReplicaDown(docker: Docker, stack: string, outputs: Stack
     const f = await measureRouting(probe, progress, { names: [target], onPrimary: outputs.postgres.replicas.length === 1, breakIt: stop, repair: () => startReplica(docker, outputs, target, log), whileBroken: o.whileBroken });
     Object.assign(measured, routingMeasured(f));
     delete measured.reads;
-    const lost = { what: "reads", note: `failed ones begun more than ${seconds(probe.intervalMs + 1000)} after the break, one router interval + 1 s`, count: f.failedAfterBound };
+    const lost = routingLost(probe.intervalMs, f);
     const broken = [...(f.outMs === null ? ["the read router did not take the replica out"] : []), ...(f.inMs === null ? ["the read router did not put the replica back after the restart"] : [])];
     return {
       name: "postgres-replica-down",

@@ -14,9 +14,9 @@ import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHeal
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
-import { measureRouting, routerRuns, routingMeasured, sandboxProbe, type RoutingFigures } from "./readRoutingDrill";
+import { measureRouting, routerRuns, routingLost, routingMeasured, sandboxProbe, type RoutingFigures } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
-import { ms, proc, readyForRedisFailover, requireState, type DrillOutcome, type DrillResult, type Log } from "./drillKit";
+import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
 import { acquireLock, readState, writeState, type SandboxState } from "./state";
 import { heal } from "./lifecycle";
@@ -279,11 +279,6 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
     measured: { ...measured, replica: replicas[0].name },
     outcome: { broke, brokeAt, serviceWhat: "the read-only pool answers again, from the restarted replica", serviceBackMs: "at-heal", lost: { what: "acknowledged writes", note: "the primary took every write; the replica catches up from its slot", count: 0 }, broken: notStopped, parts: ["postgres", "pgbouncer"], promise: promises.restart() },
   };
-}
-
-/** The reads a router-driven drill lost: those begun later than the router's bound after the break that failed. */
-function routingLost(intervalMs: number, f: RoutingFigures): DrillOutcome["lost"] {
-  return { what: "reads", note: `failed ones begun more than ${seconds(intervalMs + 1000)} after the break, one router interval + 1 s`, count: f.failedAfterBound };
 }
 
 /** What the router did not do in time, in words. */

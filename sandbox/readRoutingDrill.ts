@@ -70,8 +70,10 @@ export interface RoutingFigures {
   healthyWhenOut: string[] | null;
   /** First read served where it should be after the break (the primary when none is left), ms after it. */
   rerouteMs: number | null;
-  /** Reads begun later than one interval plus one second after the break, that failed. */
+  /** Reads begun later than one interval plus one second after the break, that failed (until the repair). */
   failedAfterBound: number;
+  /** Reads begun after the repair that failed (e.g. PgBouncer still connecting to a restarted server's old address). */
+  failedAfterRepair: number;
   /** Router put the replica(s) back, ms after the repair. */
   inMs: number | null;
   /** First read served by a replica begun after the repair, ms after it. */
@@ -79,9 +81,14 @@ export interface RoutingFigures {
   line: string;
 }
 
+/** What a router-driven drill lost, for its verdict: reads failing past the router's bound, before the repair or after it. */
+export function routingLost(intervalMs: number, f: Pick<RoutingFigures, "failedAfterBound" | "failedAfterRepair">): { what: string; note: string; count: number } {
+  return { what: "reads", note: `failed ones begun more than ${seconds(intervalMs + 1000)} after the break (one router interval + 1 s): ${f.failedAfterBound} before the repair, ${f.failedAfterRepair} after it`, count: f.failedAfterBound + f.failedAfterRepair };
+}
+
 /** The figures as a drill reports them (`measured`), the reads' line last. */
 export function routingMeasured(f: RoutingFigures): Record<string, number | string | null> {
-  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, failedAfterRepair: f.failedAfterRepair, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
 }
 
 /**
@@ -143,8 +150,9 @@ export async function measureRouting(
     if (why) log(`failed reads: ${why}`);
     const line = formatReadFigures(readFigures(reads));
     log(line);
+    const failedAfterRepair = readFigures(reads, t1).failed;
     const ms = (at: number | null, from: number) => (at === null ? null : Math.round(at - from));
-    return { brokeAt: t0, outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
+    return { brokeAt: t0, outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, failedAfterRepair, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
   } finally {
     await loop.stop();
   }
