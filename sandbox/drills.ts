@@ -256,7 +256,7 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
       }
     }
   };
-  const broke = `stopped ${replicas.length > 1 ? "every Postgres replica" : "the Postgres replica"} ${replicas.map((r) => r.name).join(", ")}`;
+  const broke = `stopped ${all ? "every Postgres replica:" : "the Postgres replica"} ${replicas.map((r) => r.name).join(", ")}`;
   const notStopped = stopped ? [] : ["a replica was not running when stopped"];
   if (routerRuns(state)) {
     const onPrimary = replicas.length === state.postgres!.replicas.length;

@@ -323,7 +323,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
       brokeAt,
       serviceWhat: "every Sentinel names a new master, which writers following Sentinel then use",
       serviceBackMs: allSentinelsMs,
-      lost: { what: "acknowledged writes (direct and via Sentinel)", count: d.ackedLost + v.ackedLost, of: d.acked + v.acked },
+      lost: { what: "acknowledged writes", note: "direct to the old master and via Sentinel", count: d.ackedLost + v.ackedLost, of: d.acked + v.acked },
       broken: twoMastersMs === null ? [`${old.name} did not report role:slave within 30 s of ${mode === "freeze" ? "SIGCONT" : "the heal"}`] : [],
       parts: ["redis"],
       // The master stays isolated for freezeMs by design: the bounds start after it.
