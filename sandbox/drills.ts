@@ -1,7 +1,8 @@
 /**
  * Drills: break one thing in a running sandbox on purpose and measure what follows.
- * Each prints what it did and what it measured; `npm run sandbox -- up` afterwards
- * brings the topology back to healthy.
+ * Each prints what it did and what it measured; runDrill then heals what is still broken,
+ * waits until the suite's checks for the parts it touched are healthy (convergence.ts) and
+ * prints one verdict line (verdict.ts).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
