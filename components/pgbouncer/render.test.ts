@@ -86,7 +86,7 @@ describe("renderPgBouncerIni", () => {
     // prod's TLS needs certificate files in the runtime; the two keys do not depend on the stack.
     for (const settings of [dev, { ...prod, tls: dev.tls }]) {
       const p = section(renderPgBouncerIni(settings, rt), "pgbouncer");
-      expect([p.get("dns_max_ttl"), p.get("server_connect_timeout")]).toEqual([String(DNS_MAX_TTL_SECONDS), String(SERVER_CONNECT_TIMEOUT_SECONDS)]);
+      expect([p.get("dns_max_ttl"), p.get("dns_nxdomain_ttl"), p.get("server_connect_timeout")]).toEqual([String(DNS_MAX_TTL_SECONDS), String(DNS_MAX_TTL_SECONDS), String(SERVER_CONNECT_TIMEOUT_SECONDS)]);
     }
     expect(DNS_MAX_TTL_SECONDS).toBeLessThan(15);
     expect(SERVER_CONNECT_TIMEOUT_SECONDS).toBeLessThan(15);
