@@ -149,6 +149,18 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(await suiteUntil(outputs, [])).toEqual([]);
   }, 240_000);
 
+  it("postgres-replica-down with a quick restart (the drill's own, ~5 s after the stop): no read fails after the replica is back, the verdict PASSes", async () => {
+    // With PgBouncer's defaults (dns_max_ttl, dns_nxdomain_ttl, server_connect_timeout 15 s)
+    // the restarted container's new address was not followed: 7 reads failed, a 15.0 s gap.
+    const e = await connectEngine({ start: false });
+    const r = await runDrill("postgres-replica-down", e.docker, "dev", outputs, log);
+    console.log(`quick restart: ${r.line}\n${r.verdict}`);
+    expect(r.measured.failedAfterRepair).toBe(0);
+    expect(r.ok, r.verdict).toBe(true);
+    const m = /longest gap (\d+) ms/.exec(r.line ?? "");
+    expect(Number(m?.[1])).toBeLessThan(5_000);
+  }, 180_000);
+
   it("pgbouncer-down turns exactly the PgBouncer checks while it is down; the drill starts it again and ends healed", async () => {
     const e = await connectEngine({ start: false });
     // The read router keeps its rounds (their RELOAD fails); the pool it drives cannot be read.
