@@ -14,7 +14,7 @@ import { hostSide, redisPassword } from "../checks/lib/redis";
 import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
 import { readFileSync } from "node:fs";
 import { withPg } from "../components/clients/postgres";
-import { measureRouting, routingLost, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
+import { measureRouting, routingBroken, routingLost, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
 import { convergedLine, promises, verdictInput, waitConverged, type DrillOutcome } from "../sandbox/convergence";
 import { formatVerdict, judgeDrill } from "../sandbox/verdict";
 import type { Log } from "./apply";
@@ -303,7 +303,7 @@ async function postgresReplicaDown(docker: Docker, stack: string, outputs: Stack
     Object.assign(measured, routingMeasured(f));
     delete measured.reads;
     const lost = routingLost(probe.intervalMs, f);
-    const broken = [...(f.outMs === null ? ["the read router did not take the replica out"] : []), ...(f.inMs === null ? ["the read router did not put the replica back after the restart"] : [])];
+    const broken = routingBroken(f);
     return {
       name: "postgres-replica-down",
       measured,

@@ -15,7 +15,7 @@ import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHeal
 import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRecord } from "./procs";
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
-import { measureRouting, routerRuns, routingLost, routingMeasured, sandboxProbe, type RoutingFigures } from "./readRoutingDrill";
+import { measureRouting, routerRuns, routingBroken, routingLost, routingMeasured, sandboxProbe } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
@@ -282,10 +282,6 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
   };
 }
 
-/** What the router did not do in time, in words. */
-function routingBroken(f: RoutingFigures): string[] {
-  return [...(f.outMs === null ? ["the read router did not take the broken replica(s) out"] : []), ...(f.inMs === null ? ["the read router did not put the replica(s) back after the repair"] : [])];
-}
 
 const postgresReplicaDown = (dir: string, log: Log, o: DrillOptions = {}) => stopReplicasDrill("postgres-replica-down", dir, log, false, o);
 const postgresAllReplicasDown = (dir: string, log: Log, o: DrillOptions = {}) => stopReplicasDrill("postgres-all-replicas-down", dir, log, true, o);

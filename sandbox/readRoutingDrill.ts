@@ -81,6 +81,15 @@ export interface RoutingFigures {
   line: string;
 }
 
+/** The router's promises a drill found broken, in words (pure): out in time, back after the repair, and reads served by a replica again. */
+export function routingBroken(f: Pick<RoutingFigures, "outMs" | "inMs" | "backMs">): string[] {
+  return [
+    ...(f.outMs === null ? ["the read router did not take the broken replica(s) out"] : []),
+    ...(f.inMs === null ? ["the read router did not put the replica(s) back after the repair"] : []),
+    ...(f.backMs === null ? ["no read was served by a replica again after the repair"] : []),
+  ];
+}
+
 /** What a router-driven drill lost, for its verdict: reads failing past the router's bound, before the repair or after it. */
 export function routingLost(intervalMs: number, f: Pick<RoutingFigures, "failedAfterBound" | "failedAfterRepair">): { what: string; note: string; count: number } {
   return { what: "reads", note: `failed ones begun more than ${seconds(intervalMs + 1000)} after the break (one router interval + 1 s): ${f.failedAfterBound} before the repair, ${f.failedAfterRepair} after it`, count: f.failedAfterBound + f.failedAfterRepair };
