@@ -73,7 +73,9 @@ export async function waitConverged(outputs: () => StackOutputs, parts: Converge
 
 /**
  * The promises the drills are judged by, the same on both runners (ms after the break).
- * Service: Sentinel's failover measured 3.2-3.4 s here (down-after 2 s); the read router
+ * Service: Sentinel's failover measured 3.2-3.4 s here (down-after 2 s), but a Sentinel
+ * whose timer stalled on a starved host enters TILT and acts on nothing for 30 s: the dev
+ * stack's drill once measured 37.1 s that way, so the Redis bound is 45 s; the read router
  * moves reads within 2 intervals + 5 s; a process restarted by the heal answers in a few
  * seconds. Healed: a Sentinel whose timer stalled (a loaded host) sits in TILT for 30 s
  * before it acts or reports settled, and PgBouncer retries a server it could not reach
@@ -81,7 +83,7 @@ export async function waitConverged(outputs: () => StackOutputs, parts: Converge
  */
 export const HEALED_WITHIN_MS = 90_000;
 export const promises = {
-  redis: (extraMs = 0) => ({ serviceWithinMs: 30_000 + extraMs, healedWithinMs: HEALED_WITHIN_MS + extraMs }),
+  redis: (extraMs = 0) => ({ serviceWithinMs: 45_000 + extraMs, healedWithinMs: HEALED_WITHIN_MS + extraMs }),
   /** Reads through the read-only pool, when a router moves them. */
   reads: (intervalMs: number, extraMs = 0) => ({ serviceWithinMs: 2 * intervalMs + 5_000 + extraMs, healedWithinMs: HEALED_WITHIN_MS + extraMs }),
   /** Something nothing fails over to (PgBouncer, replicas without a router): back with the restart. */
