@@ -234,8 +234,10 @@ describe("fault matrix on the sandbox", () => {
   it("damaged application verifier: one character in PgBouncer's userlist -> the application's read-write login FAILs in one run; up rewrites the userlist", async () => {
     const userlist = join(dir, "pgbouncer", "userlist.txt");
     const text = readFileSync(userlist, "utf8");
-    // One character of the app role's SCRAM verifier (in its ServerKey, the last field).
-    const damaged = text.replace(new RegExp(`^("${SANDBOX_ROLES.app}" "SCRAM-SHA-256\\$[^"]*?)(.)(")$`, "m"), (_, a: string, c: string, b: string) => `${a}${c === "A" ? "B" : "A"}${b}`);
+    // One character of the app role's secret, its last: the SCRAM verifier's ServerKey, or
+    // (since issue 20 split the application's password from the pool's server login) the
+    // application's plain password, which PgBouncer checks clients against.
+    const damaged = text.replace(new RegExp(`^("${SANDBOX_ROLES.app}" "[^"]*?)(.)(")$`, "m"), (_, a: string, c: string, b: string) => `${a}${c === "A" ? "B" : "A"}${b}`);
     expect(damaged).not.toBe(text);
     writeFileSync(userlist, damaged);
     process.kill(proc("pgbouncer").pid, "SIGHUP");
@@ -257,7 +259,7 @@ describe("fault matrix on the sandbox", () => {
     } finally {
       thaw(pb);
     }
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools"];
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools"];
     // The read router's pool check reads PgBouncer's console too: it FAILs with the rest.
     expect(diff(r)).toEqual({ ...Object.fromEntries(ids.map((id) => [id, "FAIL"])), "pgbouncer.read-pool": "FAIL" });
     for (const id of ids) {
@@ -357,7 +359,7 @@ describe("fault matrix on the sandbox", () => {
     const w = await writes.stop();
     const rd = await reads.stop();
     console.log(`write loop: ${w.acked.length} acknowledged, ${w.failed} failed; errors: ${w.errors.join(" | ")}\nread loop after the kill: ${formatReadFigures(readFigures(rd, t))}`);
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"];
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"];
     // pgbouncer.read-router reads the router's own state, which does not need PgBouncer: it keeps PASS.
     expect(diff(r)).toEqual(Object.fromEntries(ids.map((id) => [id, "FAIL"])));
     expect(msg(r, "pgbouncer.read-write")).toMatch(/connection refused/);

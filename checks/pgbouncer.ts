@@ -5,6 +5,7 @@
 import type { StackOutputs } from "../components/contract/outputs";
 import { sleep } from "./lib/measure";
 import { APPLICATION_NAME, monitorTarget, withPg, type PgTarget } from "./lib/postgres";
+import { noBypassCheck, poolRolesCheck } from "./poolAccess";
 import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 const group = "pgbouncer" as const;
@@ -200,6 +201,8 @@ export const pgbouncerChecks: CheckFactory = (outputs) => [
   poolQueryCheck(outputs, "read-only"),
   appLoginCheck(outputs, "read-write"),
   appLoginCheck(outputs, "read-only"),
+  poolRolesCheck(outputs),
+  noBypassCheck(outputs),
   configCheck(outputs),
   poolsCheck(outputs),
 ];

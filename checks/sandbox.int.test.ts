@@ -113,7 +113,7 @@ describe("the smoke suite against the sandbox", () => {
   it("a killed PgBouncer: exactly the remaining PgBouncer checks FAIL", async () => {
     await killHard(proc("pgbouncer"));
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.read-pool": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.pool-roles": "FAIL", "pgbouncer.read-pool": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
     expect(msg(r, "pgbouncer.config")).toMatch(/^cannot connect to PgBouncer console \(admin\) at 127\.0\.0\.1:\d+\/pgbouncer as \w+: connection refused/);
     expect(r.exitCode).toBe(2);
   });

@@ -122,8 +122,8 @@ describe("the smoke suite against a real topology", () => {
   it("a killed PgBouncer fails exactly the PgBouncer checks", async () => {
     await topo.killPgBouncer();
     const r = await suite();
-    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
-    for (const id of ["pgbouncer.read-write", "pgbouncer.app-login.read-write", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
+    expect(changed(r)).toEqual({ "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", "pgbouncer.pool-roles": "FAIL", "pgbouncer.config": "FAIL", "pgbouncer.pools": "FAIL" });
+    for (const id of ["pgbouncer.read-write", "pgbouncer.app-login.read-write", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools"]) expect(msg(r, id)).toMatch(/^cannot connect to PgBouncer .* at 127\.0\.0\.1:\d+\/\w+ as \w+: connection refused/);
     expect(r.overall).toBe("unhealthy");
     expect(r.exitCode).toBe(2);
   });

@@ -19,6 +19,8 @@ export { DataTierNetwork } from "./network";
 export type { DataTierNetworkArgs } from "./network";
 export { ApplicationAccess } from "./appaccess";
 export type { ApplicationAccessArgs } from "./appaccess";
+export { SwitchoverFlags } from "./flags";
+export type { SwitchoverFlagsArgs } from "./flags";
 
 /** Pure renderers (no Pulumi): redis.conf, sentinel.conf, ElastiCache parameters. */
 export * as redisConfig from "./redis/render";
@@ -28,6 +30,8 @@ export * as postgresConfig from "./postgres/render";
 export * as pgbouncerConfig from "./pgbouncer/render";
 /** The alarm catalogue: every alarm the thresholds imply, as plain data. */
 export * as alarmCatalogue from "./alarms/catalogue";
+/** The switchover flag document (AppConfig feature-flag format), the phase table and the organization bucketing. */
+export * as switchoverFlags from "./flags/pure";
 /** The settings schema, defaults and cross-field rules (validation without Pulumi). */
 export * as settings from "./settings";
 /** The documented thresholds, read by alarms, checks and policies. */

@@ -164,7 +164,7 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
   it("pgbouncer-down turns exactly the PgBouncer checks while it is down; the drill starts it again and ends healed", async () => {
     const e = await connectEngine({ start: false });
     // The read router keeps its rounds (their RELOAD fails); the pool it drives cannot be read.
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"].sort();
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools", "pgbouncer.read-pool"].sort();
     let whileDown: string[] = [];
     const r = await runDrill("pgbouncer-down", e.docker, "dev", outputs, log, {
       whileBroken: async () => {

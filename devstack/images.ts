@@ -14,12 +14,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { IMAGE_CONTEXT } from "../components/pgbouncer/image";
+import { PGBOUNCER_BIN } from "../components/pgbouncer/version";
 
 export const BUILD_HASH_LABEL = "datatier.devstack.build-hash";
 const HERE = join(__dirname, "images");
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PATH_ENV = `PATH=${PG_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 const BASE_PACKAGES = ["bash", "dash", "coreutils", "sed", "grep", "findutils", "gosu"];
+/** The shared libraries the pinned PgBouncer build links (ldd), as bookworm packages. */
+export const PGBOUNCER_LIBRARY_PACKAGES = ["libevent-2.1-7", "libc-ares2", "libssl3"];
 
 export interface Recipe {
   /** What the image stands in for (messages, docs). */
@@ -67,11 +70,16 @@ export function recipeFor(ref: string): Recipe | null {
   if (repo === "pgbouncer") {
     // What components/pgbouncer/image/Dockerfile adds to the base: pg_isready, openssl,
     // its entrypoint, /etc/pgbouncer for the postgres user (uid 70 as in the Alpine base).
+    // PgBouncer itself is the pinned build the sandbox runs (Debian bookworm's package is
+    // 1.18), with the Debian libraries it links (the rootfs ldd pass copies them).
     return {
       role: "pgbouncer",
-      packages: [...BASE_PACKAGES, "pgbouncer", "postgresql-client-15", "openssl"],
+      packages: [...BASE_PACKAGES, ...PGBOUNCER_LIBRARY_PACKAGES, "postgresql-client-15", "openssl"],
       users: [{ name: "postgres", uid: 70, home: "/var/lib/postgresql" }],
-      files: [[join(IMAGE_CONTEXT, "entrypoint.sh"), "/usr/local/bin/datatier-pgbouncer", 0o755]],
+      files: [
+        [join(IMAGE_CONTEXT, "entrypoint.sh"), "/usr/local/bin/datatier-pgbouncer", 0o755],
+        [PGBOUNCER_BIN, "/usr/bin/pgbouncer", 0o755],
+      ],
       dirs: [
         ["/etc/pgbouncer", 70, 0o700],
         ["/var/lib/postgresql", 70, 0o755],

@@ -26,7 +26,7 @@ describe("plan from the dev program", () => {
   it("takes the network, volumes, pinned images and containers the program registers, labelled", () => {
     expect(plan.networks.map((n) => n.name)).toEqual(["data-tier-dev"]);
     expect(plan.volumes.map((v) => v.name).sort()).toEqual(["data-tier-dev-pgbouncer-config", "data-tier-dev-postgres-primary-data", "data-tier-dev-redis-master-data"]);
-    expect(plan.images.sort()).toEqual(["edoburu/pgbouncer:v1.23.1-p3", "node:22.12.0-alpine3.21", "postgres:15.8", "redis:7.2.5"]);
+    expect(plan.images.sort()).toEqual(["edoburu/pgbouncer:v1.24.1-p1", "node:22.12.0-alpine3.21", "postgres:15.8", "redis:7.2.5"]);
     // Redis master + 2 replicas + 3 Sentinels, Postgres primary + replica, PgBouncer, its read router.
     expect(names(plan)).toHaveLength(1 + 2 + 3 + 1 + 1 + 1 + 1);
     for (const c of plan.waves.flat()) expect(c.labels[DEVSTACK_LABEL]).toBe("dev");
@@ -152,9 +152,9 @@ describe("images and uploads", () => {
   it("has a Debian recipe for each pinned image, and none for an unknown one", () => {
     expect(recipeFor("redis:7.2.5")!.packages).toContain("redis-server");
     expect(recipeFor("postgres:15.8")!.packages).toContain("postgresql-15");
-    expect(recipeFor("edoburu/pgbouncer:v1.23.1-p3")!.changes).toContain("USER postgres");
+    expect(recipeFor("edoburu/pgbouncer:v1.24.1-p1")!.changes).toContain("USER postgres");
     expect(recipeFor("nginx:1")).toBeNull();
-    expect(splitRef("edoburu/pgbouncer:v1.23.1-p3")).toEqual(["edoburu/pgbouncer", "v1.23.1-p3"]);
+    expect(splitRef("edoburu/pgbouncer:v1.24.1-p1")).toEqual(["edoburu/pgbouncer", "v1.24.1-p1"]);
     expect(() => splitRef("redis@sha256:" + "a".repeat(64))).toThrow(/pinned by digest/);
   });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ALL_POLICIES, hasMandatory, runPolicies } from "./policies";
 import { loadPolicyConfig } from "./enforcement";
-import { CONTAINERS_OK, DELETE, MEMBERS, TAGS, goodStack, mutate } from "./testing/fixtures";
+import { CONTAINERS_OK, DELETE, MEMBERS, SWITCHOVER_MONITOR_ARN, TAGS, goodStack, mutate } from "./testing/fixtures";
 
 const PROD = loadPolicyConfig("prod").config;
 
@@ -65,6 +65,9 @@ export const CATALOGUE: Fixture[] = [
   },
   { policy: "required-tags", resource: "redis-sg", path: "tags", value: { Project: "data-tier", Environment: "prod", ManagedBy: "pulumi", DataTier: "redis" }, message: "Set tags Owner on security group redis-sg" },
   { policy: "required-tags", resource: "pgbouncer-logs", path: "tags.Environment", value: "", message: "Set tags Environment on aws:cloudwatch/logGroup:LogGroup pgbouncer-logs" },
+  { policy: "appconfig-monitors-in-prod", resource: "switchover-env", path: "monitors", value: [], message: "Set monitors on AppConfig environment switchover-env to the tier's critical alarms" },
+  { policy: "appconfig-monitors-in-prod", resource: "switchover-env", path: "monitors", value: [{ alarmArn: SWITCHOVER_MONITOR_ARN }], message: "Set alarmRoleArn on monitor 1 of AppConfig environment switchover-env" },
+  { policy: "appconfig-monitors-in-prod", resource: "switchover-critical-any", path: "alarmRule", value: 'ALARM("replica-1-lag-critical")', message: "Set the monitors of AppConfig environment switchover-env to cover critical alarm redis-lag-critical" },
   { policy: "protect-stateful-in-prod", resource: "redis-auth-token", path: "opts.protect", value: false, message: "Set the resource option protect to true on Secrets Manager secret redis-auth-token" },
   { policy: "protect-stateful-in-prod", resource: "postgres-params", path: "opts.protect", value: false, message: "Set the resource option protect to true on RDS parameter group postgres-params" },
 ];

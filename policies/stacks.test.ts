@@ -45,6 +45,27 @@ describe("committed stacks", () => {
     expect(knownSecretValues(prod.resources).length).toBeGreaterThan(0);
   });
 
+  it("staging: no mandatory violation under policies/config/staging.json; prod-shaped, not production", async () => {
+    const staging = await runProgram({ stack: "staging" });
+    const { violations, notApplicable } = await runPolicies({ resources: staging.resources, stack: "staging" });
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.resourceName}: ${v.message}`)).toEqual([]);
+    expect(notApplicable.map((n) => n.policy)).toContain("protect-stateful-in-prod");
+    const types = new Set(staging.resources.map((r) => r.type));
+    for (const t of ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:cloudwatch/metricAlarm:MetricAlarm"]) expect(types, t).toContain(t);
+    expect(checkPlainOutputs(staging.outputs, staging.secretOutputs, knownSecretValues(staging.resources))).toEqual([]);
+  });
+
+  it.each(["prod", "staging"])("%s: an AppConfig environment without monitors, or no switchover flag at all, is a mandatory violation", async (stack) => {
+    const run = stack === "prod" ? prod : await runProgram({ stack });
+    const env = run.resources.find((r) => r.type === "aws:appconfig/environment:Environment")!;
+    const bare = run.resources.map((r) => (r === env ? { ...r, inputs: { ...r.inputs, monitors: [] }, state: { ...r.state, monitors: [] } } : r));
+    const { violations } = await runPolicies({ resources: bare, stack });
+    expect(violations.filter((v) => v.policy === "appconfig-monitors-in-prod").map((v) => [v.enforcementLevel, v.message])).toEqual([["mandatory", expect.stringMatching(/^Set monitors on AppConfig environment .*-flags-env to the tier's critical alarms/)]]);
+    const none = run.resources.filter((r) => !r.type.startsWith("aws:appconfig/"));
+    const { violations: without } = await runPolicies({ resources: none, stack });
+    expect(without.filter((v) => v.policy === "appconfig-monitors-in-prod").map((v) => v.message)).toEqual([expect.stringMatching(/^Set up the switchover flag's AppConfig environment with monitors/)]);
+  });
+
   it("dev: no mandatory violation under policies/config/dev.json, production rules not applicable", async () => {
     dev = await runProgram({ stack: "dev" });
     const { violations, notApplicable } = await runPolicies({ resources: dev.resources, stack: "dev" });

@@ -197,12 +197,12 @@ describe("drills against the smoke suite", () => {
     printed.push(JSON.stringify(stale));
   }, 60_000);
 
-  it("pgbouncer-down: exactly the six PgBouncer checks FAIL, saying the connection is refused; up heals", async () => {
+  it("pgbouncer-down: exactly the seven PgBouncer checks FAIL, saying the connection is refused; up heals", async () => {
     const o = outputsFromFile();
     let r: SuiteReport | undefined;
     const d = await drill("pgbouncer-down", { whileBroken: async () => void (r = await suite()) });
     if (!r) throw new Error("the drill never ran whileBroken");
-    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.config", "pgbouncer.pools"];
+    const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools"];
     expect(changed(r)).toEqual(Object.fromEntries(ids.map((id) => [id, "FAIL"])));
     const at = `127\\.0\\.0\\.1:${o.pgbouncer.endpoint.port}`;
     for (const id of ids) expect(result(r, id).message, id).toMatch(new RegExp(`^cannot connect to PgBouncer .+ at ${at}/\\S+ as \\w+: connection refused`));
@@ -236,7 +236,8 @@ describe("drills against the smoke suite", () => {
 
   it("no secret appears in any drill log line or suite report, not even redacted", () => {
     expect(printed.length).toBeGreaterThan(10);
-    expect(secrets).toHaveLength(8);
+    // Eight, and since issue 20 the application roles' server passwords (appServer, readonlyServer).
+    expect(secrets).toHaveLength(10);
     const all = printed.join("\n");
     for (const s of secrets) expect(all.includes(s), "a sandbox secret is printed").toBe(false);
     // The suite redacts credentials; a "[redacted]" would mean a secret reached a message first.

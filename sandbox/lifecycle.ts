@@ -66,7 +66,7 @@ export interface SandboxInfo {
 const newSecret = () => randomBytes(24).toString("hex");
 
 function newSecrets(): Secrets {
-  return { redisPassword: newSecret(), postgresSuperuser: newSecret(), replication: newSecret(), app: newSecret(), readonly: newSecret(), monitoring: newSecret(), pgbouncerAdmin: newSecret(), pgbouncerStats: newSecret() };
+  return { redisPassword: newSecret(), postgresSuperuser: newSecret(), replication: newSecret(), app: newSecret(), readonly: newSecret(), appServer: newSecret(), readonlyServer: newSecret(), monitoring: newSecret(), pgbouncerAdmin: newSecret(), pgbouncerStats: newSecret() };
 }
 
 function normaliseParts(parts: Part[] | undefined): Part[] {

@@ -2,6 +2,7 @@
  * The sandbox's stack outputs, in the contract's shape (components/contract/outputs.ts),
  * built from its state and validated before <dir>/outputs.json (mode 0600) is written.
  */
+import { FEATURE_FLAGS_PROFILE_TYPE, localFlagFile } from "../components/flags/document";
 import { applicationCredentialsFor, applicationOutputsFor } from "../components/contract/application";
 import { CONTRACT_VERSION, parseStackOutputs, thresholdsForOutputs, type StackOutputs } from "../components/contract/outputs";
 import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbouncer/render";
@@ -82,6 +83,8 @@ export function buildOutputs(state: SandboxState): StackOutputs | null {
     users: { readWrite: SANDBOX_ROLES.app, readOnly: SANDBOX_ROLES.readonly },
     redis: outputs.redis,
     aws: null,
+    // The switchover flag document, in the sandbox's folder (npm run rollout writes it).
+    flags: { profileType: FEATURE_FLAGS_PROFILE_TYPE, file: localFlagFile(state.dir), appconfig: null },
   });
   const applicationCredentials = applicationCredentialsFor(application, { readWrite: state.secrets.app, readOnly: state.secrets.readonly, redis: state.secrets.redisPassword });
   // The checks run on the operator's machine here: no task to start.

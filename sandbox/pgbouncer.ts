@@ -6,14 +6,16 @@
  */
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pgbouncerFileLimit, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
+import { pgbouncerFileLimit, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerHba, renderPgBouncerIni, renderUserlist, type PoolUsers, type ServerLogin } from "../components/pgbouncer/render";
 import { withPg } from "../components/clients/postgres";
+import { PGBOUNCER_BIN, pgbouncerBinaryProblem } from "../components/pgbouncer/version";
 import { PRIMARY_NAME, superuserTarget } from "./postgres";
 import { postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { SANDBOX_ROLES } from "./schema";
-import { putProcess, type SandboxState } from "./state";
+import { putProcess, serverPassword, type SandboxState } from "./state";
 
-export const PGBOUNCER_BIN = "/usr/sbin/pgbouncer";
+/** The pinned build (components/pgbouncer/version.env), not Debian bookworm's 1.18 package. */
+export { PGBOUNCER_BIN };
 export const PGBOUNCER_NAME = "pgbouncer";
 export const PGBOUNCER_HOST = "127.0.0.1";
 
@@ -42,9 +44,53 @@ export function pgbouncerUsers(state: SandboxState): string[] {
   return [SANDBOX_ROLES.app, SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring, pb.adminUser, pb.statsUser];
 }
 
-/** The renderer's runtime apart from the servers (shared with the read router, which re-renders the ini). */
-export function pgbouncerRuntime(state: SandboxState, port: number): { listenAddr: string; listenPort: number; authFile: string } {
-  return { listenAddr: PGBOUNCER_HOST, listenPort: port, authFile: join(bouncerDir(state.dir), "userlist.txt") };
+/** Which roles each pool admits: the application roles one pool each, monitoring both (the smoke suite's pool checks). */
+export function sandboxPoolUsers(): PoolUsers {
+  return { readWrite: [SANDBOX_ROLES.app, SANDBOX_ROLES.monitoring], readOnly: [SANDBOX_ROLES.readonly, SANDBOX_ROLES.monitoring] };
+}
+
+/** Whether the application roles' PgBouncer passwords differ from their Postgres ones (every sandbox made since issue 20). */
+export const credentialsSplit = (state: SandboxState): boolean => !!(state.secrets.appServer && state.secrets.readonlyServer);
+
+/**
+ * The renderer's runtime apart from the servers (shared with the read router, which
+ * re-renders the ini). Each pool logs in to Postgres as its application role with the
+ * role's server password; the application's own password is PgBouncer's only.
+ */
+export function pgbouncerRuntime(state: SandboxState, port: number): { listenAddr: string; listenPort: number; authFile: string; hbaFile: string; poolUsers: PoolUsers; serverLogins?: { readWrite: ServerLogin; readOnly: ServerLogin } } {
+  const d = bouncerDir(state.dir);
+  return {
+    listenAddr: PGBOUNCER_HOST,
+    listenPort: port,
+    authFile: join(d, "userlist.txt"),
+    hbaFile: join(d, "pgbouncer_hba.conf"),
+    poolUsers: sandboxPoolUsers(),
+    ...(credentialsSplit(state)
+      ? {
+          serverLogins: {
+            readWrite: { user: SANDBOX_ROLES.app, password: serverPassword(state.secrets, "app") },
+            readOnly: { user: SANDBOX_ROLES.readonly, password: serverPassword(state.secrets, "readonly") },
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The auth-file secret of a user. With the split, the users of the pools (the application
+ * roles and monitoring) are listed with their plain passwords: after a client logs in
+ * against a SCRAM verifier, PgBouncer 1.24 copies that client's SCRAM keys into the pool's
+ * server login (src/client.c, "save SCRAM keys for user"), which for a pool with a
+ * `user=`/`password=` login overwrites it, and the next server login fails. A plain
+ * password makes the client's SCRAM exchange ad hoc, and nothing is copied. The file is
+ * 0600 for PgBouncer's user like the ini, which holds the server passwords anyway.
+ */
+function userlistSecret(state: SandboxState, user: string, fromAuthid: string): string {
+  if (!credentialsSplit(state)) return fromAuthid;
+  if (user === SANDBOX_ROLES.app) return state.secrets.app;
+  if (user === SANDBOX_ROLES.readonly) return state.secrets.readonly;
+  if (user === SANDBOX_ROLES.monitoring) return state.secrets.monitoring;
+  return fromAuthid;
 }
 
 /** The rendered pgbouncer.ini. */
@@ -63,17 +109,16 @@ export async function renderedPgBouncerFiles(state: SandboxState, port: number):
   });
   const missing = users.filter((u) => !verifiers.find((v) => v.rolname === u && v.rolpassword));
   if (missing.length) throw new Error(`pgbouncer: no SCRAM verifier in pg_authid for ${missing.join(", ")}`);
-  const authFile = join(d, "userlist.txt");
+  const rt = pgbouncerRuntime(state, port);
   const ini = renderPgBouncerIni(state.settings.pgbouncer, {
-    listenAddr: PGBOUNCER_HOST,
-    listenPort: port,
+    ...rt,
     primary: { host: primary.host, port: primary.port },
     replicas: replicas.map((r) => ({ host: r.host, port: r.port })),
     database: state.settings.postgres.databaseName,
-    authFile,
   });
   return new Map([
-    [authFile, renderUserlist(users.map((u) => ({ name: u, secret: verifiers.find((v) => v.rolname === u)!.rolpassword! })))],
+    [rt.authFile, renderUserlist(users.map((u) => ({ name: u, secret: userlistSecret(state, u, verifiers.find((v) => v.rolname === u)!.rolpassword!) })))],
+    [rt.hbaFile, renderPgBouncerHba(state.settings.pgbouncer, state.settings.postgres.databaseName, rt.poolUsers)],
     [join(d, "pgbouncer.ini"), ini],
   ]);
 }
@@ -86,6 +131,8 @@ function writeOwned(path: string, text: string): void {
 }
 
 export async function startPgBouncer(state: SandboxState, port: number, timeoutMs: number): Promise<void> {
+  const missing = pgbouncerBinaryProblem();
+  if (missing) throw new Error(missing);
   const { uid, gid } = postgresUser();
   const d = bouncerDir(state.dir);
   mkdirSync(d, { recursive: true, mode: 0o700 });

@@ -15,7 +15,7 @@ import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "../components/clients/postgres";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
 import { demoSchemaSql, freshDemoRowsSql, rolesSql, SANDBOX_ROLES } from "./schema";
-import { putProcess, type SandboxState } from "./state";
+import { putProcess, serverPassword, type SandboxState } from "./state";
 
 const run = promisify(execFile);
 
@@ -163,7 +163,7 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
     // These statements carry passwords: keep them out of the server log whatever its settings.
     await c.query("SET log_min_duration_statement = -1");
     await c.query("SET log_statement = 'none'");
-    for (const sql of rolesSql(s, { replication: pw.replication, app: pw.app, readonly: pw.readonly, monitoring: pw.monitoring, pgbouncerAdmin: pw.pgbouncerAdmin, pgbouncerStats: pw.pgbouncerStats })) await c.query(sql);
+    for (const sql of rolesSql(s, { replication: pw.replication, app: serverPassword(pw, "app"), readonly: serverPassword(pw, "readonly"), monitoring: pw.monitoring, pgbouncerAdmin: pw.pgbouncerAdmin, pgbouncerStats: pw.pgbouncerStats })) await c.query(sql);
   }, 30_000);
   await withPg(superuserTarget(state, p, s.postgres.databaseName), async (c) => {
     await c.query(`SET ROLE ${SANDBOX_ROLES.app}`);

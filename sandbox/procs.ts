@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:net";
+import { PGBOUNCER_BIN } from "../components/pgbouncer/version";
 
 /** One process the sandbox started. */
 export interface ProcessRecord {
@@ -84,7 +85,7 @@ export function recordAlive(p: Pick<ProcessRecord, "pid" | "startTicks">): boole
 }
 
 /** The daemons the sandbox runs (their real paths: Debian links redis-server and redis-sentinel to one binary). */
-export const DAEMON_BINARIES = ["/usr/bin/redis-server", "/usr/bin/redis-sentinel", "/usr/lib/postgresql/15/bin/postgres", "/usr/sbin/pgbouncer"];
+export const DAEMON_BINARIES = ["/usr/bin/redis-server", "/usr/bin/redis-sentinel", "/usr/lib/postgresql/15/bin/postgres", PGBOUNCER_BIN];
 
 function realOrSelf(path: string): string {
   try {

@@ -15,7 +15,7 @@ import { startSandbox, stopSandbox } from "./lifecycle";
 import { withPg } from "../components/clients/postgres";
 import { pgRoot, PRIMARY_NAME, superuserTarget } from "./postgres";
 import { SANDBOX_ROLES } from "./schema";
-import type { SandboxState } from "./state";
+import { serverPassword, type SandboxState } from "./state";
 
 const dir = mkdtempSync(join(tmpdir(), "role-passwords-"));
 let state: SandboxState;
@@ -83,8 +83,11 @@ describe("role passwords never reach PostgreSQL in clear text", () => {
     const at = primary();
     const who = await withPg({ host: at.host, port: at.port, user: SANDBOX_ROLES.monitoring, password: state.secrets.monitoring, database: state.postgres!.database }, async (c) => (await c.query("select current_user as u")).rows[0].u);
     expect(who).toBe(SANDBOX_ROLES.monitoring);
-    const app = await withPg({ host: at.host, port: at.port, user: SANDBOX_ROLES.app, password: state.secrets.app, database: state.postgres!.database }, async (c) => (await c.query("select current_user as u")).rows[0].u);
+    // The role's Postgres password is the pool's server login (issue 20), not the application's.
+    const app = await withPg({ host: at.host, port: at.port, user: SANDBOX_ROLES.app, password: serverPassword(state.secrets, "app"), database: state.postgres!.database }, async (c) => (await c.query("select current_user as u")).rows[0].u);
     expect(app).toBe(SANDBOX_ROLES.app);
+    expect(serverPassword(state.secrets, "app")).not.toBe(state.secrets.app);
+    await expect(withPg({ host: at.host, port: at.port, user: SANDBOX_ROLES.app, password: state.secrets.app, database: state.postgres!.database }, (c) => c.query("select 1"))).rejects.toThrow(/password authentication failed/);
     await expect(withPg({ host: at.host, port: at.port, user: SANDBOX_ROLES.app, password: "wrong-password", database: state.postgres!.database }, (c) => c.query("select 1"))).rejects.toThrow(/password authentication failed/);
     // The superuser's verifier came through initdb's password file.
     const rolpassword = await withPg(superuserTarget(state, at), async (c) => (await c.query("select rolpassword from pg_authid where rolname = 'postgres'")).rows[0].rolpassword);

@@ -34,8 +34,15 @@ const secrets = z.object({
   redisPassword: z.string().min(1),
   postgresSuperuser: z.string().min(1),
   replication: z.string().min(1),
+  /** The application roles' passwords as applications get them: PgBouncer's only. */
   app: z.string().min(1),
   readonly: z.string().min(1),
+  /**
+   * Their passwords on Postgres, which only PgBouncer's pools use (issue 20: no bypass).
+   * Absent in a sandbox made before the split: the client password is then the server's.
+   */
+  appServer: z.string().min(1).optional(),
+  readonlyServer: z.string().min(1).optional(),
   monitoring: z.string().min(1),
   pgbouncerAdmin: z.string().min(1),
   pgbouncerStats: z.string().min(1),
@@ -179,4 +186,9 @@ export function acquireLock(dir: string, what: string): () => void {
     }
   }
   throw new StateError(`${dir}: could not take the lock ${path}`);
+}
+
+/** The Postgres-side password of an application role (see `appServer`). */
+export function serverPassword(secrets: Secrets, role: "app" | "readonly"): string {
+  return role === "app" ? (secrets.appServer ?? secrets.app) : (secrets.readonlyServer ?? secrets.readonly);
 }

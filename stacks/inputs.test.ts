@@ -41,7 +41,7 @@ function scan(resources: RecordedResource[]): string[] {
 
 describe("registered inputs hold no stringified value", () => {
   let prodRun: ReturnType<typeof runProgram> | undefined;
-  it.each(["prod", "dev"])("%s: every input of every resource", async (stack) => {
+  it.each(["prod", "staging", "dev"])("%s: every input of every resource", async (stack) => {
     const run = await (stack === "prod" ? (prodRun ??= runProgram({ stack })) : runProgram({ stack }));
     expect(run.resources.length).toBeGreaterThan(10);
     expect(scan(run.resources)).toEqual([]);

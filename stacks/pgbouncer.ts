@@ -36,9 +36,10 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
     port: postgres.port,
     database: postgres.databaseName,
     users: [
-      { name: postgres.appUser, password: postgres.appPassword },
-      { name: postgres.readonlyUser, password: postgres.readonlyPassword },
-      { name: postgres.monitoringUser, password: postgres.monitoringPassword },
+      // Each role on its pool only (PgBouncer's hba); monitoring on both for the smoke suite.
+      { name: postgres.appUser, password: postgres.appPassword, pools: "read-write" },
+      { name: postgres.readonlyUser, password: postgres.readonlyPassword, pools: "read-only" },
+      { name: postgres.monitoringUser, password: postgres.monitoringPassword, pools: "both" },
     ],
     tags: ctx.tags,
     // The read router (AWS sidecar, docker container) when enabled and there are replicas to route between.

@@ -22,6 +22,7 @@ describe("the program", () => {
 
   describe.each([
     { stack: "prod", platform: "aws", components: ["datatier:network:DataTierNetwork", "datatier:redis:RedisCluster", "datatier:postgres:PostgresCluster", "datatier:pgbouncer:PgBouncer", "datatier:alarms:DataTierAlarms"] },
+    { stack: "staging", platform: "aws", components: ["datatier:network:DataTierNetwork", "datatier:redis:RedisCluster", "datatier:postgres:PostgresCluster", "datatier:pgbouncer:PgBouncer", "datatier:alarms:DataTierAlarms"] },
     { stack: "dev", platform: "docker", components: ["datatier:redis:RedisCluster", "datatier:postgres:PostgresCluster", "datatier:pgbouncer:PgBouncer"] },
   ])("stack $stack", ({ stack, platform, components }) => {
     let run: ProgramRun;

@@ -8,6 +8,7 @@ import { realizeAlarms } from "./alarms";
 import { realizeApplicationAccess } from "./appaccess";
 import { realizeChecks } from "./checks";
 import { createContext } from "./context";
+import { realizeFlags } from "./flags";
 import { realizePgBouncer } from "./pgbouncer";
 import { realizePostgres } from "./postgres";
 import { realizeRedis } from "./redis";
@@ -37,9 +38,12 @@ export async function main(): Promise<Record<string, unknown>> {
   outputs.pgbouncer = pgbouncer.contract;
   secrets.pgbouncerAdminPassword = pgbouncer.adminPassword;
   secrets.pgbouncerStatsPassword = pgbouncer.statsPassword;
-  outputs.alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer }).contract;
+  const alarms = realizeAlarms(ctx, { redis, postgres, pgbouncer });
+  outputs.alarms = alarms.contract;
   const app = realizeApplicationAccess(ctx, { redis, postgres, pgbouncer });
-  outputs.application = app.contract;
+  // Where applications read the switchover flags: AppConfig on aws, a file locally.
+  const flags = realizeFlags(ctx, alarms);
+  outputs.application = pulumi.all([app.contract, flags.contract]).apply(([a, f]) => ({ ...a, flags: f }));
 
   // Two secret outputs: the operator's passwords (the smoke suite's), and the application's.
   outputs.credentials = pulumi.secret(pulumi.output(secrets));

@@ -15,10 +15,12 @@ import { Client } from "pg";
 import type { PgBouncerSettings } from "../components/settings/schema";
 import { pgbouncerFileLimit, renderPgBouncerIni, renderUserlist } from "../components/pgbouncer/render";
 import { freePort, until } from "./local";
+import { PGBOUNCER_BIN } from "../components/pgbouncer/version";
 export { freePort, until };
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
-export const PGBOUNCER_BIN = "/usr/sbin/pgbouncer";
+/** The pinned build the sandbox runs too (components/pgbouncer/version.env). */
+export { PGBOUNCER_BIN };
 
 
 function postgresIds(): { uid: number; gid: number } {

@@ -34,7 +34,7 @@ describe(".github/workflows/data-tier.yml", () => {
 
   it("pull requests: npm ci, npm test, and the offline review of every stack", () => {
     expect(runs("test")).toMatch(/^npm ci\nnpm test$/m);
-    expect(wf.jobs.review.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    expect(wf.jobs.review.strategy?.matrix?.stack).toEqual(["dev", "staging", "prod"]);
     expect(runs("review")).toContain("npm ci");
     expect(runs("review")).toContain("npm run --silent review -- --stack ${{ matrix.stack }} --json");
     expect(runs("review")).toContain("set -o pipefail");
@@ -53,7 +53,7 @@ describe(".github/workflows/data-tier.yml", () => {
   it("previews with the policy pack and the stack's policy config, only with credentials", () => {
     const [step] = uses("preview", "pulumi/actions@v7");
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
-    expect(wf.jobs.preview.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    expect(wf.jobs.preview.strategy?.matrix?.stack).toEqual(["dev", "staging", "prod"]);
     expect(wf.jobs.preview.if).toContain("needs.credentials.outputs.configured == 'true'");
     expect(wf.jobs.preview.if).toContain("github.event_name == 'pull_request'");
     expect(text).toMatch(/PULUMI_ACCESS_TOKEN: \$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}/);

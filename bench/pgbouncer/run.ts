@@ -199,7 +199,7 @@ export async function runBench(t: BenchTarget, o: BenchOptions): Promise<BenchRe
         const r = await runProcess(
           PGBENCH,
           pgbenchArgs({ host: endpoint.host, port: endpoint.port, user: t.bench.user, database: p.via === "postgres" ? t.database : t.readWriteDatabase, clients, jobs: o.jobs, durationSeconds: o.durationSeconds, scriptFile: script, scale: o.scale }),
-          { PGPASSWORD: t.bench.password, PGCONNECT_TIMEOUT: "30" },
+          { PGPASSWORD: p.via === "postgres" ? t.bench.password : (t.bench.pooledPassword ?? t.bench.password), PGCONNECT_TIMEOUT: "30" },
           (o.durationSeconds + 90) * 1000,
         );
         if (r.code !== 0) throw new Error(`bench: pgbench (${p.label}) exited ${r.code}:\n${r.out.slice(-1500)}`);

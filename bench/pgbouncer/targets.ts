@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { startLocalPgBouncer } from "../../testing/pgbouncer";
+import { PGBOUNCER_VERSION } from "../../components/pgbouncer/version";
 import { parseStackOutputs } from "../../components/contract/outputs";
 import { loadStackSettings } from "../../components/settings/stackFile";
 import { assertLoopback } from "./pgbench";
@@ -14,6 +15,8 @@ import { assertLoopback } from "./pgbench";
 export interface Login {
   user: string;
   password: string;
+  /** Through PgBouncer, when it differs (the sandbox's application roles: issue 20). */
+  pooledPassword?: string;
 }
 
 export interface BenchTarget {
@@ -41,7 +44,8 @@ export function defaultOutputsFile(root: string): string {
 /**
  * The sandbox, from its outputs.json. The contract's credentials hold no role that may
  * create tables, so the bench role's password comes from BENCH_PGPASSWORD or from the
- * sandbox's state.json beside the outputs (its `secrets.app`).
+ * sandbox's state.json beside the outputs: `secrets.appServer` (the role's Postgres
+ * password) for direct runs, `secrets.app` (PgBouncer's) for pooled ones.
  */
 export function sandboxTarget(outputsPath: string): BenchTarget {
   const out = parseStackOutputs(JSON.parse(readFileSync(outputsPath, "utf8")), outputsPath);
@@ -49,8 +53,11 @@ export function sandboxTarget(outputsPath: string): BenchTarget {
   assertLoopback("pgbouncer.endpoint.host", out.pgbouncer.endpoint.host);
   const statePath = join(dirname(outputsPath), "state.json");
   let benchPassword = process.env.BENCH_PGPASSWORD;
+  let pooledPassword: string | undefined;
   if (!benchPassword && existsSync(statePath)) {
-    benchPassword = (JSON.parse(readFileSync(statePath, "utf8")) as { secrets?: { app?: string } }).secrets?.app;
+    const secrets = (JSON.parse(readFileSync(statePath, "utf8")) as { secrets?: { app?: string; appServer?: string } }).secrets;
+    benchPassword = secrets?.appServer ?? secrets?.app;
+    pooledPassword = secrets?.app;
   }
   if (!benchPassword) {
     throw new Error(`bench: no password for the bench role; set BENCH_PGPASSWORD (and BENCH_PGUSER) or keep the sandbox's state.json beside ${outputsPath}`);
@@ -62,7 +69,7 @@ export function sandboxTarget(outputsPath: string): BenchTarget {
     pgbouncer: out.pgbouncer.endpoint,
     database: out.postgres.database,
     readWriteDatabase: out.pgbouncer.readWriteDatabase,
-    bench: { user: process.env.BENCH_PGUSER ?? "app", password: benchPassword },
+    bench: { user: process.env.BENCH_PGUSER ?? "app", password: benchPassword, ...(pooledPassword ? { pooledPassword } : {}) },
     console: { user: out.pgbouncer.statsUser, password: out.credentials.pgbouncerStatsPassword },
     async sampler() {
       const c = new Client({ host: out.postgres.primary.host, port: out.postgres.primary.port, database: out.postgres.database, ...monitoring, ...TIMEOUTS });
@@ -89,7 +96,7 @@ export async function localTarget(): Promise<BenchTarget> {
     statsPassword,
   });
   return {
-    source: `local primary + PgBouncer 1.18 from the dev settings (${local.root})`,
+    source: `local primary + PgBouncer ${PGBOUNCER_VERSION} from the dev settings (${local.root})`,
     postgres: { host: "127.0.0.1", port: local.primaryPort },
     pgbouncer: { host: "127.0.0.1", port: local.pgbouncerPort },
     database: dev.postgres.databaseName,

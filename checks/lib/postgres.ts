@@ -35,6 +35,13 @@ export const APPLICATION_NAME = "datatier-smoke";
  * crowd out the application. Waiting for a slot counts against the check's own timeout.
  */
 export const MAX_CONNECTIONS_PER_SERVER = 6;
+/**
+ * The same cap for a PgBouncer endpoint: its client slots (max_client_conn, 1000) are not
+ * what the application runs short of, and its server side is bounded by the pool anyway.
+ * Every PgBouncer check must get a slot at once, or a silent PgBouncer makes the last ones
+ * wait for a slot first and miss the connect deadline they are judged by.
+ */
+export const MAX_CONNECTIONS_PER_PGBOUNCER = 12;
 
 const slots = new Map<string, { busy: number; waiting: (() => void)[] }>();
 
@@ -73,7 +80,7 @@ export async function acquireSlot(key: string, signal: AbortSignal, limit = MAX_
 export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>): Promise<T> {
   const where = `${t.label} at ${t.host}:${t.port}/${t.database}`;
   ctx.step?.(`waiting for a connection slot to ${where}`);
-  const release = await acquireSlot(`${t.host}:${t.port}`, ctx.signal);
+  const release = await acquireSlot(`${t.host}:${t.port}`, ctx.signal, t.viaPgBouncer ? MAX_CONNECTIONS_PER_PGBOUNCER : MAX_CONNECTIONS_PER_SERVER);
   try {
     return await connectAndRun(ctx, t, where, fn);
   } finally {

@@ -19,6 +19,8 @@ import { CONTRACT_VERSION, thresholdsForOutputs, type StackOutputs } from "../..
 import { heartbeatDdl } from "../lib/heartbeat";
 import { reconcileDdl } from "../lib/reconcileResult";
 import { freePort } from "./fakes";
+import { renderPgBouncerHba } from "../../components/pgbouncer/render";
+import { PGBOUNCER_BIN } from "../../components/pgbouncer/version";
 import { until } from "../../testing/local";
 
 const run = promisify(execFile);
@@ -76,7 +78,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
   const procs: ChildProcess[] = [];
   const secret = () => `t${randomBytes(9).toString("hex")}`;
   // app / readonly: the application roles, logged in through PgBouncer by pgbouncer.app-login.*.
-  const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret(), app: secret(), readonly: secret() };
+  const pw = { redis: secret(), monitor: secret(), admin: secret(), stats: secret(), repl: secret(), su: secret(), app: secret(), readonly: secret(), appServer: secret(), readonlyServer: secret() };
   const [master, replica, s1, s2, s3, pgPrimary, pgReplica, bouncer] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   const sentinels = [s1, s2, s3];
   const pgDir = join(dir, "pg");
@@ -131,7 +133,7 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     writeFileSync(join(pgDir, "primary", "postgresql.conf"), `\n${common}port = ${pgPrimary}\n`, { flag: "a" });
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "primary"), "-l", join(pgDir, "primary.log"), "-w", "start"]);
     await sql("CREATE DATABASE app", "postgres");
-    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'; CREATE ROLE app LOGIN PASSWORD '${pw.app}'; CREATE ROLE app_readonly LOGIN PASSWORD '${pw.readonly}'`, "postgres");
+    await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'; CREATE ROLE app LOGIN PASSWORD '${pw.appServer}'; CREATE ROLE app_readonly LOGIN PASSWORD '${pw.readonlyServer}'`, "postgres");
     await sql(
       [
         ...heartbeatDdl("datatier_monitor"),
@@ -156,15 +158,18 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     writeFileSync(join(pgDir, "replica", "postgresql.conf"), `\nport = ${pgReplica}\n`, { flag: "a" });
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "replica"), "-l", join(pgDir, "replica.log"), "-w", "start"]);
 
-    // PgBouncer in front of both (app -> primary, app_ro -> replica).
+    // PgBouncer in front of both (app -> primary, app_ro -> replica), as the sandbox runs
+    // it: each role on its pool only (hba), the pools logging in with server passwords the
+    // application's credentials are not (issue 20).
+    writeFileSync(join(pgDir, "pgbouncer_hba.conf"), renderPgBouncerHba({ authType: "scram-sha-256", adminUser: "pgbouncer_admin", statsUser: "pgbouncer_stats" }, "app", { readWrite: ["app", "datatier_monitor"], readOnly: ["app_readonly", "datatier_monitor"] }));
     const userlist = [["datatier_monitor", pw.monitor], ["app", pw.app], ["app_readonly", pw.readonly], ["pgbouncer_admin", pw.admin], ["pgbouncer_stats", pw.stats]].map(([u, p]) => `"${u}" "${p}"`).join("\n") + "\n";
     writeFileSync(join(pgDir, "userlist.txt"), userlist, { mode: 0o600 });
     writeFileSync(
       join(pgDir, "pgbouncer.ini"),
-      `[databases]\napp = host=127.0.0.1 port=${pgPrimary} dbname=app\napp_ro = host=127.0.0.1 port=${pgReplica} dbname=app\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${bouncer}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = ${join(pgDir, "userlist.txt")}\nadmin_users = pgbouncer_admin\nstats_users = pgbouncer_stats\npool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\nlogfile = ${join(pgDir, "pgbouncer.log")}\npidfile = ${join(pgDir, "pgbouncer.pid")}\n`,
+      `[databases]\napp = host=127.0.0.1 port=${pgPrimary} dbname=app user=app password=${pw.appServer}\napp_ro = host=127.0.0.1 port=${pgReplica} dbname=app user=app_readonly password=${pw.readonlyServer}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${bouncer}\nunix_socket_dir =\nauth_type = hba\nauth_hba_file = ${join(pgDir, "pgbouncer_hba.conf")}\nauth_file = ${join(pgDir, "userlist.txt")}\nadmin_users = pgbouncer_admin\nstats_users = pgbouncer_stats\npool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\nlogfile = ${join(pgDir, "pgbouncer.log")}\npidfile = ${join(pgDir, "pgbouncer.pid")}\n`,
     );
-    for (const f of ["userlist.txt", "pgbouncer.ini"]) chownSync(join(pgDir, f), ...ids());
-    await asPostgres("/usr/sbin/pgbouncer", ["-d", join(pgDir, "pgbouncer.ini")]);
+    for (const f of ["userlist.txt", "pgbouncer.ini", "pgbouncer_hba.conf"]) chownSync(join(pgDir, f), ...ids());
+    await asPostgres(PGBOUNCER_BIN, ["-d", join(pgDir, "pgbouncer.ini")]);
     await until("PgBouncer to write its pid file", async () => Number(readFileSync(join(pgDir, "pgbouncer.pid"), "utf8")) > 0, 10_000);
 
     await until("the Sentinels to reach a quorum", async () => String(await redisCmd(s1, undefined, "SENTINEL", "CKQUORUM", "datatier")).startsWith("OK 3"), 20_000);

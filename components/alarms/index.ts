@@ -75,6 +75,8 @@ export class DataTierAlarms extends pulumi.ComponentResource {
   public readonly specs: pulumi.Output<AlarmSpec[]>;
   /** Names of every alarm created. */
   public readonly alarmNames: string[];
+  /** Names of the critical alarms (the switchover flag's monitor watches them). */
+  public readonly criticalAlarmNames: string[];
   /** Warning topic ARN. */
   public readonly warningTopicArn: pulumi.Output<string>;
   /** Critical topic ARN. */
@@ -154,6 +156,7 @@ export class DataTierAlarms extends pulumi.ComponentResource {
     }
 
     this.alarmNames = plan.map((s) => s.name);
+    this.criticalAlarmNames = plan.filter((s) => s.severity === "critical").map((s) => s.name);
     this.warningTopicArn = topics.warning.arn;
     this.criticalTopicArn = topics.critical.arn;
     this.contract = pulumi.all([topics.warning.arn, topics.critical.arn]).apply(([warningTopicArn, criticalTopicArn]) => ({

@@ -12,6 +12,8 @@ export interface ApplicationParts {
   users: { readWrite: string; readOnly: string };
   redis: Pick<RedisOutputs, "primary" | "readers" | "tls" | "authRequired">;
   aws: ApplicationOutputs["aws"];
+  /** Where the switchover flags are read; absent where a realization has none. */
+  flags?: ApplicationOutputs["flags"];
 }
 
 const ep = (e: Endpoint): Endpoint => ({ host: e.host, port: e.port });
@@ -24,6 +26,7 @@ export function applicationOutputsFor(p: ApplicationParts): ApplicationOutputs {
     readOnly: conn(p.pgbouncer.readOnlyDatabase, p.users.readOnly),
     redis: { primary: ep(p.redis.primary), readers: p.redis.readers.map(ep), tls: p.redis.tls, authRequired: p.redis.authRequired },
     aws: p.aws,
+    ...(p.flags ? { flags: p.flags } : {}),
   };
 }
 

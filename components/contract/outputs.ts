@@ -197,6 +197,30 @@ const applicationConnection = z.strictObject({
   tls: z.boolean(),
 });
 
+/**
+ * Where an application reads the switchover flags (components/flags): the AppConfig
+ * feature-flag document, from AppConfig on AWS, from a file locally; the same JSON either way.
+ */
+export const flagsOutputs = z.strictObject({
+  /** The document's format: an AppConfig feature-flag profile. */
+  profileType: z.literal("AWS.AppConfig.FeatureFlags"),
+  /** Local (docker, sandbox): the document's absolute path; null on AWS. */
+  file: z.string().min(1).nullable(),
+  /** AWS: what an application's AppConfig Agent or GetLatestConfiguration names, and what the rollout deploys with; null locally. */
+  appconfig: z
+    .strictObject({
+      applicationId: z.string().min(1),
+      environmentId: z.string().min(1),
+      configurationProfileId: z.string().min(1),
+      /** Phase name (and "rollback") -> deployment strategy id. */
+      deploymentStrategyIds: z.record(z.string().min(1), z.string().min(1)),
+      /** The composite alarm (any critical alarm) the environment monitors. */
+      monitorAlarmName: z.string().min(1),
+    })
+    .nullable(),
+});
+export type FlagsOutputs = z.infer<typeof flagsOutputs>;
+
 /** The plain half of what an application needs; the passwords are in `applicationCredentials`. */
 export const applicationOutputs = z.strictObject({
   /** The read-write role on the pool that routes to the primary. */
@@ -209,6 +233,8 @@ export const applicationOutputs = z.strictObject({
     tls: z.boolean(),
     authRequired: z.boolean(),
   }),
+  /** Where the switchover flags are read (components/flags). Optional: outputs written before it existed have none. */
+  flags: flagsOutputs.optional(),
   /** Secrets Manager ARNs an application task reads its credentials from, and the policy that allows exactly that; null off AWS. */
   aws: z
     .strictObject({

@@ -131,7 +131,12 @@ describe("prod: configuration through Secrets Manager", () => {
       { name: "PGBOUNCER_INI", valueFrom: mine(T.secret, "-ini").state.arn },
       { name: "PGBOUNCER_USERLIST", valueFrom: mine(T.secret, "-userlist").state.arn },
     ]);
-    expect(c.environment).toBeUndefined();
+    // The only plain variable: the hba file (roles tied to pools, issue 20), which holds no secret.
+    expect(c.environment).toHaveLength(1);
+    expect(c.environment[0].name).toBe("PGBOUNCER_HBA");
+    expect(c.environment[0].value).toMatch(/^host app app,\S+ all scram-sha-256$/m);
+    expect(c.environment[0].value).toMatch(/^host app_ro app_readonly,\S+ all scram-sha-256$/m);
+    for (const role of ["ini", "userlist"]) expect(c.environment[0].value).not.toContain(secretValue(role).inputs.secretString);
     for (const role of ["ini", "userlist"]) {
       expect(secretValue(role).secretInputs).toContain("secretString");
       expect(JSON.stringify(mine(T.task).inputs)).not.toContain(secretValue(role).inputs.secretString);

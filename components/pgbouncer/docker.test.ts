@@ -41,7 +41,11 @@ describe("dev: PgBouncer container", () => {
     expect(c.uploads.map((u: { file: string; permissions: string }) => [u.file, u.permissions])).toEqual([
       ["/etc/pgbouncer/pgbouncer.ini", "0600"],
       ["/etc/pgbouncer/userlist.txt", "0600"],
+      ["/etc/pgbouncer/pgbouncer_hba.conf", "0600"],
     ]);
+    // Each role on its own pool (issue 20): the ini checks logins against the hba file.
+    expect(upload(run, "/etc/pgbouncer/pgbouncer.ini")).toMatch(/\nauth_type = hba\nauth_file = \/etc\/pgbouncer\/userlist\.txt\nauth_hba_file = \/etc\/pgbouncer\/pgbouncer_hba\.conf\n/);
+    expect(upload(run, "/etc/pgbouncer/pgbouncer_hba.conf")).toMatch(/^host app app,\S+ all scram-sha-256$/m);
     expect(c.envs).toBeUndefined();
     const passwords = ofType(run, "random:index/randomPassword:RandomPassword").map((p) => p.state.result as string);
     const userlist = upload(run, "/etc/pgbouncer/userlist.txt");

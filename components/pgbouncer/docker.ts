@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { PgBouncerSettings } from "../settings/schema";
 import { healthCheckCommand } from "./health";
-import { pgbouncerFileLimit } from "./render";
+import { HBA_FILE, pgbouncerFileLimit } from "./render";
 
 /** uid of the `postgres` user the pinned (Alpine) image runs PgBouncer as. */
 export const IMAGE_POSTGRES_UID = "70";
@@ -34,6 +34,8 @@ export function pgbouncerContainer(
     placement: PgBouncerDockerArgs;
     ini: pulumi.Output<string>;
     userlist: pulumi.Output<string>;
+    /** The rendered hba file (roles tied to pools); none: auth_type from the settings. */
+    hba?: pulumi.Output<string | undefined>;
     tags: Record<string, string>;
     /** A volume for the config folder, shared with the read router (which rewrites the ini); none without a router. */
     configVolume?: docker.Volume;
@@ -56,7 +58,11 @@ export function pgbouncerContainer(
       command: [`${DOCKER_CONFIG_DIR}/pgbouncer.ini`],
       networksAdvanced: [{ name: o.placement.networkName, aliases: [host] }],
       ports: [{ internal: s.port, external: hostPort, ip: "127.0.0.1" }],
-      uploads: [upload(`${DOCKER_CONFIG_DIR}/pgbouncer.ini`, o.ini), upload(`${DOCKER_CONFIG_DIR}/userlist.txt`, o.userlist)],
+      uploads: pulumi.output(o.hba).apply((hba) => [
+        upload(`${DOCKER_CONFIG_DIR}/pgbouncer.ini`, o.ini),
+        upload(`${DOCKER_CONFIG_DIR}/userlist.txt`, o.userlist),
+        ...(hba ? [upload(`${DOCKER_CONFIG_DIR}/${HBA_FILE}`, pulumi.output(hba))] : []),
+      ]),
       ...(o.configVolume ? { volumes: [{ volumeName: o.configVolume.name, containerPath: DOCKER_CONFIG_DIR }] } : {}),
       // nproc too: an engine whose default is above the host's hard limit (podman in a VM)
       // cannot start the container otherwise.

@@ -20,6 +20,8 @@ export const CONTAINER_NAME = "pgbouncer";
 /** Environment variables ECS fills from Secrets Manager; read by image/entrypoint.sh. */
 export const INI_ENV = "PGBOUNCER_INI";
 export const USERLIST_ENV = "PGBOUNCER_USERLIST";
+/** The hba file (roles tied to pools): no secret in it, so a plain variable. */
+export const HBA_ENV = "PGBOUNCER_HBA";
 
 /** The one container of the task, as ECS wants it (serialized to JSON by the caller). */
 export function containerDefinition(o: {
@@ -31,6 +33,8 @@ export function containerDefinition(o: {
   region: string;
   /** Mount the task volume the read router shares at the config dir. @default false */
   sharedConfig?: boolean;
+  /** The rendered hba file; none: auth_type from the settings. */
+  hba?: string;
 }): Record<string, unknown> {
   const files = pgbouncerFileLimit(o.s);
   return {
@@ -43,6 +47,7 @@ export function containerDefinition(o: {
       { name: INI_ENV, valueFrom: o.iniSecretArn },
       { name: USERLIST_ENV, valueFrom: o.userlistSecretArn },
     ],
+    ...(o.hba ? { environment: [{ name: HBA_ENV, value: o.hba }] } : {}),
     healthCheck: { command: ["CMD-SHELL", healthCheckCommand(o.s.port)], interval: 15, timeout: 5, retries: 3, startPeriod: 20 },
     ulimits: [{ name: "nofile", softLimit: files, hardLimit: files }],
     // Time between ECS's SIGTERM and SIGKILL, matched to the NLB's deregistration delay.
@@ -58,6 +63,8 @@ export interface PgBouncerEcsArgs {
   imageRef: pulumi.Input<string>;
   ini: pulumi.Output<string>;
   userlist: pulumi.Output<string>;
+  /** The rendered hba file (roles tied to pools); none: auth_type from the settings. */
+  hba?: pulumi.Output<string | undefined>;
   subnetIds: pulumi.Input<string>[];
   securityGroupId: pulumi.Input<string>;
   targetGroupArn: pulumi.Input<string>;
@@ -159,10 +166,10 @@ export function pgbouncerEcs(parent: pulumi.Resource, name: string, a: PgBouncer
       ...fargateTaskBase(name, s, executionRole.arn),
       ...(taskRole ? { taskRoleArn: taskRole.arn, volumes: [{ name: CONFIG_VOLUME }] } : {}),
       containerDefinitions: pulumi
-        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name, rr?.imageRef ?? "", rr?.configJson ?? "", routerSecret?.arn ?? ""])
-        .apply(([image, iniArn, userlistArn, group, routerImage, routerConfig, routerSecretArn]) =>
+        .all([a.imageRef, iniSecret.arn, userlistSecret.arn, logGroup.name, rr?.imageRef ?? "", rr?.configJson ?? "", routerSecret?.arn ?? "", a.hba ?? pulumi.output(undefined)])
+        .apply(([image, iniArn, userlistArn, group, routerImage, routerConfig, routerSecretArn, hba]) =>
           JSON.stringify([
-            containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region, sharedConfig: !!rr }),
+            containerDefinition({ image, s, iniSecretArn: iniArn, userlistSecretArn: userlistArn, logGroup: group, region: a.region, sharedConfig: !!rr, ...(hba ? { hba } : {}) }),
             ...(rr ? [readRouterContainerDefinition({ image: routerImage, configJson: routerConfig, secretArn: routerSecretArn, logGroup: group, region: a.region, configDir: CONTAINER_CONFIG_DIR, pgbouncerContainer: CONTAINER_NAME })] : []),
           ]),
         ),

@@ -7,13 +7,17 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import { IMAGE_CONTEXT } from "./image";
 import { freePort, startLocalPgBouncer, until, type LocalPgBouncer } from "../../testing/pgbouncer";
-import { renderPgBouncerIni, renderUserlist } from "./render";
+import { HBA_FILE, renderPgBouncerHba, renderPgBouncerIni, renderUserlist } from "./render";
+import { PGBOUNCER_BIN, PGBOUNCER_VERSION } from "./version";
+
+/** The app role on the read-write pool only; the read-only pool admits a role that is not it. */
+const POOL_USERS = { readWrite: ["app"], readOnly: ["reader_only"] };
 
 const dev = loadStackSettings("dev");
 const settings = { ...dev.pgbouncer, tls: { client: "require" as const, server: "disable" as const } };
@@ -49,6 +53,8 @@ beforeAll(async () => {
     replicas: [],
     database: "app",
     authFile: `${conf}/userlist.txt`,
+    poolUsers: POOL_USERS,
+    hbaFile: `${conf}/${HBA_FILE}`,
     tls: { clientCertFile: `${conf}/tls.crt`, clientKeyFile: `${conf}/tls.key` },
   });
   const userlist = renderUserlist([
@@ -59,7 +65,8 @@ beforeAll(async () => {
     uid,
     gid,
     stdio: "ignore",
-    env: { PATH: "/usr/sbin:/usr/bin:/bin", PGBOUNCER_CONFIG_DIR: conf, PGBOUNCER_INI: ini, PGBOUNCER_USERLIST: userlist },
+    // The pinned build first, as the image has it on its PATH.
+    env: { PATH: `${dirname(PGBOUNCER_BIN)}:/usr/sbin:/usr/bin:/bin`, PGBOUNCER_CONFIG_DIR: conf, PGBOUNCER_INI: ini, PGBOUNCER_USERLIST: userlist, PGBOUNCER_HBA: renderPgBouncerHba(settings, "app", POOL_USERS) },
   });
   await until("pgbouncer from the entrypoint", async () => {
     const c = await connect(true, settings.statsUser, STATS, "pgbouncer");
@@ -81,7 +88,7 @@ afterAll(async () => {
 
 describe("image entrypoint", () => {
   it("writes the configuration to files only PgBouncer's user can read, with a certificate it made", () => {
-    for (const f of ["pgbouncer.ini", "userlist.txt", "tls.key"]) expect(statSync(join(dir, "conf", f)).mode & 0o077).toBe(0);
+    for (const f of ["pgbouncer.ini", "userlist.txt", "tls.key", HBA_FILE]) expect(statSync(join(dir, "conf", f)).mode & 0o077).toBe(0);
     expect(readFileSync(join(dir, "conf", "tls.crt"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
   });
 
@@ -91,11 +98,18 @@ describe("image entrypoint", () => {
     const environ = readFileSync(`/proc/${proc.pid}/environ`, "utf8");
     expect(environ).not.toContain("PGBOUNCER_INI");
     expect(environ).not.toContain("PGBOUNCER_USERLIST");
+    expect(environ).not.toContain("PGBOUNCER_HBA");
   });
 
   it("serves clients over TLS and refuses them without it", async () => {
     const c = await connect(true);
     expect((await c.query("select current_database() as db")).rows[0].db).toBe("app");
     await expect(connect(false)).rejects.toThrow(/SSL required|ssl/i);
+  });
+
+  it("runs the pinned PgBouncer and ties the role to its pool with the hba file it wrote", async () => {
+    const v = await connect(true, settings.statsUser, STATS, "pgbouncer");
+    expect(String(Object.values((await v.query("SHOW VERSION")).rows[0])[0])).toContain(`PgBouncer ${PGBOUNCER_VERSION}`);
+    await expect(connect(true, APP.name, APP.password, "app_ro")).rejects.toThrow(/no authentication method|not allowed/);
   });
 });

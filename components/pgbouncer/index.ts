@@ -10,7 +10,7 @@ import { DOCKER_CONFIG_DIR, pgbouncerContainer, tagLabels, type PgBouncerDockerA
 import { CONTAINER_CONFIG_DIR, pgbouncerEcs } from "./ecs";
 import { pgbouncerImage } from "./image";
 import { pgbouncerNlb } from "./nlb";
-import { readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime } from "./render";
+import { HBA_FILE, poolUsersFor, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerHba, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime, type PoolUsers } from "./render";
 
 export * from "./render";
 export type { PgBouncerDockerArgs } from "./docker";
@@ -32,6 +32,11 @@ export interface PgBouncerUser {
   name: pulumi.Input<string>;
   /** Password (secret); PgBouncer logs in to the server with it, so it must be the role's own. */
   password: pulumi.Input<string>;
+  /**
+   * The pools this role may use (auth_type = hba, issue 20): an application role one
+   * pool, monitoring both. When no user says, every user may use both pools (as before).
+   */
+  pools?: "read-write" | "read-only" | "both";
 }
 
 /** Arguments of {@link PgBouncer}; exactly one of `aws` and `docker`. */
@@ -103,8 +108,9 @@ export function checkPgBouncerArgs(name: string, args: PgBouncerArgs): void {
 }
 
 /** Server-side facts for the renderer, once the hosts are known. */
-function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary: string, replicas: string[], port: number): PgBouncerRuntime {
+function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary: string, replicas: string[], port: number, poolUsers?: PoolUsers): PgBouncerRuntime {
   return {
+    ...(poolUsers ? { poolUsers, hbaFile: `${dir}/${HBA_FILE}` } : {}),
     listenAddr: "0.0.0.0",
     listenPort: s.port,
     primary: { host: primary, port },
@@ -128,8 +134,8 @@ interface RouterPlacement {
 }
 
 /** The router's configuration document, one shape for the AWS sidecar and the docker container. */
-function routerConfig(s: PgBouncerSettings, rr: ReadRoutingArgs, dir: string, database: string, p: RouterPlacement): RouterConfig {
-  const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, database, p.primary, [], p.port);
+function routerConfig(s: PgBouncerSettings, rr: ReadRoutingArgs, dir: string, database: string, p: RouterPlacement, poolUsers?: PoolUsers): RouterConfig {
+  const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, database, p.primary, [], p.port, poolUsers);
   return {
     instance: p.instance,
     intervalMs: rr.settings.intervalMs,
@@ -189,9 +195,12 @@ export class PgBouncer extends pulumi.ComponentResource {
     this.statsPassword = password("stats");
 
     const dir = args.aws ? CONTAINER_CONFIG_DIR : DOCKER_CONFIG_DIR;
+    // Which pools each role may use; undefined (no hba) when no user says.
+    const poolUsers: pulumi.Output<PoolUsers | undefined> = pulumi.all(a.users.map((u) => u.name)).apply((names) => poolUsersFor(names.map((n, i) => ({ name: n, pools: a.users[i].pools }))));
+    const hba = poolUsers.apply((pu) => (pu ? renderPgBouncerHba(s, a.database, pu) : undefined));
     const ini = pulumi
-      .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port)])
-      .apply(([primary, replicas, port]) => renderPgBouncerIni(s, runtimeFor(s, dir, a.database, primary, replicas, port)));
+      .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), poolUsers])
+      .apply(([primary, replicas, port, pu]) => renderPgBouncerIni(s, runtimeFor(s, dir, a.database, primary, replicas, port, pu)));
     const userlist = pulumi
       .all([pulumi.all(a.users.map((u) => pulumi.all([u.name, u.password]))), this.adminPassword, this.statsPassword])
       .apply(([users, admin, stats]) => {
@@ -219,8 +228,8 @@ export class PgBouncer extends pulumi.ComponentResource {
       const readRouter = rr && {
         imageRef: readRouterImage(this, name, { baseImage: rr.settings.baseImage, production: a.production, tags: a.tags }),
         configJson: pulumi
-          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name)])
-          .apply(([primary, replicas, port, monitoringUser]) =>
+          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), poolUsers])
+          .apply(([primary, replicas, port, monitoringUser, pu]) =>
             JSON.stringify(
               routerConfig(s, rr, dir, a.database, {
                 // One heartbeat row per task (main.ts resolves "hostname").
@@ -234,7 +243,7 @@ export class PgBouncer extends pulumi.ComponentResource {
                 console: { host: "127.0.0.1", password: ENV_PLACEHOLDER },
                 stateFile: null,
                 metrics: { namespace: rr.metricNamespace, region: w.region, dimensions: { Environment: rr.environment } },
-              }),
+              }, pu),
             ),
           ),
         passwords: pulumi.secret(pulumi.all([pulumi.output(rr.monitoring.password), this.adminPassword]).apply(([monitoring, console]) => ({ monitoring, console }))),
@@ -248,6 +257,7 @@ export class PgBouncer extends pulumi.ComponentResource {
         imageRef: image.imageRef,
         ini: pulumi.secret(ini),
         userlist: secretUserlist,
+        hba,
         subnetIds: w.subnetIds,
         securityGroupId: w.securityGroupId,
         targetGroupArn: nlb.targetGroup.arn,
@@ -273,12 +283,12 @@ export class PgBouncer extends pulumi.ComponentResource {
       const d = args.docker!;
       const rr = args.readRouting;
       const configVolume = rr && pgbouncerConfigVolume(this, name, tagLabels(a.tags));
-      const { container, hostPort } = pgbouncerContainer(this, name, { s, placement: d, ini: pulumi.secret(ini), userlist: secretUserlist, tags: a.tags, configVolume });
+      const { container, hostPort } = pgbouncerContainer(this, name, { s, placement: d, ini: pulumi.secret(ini), userlist: secretUserlist, hba, tags: a.tags, configVolume });
       if (rr && configVolume) {
         const pgbouncerHost = d.containerName ?? name;
         const configJson = pulumi
-          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), pulumi.output(rr.monitoring.password), this.adminPassword])
-          .apply(([primary, replicas, port, monitoringUser, monitoringPassword, adminPassword]) =>
+          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), pulumi.output(rr.monitoring.password), this.adminPassword, poolUsers])
+          .apply(([primary, replicas, port, monitoringUser, monitoringPassword, adminPassword, pu]) =>
             JSON.stringify(
               routerConfig(s, rr, dir, a.database, {
                 instance: `${pgbouncerHost}-read-router`.slice(0, 64),
@@ -291,7 +301,7 @@ export class PgBouncer extends pulumi.ComponentResource {
                 console: { host: pgbouncerHost, password: adminPassword },
                 stateFile: ROUTER_STATE_FILE,
                 metrics: null,
-              }),
+              }, pu),
             ),
           );
         readRouterContainer(this, name, {

@@ -1,6 +1,6 @@
 /**
  * The rendered pgbouncer.ini and userlist, run for real: a PostgreSQL 15 primary and
- * PgBouncer 1.18 from the Debian packages on free loopback ports in a fresh temp dir.
+ * the pinned PgBouncer build (components/pgbouncer/version.env) on free loopback ports in a fresh temp dir.
  * SHOW CONFIG must say what the settings say; both pools must answer; a wrong
  * password must be refused.
  */

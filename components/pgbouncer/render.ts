@@ -3,10 +3,9 @@
  * by the ECS task, the docker container and the sandbox process so they cannot drift.
  *
  * Two pools per database: `<db>` (read-write) to the primary and `<db>_ro` (read-only)
- * spread over the replicas. PgBouncer 1.18 (Debian 12) and 1.23 (the pinned image) both
- * accept a comma-separated host list in one [databases] entry and open new server
- * connections round-robin over it, with a single port for all hosts and no skipping of a
- * host that is down (`load_balance_hosts` only arrived in 1.24). So the read-only pool is
+ * spread over the replicas. PgBouncer (1.24, components/pgbouncer/version.env) accepts a
+ * comma-separated host list in one [databases] entry and opens new server connections
+ * round-robin over it, with a single port for all hosts. So the read-only pool is
  * one entry over every replica sharing one port, and falls back to the primary when
  * there are no replicas. See docs/pgbouncer.md for what a dead replica does.
  *
@@ -36,8 +35,36 @@ export interface PgBouncerRuntime {
   unixSocketDir?: string;
   /** Role PgBouncer uses to run auth_query for users missing from the auth file. */
   authUser?: string;
+  /**
+   * Who may use which pool. When given, PgBouncer checks logins against `hbaFile`
+   * (auth_type = hba, rendered by renderPgBouncerHba): each role is admitted only to its
+   * pools, the console users only to the console, anyone else is refused.
+   */
+  poolUsers?: PoolUsers;
+  /**
+   * The login each pool uses on the servers, when it is not the client's own: every
+   * client of the pool then reaches Postgres as this role, with a password applications
+   * never see (their own password is only PgBouncer's, in the auth file), so an
+   * application's credentials are refused at Postgres directly. The ini then holds a
+   * secret: it must be written like the auth file (0600, secret uploads).
+   */
+  serverLogins?: { readWrite?: ServerLogin; readOnly?: ServerLogin };
+  /** Path of the rendered hba file; required with `poolUsers`. */
+  hbaFile?: string;
   /** TLS material; required when the settings ask for client (or verified server) TLS. */
   tls?: { clientCertFile?: string; clientKeyFile?: string; serverCaFile?: string };
+}
+
+/** A server-side login of a pool (user= / password= on its [databases] line). */
+export interface ServerLogin {
+  user: string;
+  password: string;
+}
+
+/** The roles each pool admits (the console's users come from the settings). */
+export interface PoolUsers {
+  readWrite: string[];
+  readOnly: string[];
 }
 
 /** The read-write pool's name: the database's own name, so apps only change the port. */
@@ -94,14 +121,22 @@ export function poolTargets(rt: Pick<PgBouncerRuntime, "primary" | "replicas">):
   const ports = [...new Set(rt.replicas.map((r) => r.port))];
   if (ports.length > 1) {
     throw new Error(
-      `pgbouncer.ini: the replicas listen on ports ${ports.join(", ")}; PgBouncer 1.18-1.23 spreads one [databases] entry over a host list sharing a single port: run the replicas on one port (distinct hosts)`,
+      `pgbouncer.ini: the replicas listen on ports ${ports.join(", ")}; PgBouncer spreads one [databases] entry over a host list sharing a single port: run the replicas on one port (distinct hosts)`,
     );
   }
   return { readWrite, readOnly: { hosts: rt.replicas.map((r) => r.host), port: ports[0], route: "replicas" } };
 }
 
-function databaseLine(name: string, t: PoolTarget, database: string): string {
-  return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}`;
+function loginPart(pool: string, l: ServerLogin | undefined): string {
+  if (!l) return "";
+  check(`${pool} server user`, l.user, USER, "a role name");
+  // Never echo the password: it is a secret.
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(l.password)) throw new Error(`pgbouncer.ini: the ${pool} pool's server password is not 16-128 letters, digits, _ or -`);
+  return ` user=${l.user} password=${l.password}`;
+}
+
+function databaseLine(name: string, t: PoolTarget, database: string, login?: ServerLogin): string {
+  return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}${loginPart(name, login)}`;
 }
 
 /** How long PgBouncer trusts a resolved server address, or a name that did not resolve (its defaults 15 s): docs/pgbouncer.md. */
@@ -132,6 +167,8 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   ] as const) {
     if (v !== undefined) check(field, v, USER, "a role name");
   }
+  if (rt.poolUsers && !rt.hbaFile) throw new Error("pgbouncer.ini: poolUsers are given but no hba file path (runtime hbaFile): the roles could not be tied to their pools");
+  if (rt.hbaFile) check("auth_hba_file", rt.hbaFile, PATH, "an absolute path without spaces");
   if (s.tls.client !== "disable" && !(rt.tls?.clientCertFile && rt.tls?.clientKeyFile)) {
     throw new Error(`pgbouncer.ini: pgbouncer.tls.client is "${s.tls.client}" but no client certificate and key files were given (runtime tls.clientCertFile / tls.clientKeyFile)`);
   }
@@ -143,9 +180,9 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   const lines: string[] = [
     "; Rendered by components/pgbouncer/render.ts; edit the stack settings, not this file.",
     "[databases]",
-    databaseLine(readWriteDatabaseName(rt.database), readWrite, rt.database),
+    databaseLine(readWriteDatabaseName(rt.database), readWrite, rt.database, rt.serverLogins?.readWrite),
     `; read-only pool: ${readOnly.route === "replicas" ? `round-robin over ${readOnly.hosts.length} replica(s)` : "no replicas, falls back to the primary"}`,
-    databaseLine(readOnlyDatabaseName(rt.database), readOnly, rt.database),
+    databaseLine(readOnlyDatabaseName(rt.database), readOnly, rt.database, rt.serverLogins?.readOnly),
     "",
     "[pgbouncer]",
     `listen_addr = ${rt.listenAddr}`,
@@ -155,8 +192,10 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   const kv = (k: string, v: string | number | undefined) => v !== undefined && lines.push(`${k} = ${v}`);
   kv("logfile", rt.logFile);
   kv("pidfile", rt.pidFile);
-  kv("auth_type", s.authType);
+  // hba: the method per pool and role comes from the hba file (s.authType is its method).
+  kv("auth_type", rt.poolUsers ? "hba" : s.authType);
   kv("auth_file", rt.authFile);
+  if (rt.poolUsers) kv("auth_hba_file", rt.hbaFile);
   kv("auth_user", rt.authUser);
   kv("admin_users", s.adminUser);
   kv("stats_users", s.statsUser);
@@ -183,6 +222,10 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   kv("server_connect_timeout", SERVER_CONNECT_TIMEOUT_SECONDS);
   // FIFO reuse of server connections, so reads keep cycling over every replica's connections.
   kv("server_round_robin", readOnly.hosts.length > 1 ? 1 : 0);
+  // Drivers' protocol-level named prepared statements (node-postgres `name`, pgbench -M
+  // prepared, JDBC, asyncpg) survive transaction pooling: PgBouncer re-prepares them on
+  // whichever server connection a transaction lands (1.21+).
+  kv("max_prepared_statements", s.maxPreparedStatements);
   // JDBC and others send it at startup; transaction pooling cannot track it per client.
   kv("ignore_startup_parameters", "extra_float_digits");
   kv("client_tls_sslmode", s.tls.client);
@@ -212,4 +255,45 @@ export function renderUserlist(users: { name: string; secret: string }[]): strin
     return `${q(u.name)} ${q(u.secret)}`;
   });
   return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+/** The hba file's name beside pgbouncer.ini (docker upload, ECS entrypoint). */
+export const HBA_FILE = "pgbouncer_hba.conf";
+
+/** Pool users from each user's `pools`; undefined when none says (no hba: every user on both pools). */
+export function poolUsersFor(users: { name: string; pools?: "read-write" | "read-only" | "both" }[]): PoolUsers | undefined {
+  if (!users.some((u) => u.pools)) return undefined;
+  const on = (p: "read-write" | "read-only") => [...new Set(users.filter((u) => u.pools === p || u.pools === "both").map((u) => u.name))];
+  return { readWrite: on("read-write"), readOnly: on("read-only") };
+}
+
+const HBA_KEYWORDS = ["all", "sameuser", "samerole", "samegroup", "replication"];
+
+/**
+ * PgBouncer's hba file (pg_hba syntax) for auth_type = hba: the read-write pool admits
+ * only `readWrite` roles, the read-only pool only `readOnly` roles, the console only the
+ * admin and stats users. No line matches anything else, and PgBouncer refuses a login no
+ * line matches: an application role on the other pool, or on a database that is not a
+ * pool, is refused before any password is asked.
+ */
+export function renderPgBouncerHba(s: Pick<PgBouncerSettings, "authType" | "adminUser" | "statsUser">, database: string, users: PoolUsers): string {
+  check("database", database, DBNAME, "letters, digits, _ . -");
+  const pools: [string, string[]][] = [
+    [readWriteDatabaseName(database), users.readWrite],
+    [readOnlyDatabaseName(database), users.readOnly],
+    ["pgbouncer", [s.adminUser, s.statsUser]],
+  ];
+  const lines = ["# Rendered by components/pgbouncer/render.ts (renderPgBouncerHba): each role reaches only its pools; anything else is refused."];
+  for (const [db, names] of pools) {
+    if (names.length === 0) throw new Error(`pgbouncer hba: no role may use pool "${db}"; expected at least one`);
+    const list = [...new Set(names)].map((n, i) => {
+      check(`pool "${db}" user ${i}`, n, USER, "a role name");
+      // Keywords and @file / +group forms would admit more than the one role.
+      if (HBA_KEYWORDS.includes(n) || /^[@+]/.test(n)) throw new Error(`pgbouncer hba: pool "${db}" user ${i} "${n}" is an hba keyword or group/file form; expected a plain role name`);
+      return n;
+    });
+    // `host` matches TCP with and without TLS, `local` the Unix socket when there is one.
+    lines.push(`host ${db} ${list.join(",")} all ${s.authType}`, `local ${db} ${list.join(",")} ${s.authType}`);
+  }
+  return `${lines.join("\n")}\n`;
 }

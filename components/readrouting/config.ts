@@ -36,6 +36,16 @@ export const routerConfigSchema = z.strictObject({
       pidFile: z.string().optional(),
       unixSocketDir: z.string().optional(),
       authUser: z.string().optional(),
+      /** PgBouncer's hba file and the roles per pool: a re-rendered ini keeps auth_type = hba. */
+      hbaFile: z.string().optional(),
+      poolUsers: z.strictObject({ readWrite: z.array(z.string().min(1)), readOnly: z.array(z.string().min(1)) }).optional(),
+      /** The pools' server logins (sandbox: the config file is 0600 like the ini it renders). */
+      serverLogins: z
+        .strictObject({
+          readWrite: z.strictObject({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+          readOnly: z.strictObject({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+        })
+        .optional(),
       tls: z.strictObject({ clientCertFile: z.string().optional(), clientKeyFile: z.string().optional(), serverCaFile: z.string().optional() }).optional(),
     }),
     /** pgbouncer.ini the router rewrites (atomically) before RELOAD. */

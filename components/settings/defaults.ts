@@ -71,7 +71,7 @@ export const BASE_PROFILE: Profile = {
     partitionChecks: { ...PARTITION_CHECK_DEFAULTS },
   },
   pgbouncer: {
-    baseImage: "edoburu/pgbouncer:v1.23.1-p3",
+    baseImage: "edoburu/pgbouncer:v1.24.1-p1",
     port: 6432,
     poolMode: "transaction",
     maxClientConn: 1000,
@@ -88,6 +88,8 @@ export const BASE_PROFILE: Profile = {
     // pool follow within one second of the RELOAD.
     serverLoginRetrySeconds: 1,
     authType: "scram-sha-256",
+    // PgBouncer 1.22+'s own default, written out: 0 would break drivers' prepared statements.
+    maxPreparedStatements: 200,
     adminUser: "pgbouncer_admin",
     statsUser: "pgbouncer_stats",
     maxWaitingClients: 0,

@@ -7,6 +7,7 @@ import { REQUIRED_TAG_KEYS } from "../tags";
 import { REDIS_COMMANDS_REQUIRED_BY_SENTINEL, type Settings } from "./schema";
 import { checkAwsRules } from "./awsRules";
 import type { RuleContext } from "./ruleContext";
+import { pgbouncerPinProblems } from "../pgbouncer/version";
 
 export type { RuleContext } from "./ruleContext";
 
@@ -124,6 +125,11 @@ export function checkRules(s: Settings, ctx: RuleContext): void {
     ctx.issue(["pgbouncer", "desiredCount"], `expected minCount (${b.minCount}) <= desiredCount (${b.desiredCount}) <= maxCount (${b.maxCount})`);
   }
   if (b.adminUser === b.statsUser) ctx.issue(["pgbouncer", "statsUser"], "must differ from adminUser");
+  // The AWS image must run the PgBouncer the sandbox and the dev stack run (version.env).
+  for (const problem of pgbouncerPinProblems(b.baseImage)) ctx.issue(["pgbouncer", "baseImage"], problem);
+  if (b.poolMode === "transaction" && b.maxPreparedStatements === 0) {
+    ctx.issue(["pgbouncer", "maxPreparedStatements"], "is 0 under transaction pooling: drivers' named prepared statements (node-postgres `name`, pgbench -M prepared, JDBC, asyncpg) then fail with \"does not exist\" / \"already exists\"; expected at least 1 (default 200)");
+  }
 
   // Production minimums.
   if (s.production) {

@@ -222,6 +222,12 @@ export const pgbouncer = z.strictObject({
   /** Wait before connecting again to a server after a failed attempt (server_login_retry). */
   serverLoginRetrySeconds: z.int().min(1).max(3_600),
   authType: z.enum(["scram-sha-256", "md5"]),
+  /**
+   * Protocol-level prepared statements PgBouncer tracks per server connection
+   * (max_prepared_statements, 1.21+), so drivers' named statements survive transaction
+   * pooling; 0 turns the tracking off.
+   */
+  maxPreparedStatements: z.int().min(0).max(100_000),
   adminUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
   statsUser: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { message: "expected a lower-case role name of at most 63 characters" }),
   /** Clients queued in SHOW POOLS above this make the check fail. */

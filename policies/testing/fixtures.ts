@@ -72,7 +72,11 @@ const T = {
   lb: "aws:lb/loadBalancer:LoadBalancer",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  composite: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+  appconfigEnv: "aws:appconfig/environment:Environment",
 } as const;
+
+export const SWITCHOVER_MONITOR_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:switchover-critical-any";
 
 export const CONTAINERS_OK = JSON.stringify([
   {
@@ -196,6 +200,9 @@ export function goodStack(): FixtureResource[] {
     lagAlarm("replica-1-lag-critical", "critical", 30, rdsLag),
     lagAlarm("redis-lag-warning", "warning", 10, redisLag),
     lagAlarm("redis-lag-critical", "critical", 30, redisLag),
+    // The switchover flag (components/flags): a composite over the critical alarms, monitored by the AppConfig environment.
+    res(T.composite, "switchover-critical-any", { alarmName: "switchover-critical-any", alarmRule: 'ALARM("replica-1-lag-critical") OR ALARM("redis-lag-critical")', actionsEnabled: false, tags: TAGS }, { state: { arn: SWITCHOVER_MONITOR_ARN } }),
+    res(T.appconfigEnv, "switchover-env", { applicationId: "abc1234", name: "prod", monitors: [{ alarmArn: SWITCHOVER_MONITOR_ARN, alarmRoleArn: "arn:aws:iam::123456789012:role/data-tier-prod-appconfig-monitor" }], tags: TAGS }),
   ];
 }
 

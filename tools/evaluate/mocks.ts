@@ -15,6 +15,13 @@ function arn(service: string, resource: string): string {
   return `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
 }
 
+/** A stable AppConfig-shaped id for a resource name. */
+function appconfigId(name: string): string {
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(36).slice(0, 7).padStart(4, "0");
+}
+
 /** Per-type computed outputs; extend here when a component reads a new computed field. */
 export const COMPUTED: Record<string, Computer> = {
   "aws:elasticache/replicationGroup:ReplicationGroup": (name, i) => {
@@ -55,6 +62,10 @@ export const COMPUTED: Record<string, Computer> = {
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:sns/topic:Topic": (name, i) => ({ arn: arn("sns", String(i.name ?? name)) }),
   "aws:iam/role:Role": (name, i) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${i.name ?? name}`, name: i.name ?? name }),
+  // AppConfig's own ids (4-7 lower-case letters and digits), distinct per resource.
+  "aws:appconfig/environment:Environment": (name) => ({ environmentId: appconfigId(name) }),
+  "aws:appconfig/configurationProfile:ConfigurationProfile": (name) => ({ configurationProfileId: appconfigId(name) }),
+  "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": () => ({ versionNumber: 1 }),
   "aws:kms/key:Key": (name) => ({ arn: arn("kms", `key/${name}`), keyId: `${name}-key-id` }),
   "docker:index/container:Container": (name, i) => ({ name: i.name ?? name }),
   "docker:index/network:Network": (name, i) => ({ name: i.name ?? name }),

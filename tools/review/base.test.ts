@@ -129,7 +129,8 @@ describe("review --base", () => {
   });
 
   it("a stack file missing at the ref makes every resource a create", async () => {
-    const snap = await snapshotAtRef({ ref: "HEAD", stack: "staging", key, repoRoot: repo });
-    expect(snap).toMatchObject({ existed: false, resources: [], stackFile: "Pulumi.staging.yaml" });
+    // "qa": a stack with no file in the repository (staging has one now).
+    const snap = await snapshotAtRef({ ref: "HEAD", stack: "qa", key, repoRoot: repo });
+    expect(snap).toMatchObject({ existed: false, resources: [], stackFile: "Pulumi.qa.yaml" });
   });
 });

@@ -20,13 +20,14 @@ import { StackFileError, readStackFile } from "../../components/settings/stackFi
 import { postgresReviewSection } from "./postgres";
 import { redisReviewSection } from "./redis";
 import { alarmsReviewSection } from "./alarms";
+import { flagsReviewSection } from "./flags";
 import { BaseError, newDigestKey, snapshotAtRef, type BaseSnapshot } from "./base";
 import { changesSection } from "./changes";
 import { planSection } from "./plan";
 import type { ReviewSection, SectionBuilder } from "./section";
 
 /** Sections printed after the plan, in order (alarm catalogue, policy violations). */
-export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
+export const SECTIONS: SectionBuilder[] = [redisReviewSection, postgresReviewSection, alarmsReviewSection, flagsReviewSection, (i) => import("./policies").then((m) => m.policiesReviewSection(i))];
 
 export const EXIT = { ok: 0, failed: 1, invalidSettings: 2, internal: 4 } as const;
 

@@ -49,9 +49,10 @@ describe("policies review section", () => {
   });
 
   it("with no config file every policy is advisory", async () => {
-    const s = await policiesReviewSection(input({ resources: badLb() }, "staging"));
+    // "qa": a stack without a policy config (staging has one now).
+    const s = await policiesReviewSection(input({ resources: badLb() }, "qa"));
     expect(s.failed).toBe(false);
-    expect(s.text).toContain("none (policies/config/staging.json absent: every policy advisory)");
+    expect(s.text).toContain("none (policies/config/qa.json absent: every policy advisory)");
   });
 
   it("runs the plain-output check, never printing the secret", async () => {

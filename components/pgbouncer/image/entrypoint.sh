@@ -10,7 +10,9 @@ umask 077
 mkdir -p "$dir"
 printf '%s\n' "$PGBOUNCER_INI" > "$dir/pgbouncer.ini"
 printf '%s\n' "$PGBOUNCER_USERLIST" > "$dir/userlist.txt"
-unset PGBOUNCER_INI PGBOUNCER_USERLIST
+# The hba file (auth_type = hba: each role on its own pool) is not secret: a plain variable.
+if [ -n "${PGBOUNCER_HBA:-}" ]; then printf '%s\n' "$PGBOUNCER_HBA" > "$dir/pgbouncer_hba.conf"; fi
+unset PGBOUNCER_INI PGBOUNCER_USERLIST PGBOUNCER_HBA
 
 # Client TLS with sslmode=require encrypts but does not verify: a certificate made at
 # start is enough and keeps key material out of the image and the state.
