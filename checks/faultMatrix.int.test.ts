@@ -19,7 +19,7 @@ import { startReadLoop, readFigures, formatReadFigures, type PoolTarget } from "
 import { redisNodeNames } from "../sandbox/redis";
 import { withRedis as withSandboxRedis } from "../components/clients/redis";
 import { healthyExitCode, LOAD_SENSITIVE } from "../testing/loadSensitive";
-import { fill, mountsUnder, mountTmpfs, unfill, unmountAll } from "../testing/tmpfs";
+import { fill, fillTo, mountsUnder, mountTmpfs, unfill, unmountAll } from "../testing/tmpfs";
 import { startWriteLoop } from "../testing/writeLoop";
 import { killHard, logTail, processLogs, recordAlive, type ProcessRecord } from "../sandbox/procs";
 import { operatorTarget, sentinelTargets } from "../sandbox/redis";
@@ -43,7 +43,9 @@ const stopped = new Set<number>();
  * component's disk. Sizes: room for what the dev stack writes in this test, little more.
  */
 const REDIS_DISK_MB = 32;
-const POSTGRES_DISK_MB = 160;
+// 256, not 160: a fresh primary uses ~80 MB (50% of 160), and system.disk-space WARNs
+// past 80% used: with 160 the rows' own writes could bring it near the warning level.
+const POSTGRES_DISK_MB = 256;
 const diskOf = (name: string) => (name.startsWith("redis-") ? join(dir, "redis", name) : name === PRIMARY_NAME ? join(dir, "postgres", "primary") : join(dir, "postgres", name));
 const SCRATCH = "public.fault_matrix_writes";
 
@@ -435,8 +437,9 @@ describe("fault matrix on the sandbox", () => {
     }
     console.log(`filled ${bytes} bytes; the application's bulk insert: ${app}`);
     expect(app).toMatch(/could not extend file .*: No space left on device/);
-    // The heartbeat upserts still fit in existing pages and WAL segments: only the page probe notices.
-    expect(diff(r)).toEqual({ "postgres.primary-writable": "FAIL" });
+    // The heartbeat upserts still fit in existing pages and WAL segments: only the page probe notices, and the disk-space check.
+    expect(diff(r)).toEqual({ "postgres.primary-writable": "FAIL", "system.disk-space": "FAIL" });
+    expect(msg(r, "system.disk-space")).toMatch(/^disk nearly full: postgres primary 100\.0% used/);
     expect(msg(r, "postgres.primary-writable")).toMatch(/^the primary took a heartbeat write but cannot allocate a new page: could not extend file .*: No space left on device \(its disk is full/);
     await healed();
   });
@@ -544,10 +547,10 @@ describe("fault matrix on the sandbox", () => {
     const f = readFigures(await loop.stop(), t);
     console.log(`read loop while the router was frozen and dead: ${formatReadFigures(f)}`);
     // Only the router's own check: the pools, PgBouncer's ini and both application logins keep PASS.
-    for (const r of [frozen, killed]) {
-      expect(diff(r)).toEqual({ "pgbouncer.read-router": "FAIL" });
-      expect(msg(r, "pgbouncer.read-router")).toMatch(/^the read router's last round was \d+ s ago \(pid \d+\): the read-only pool no longer follows replica health$/);
-    }
+    for (const r of [frozen, killed]) expect(diff(r)).toEqual({ "pgbouncer.read-router": "FAIL" });
+    // Frozen, it still exists: only the age of its last round tells. Killed, its pid is gone: said as such.
+    expect(msg(frozen, "pgbouncer.read-router")).toMatch(/^the read router's last round was \d+ s ago \(pid \d+\): the read-only pool no longer follows replica health$/);
+    expect(msg(killed, "pgbouncer.read-router")).toMatch(/^the read router \(pid \d+, started \S+\) is not running: the read-only pool no longer follows replica health$/);
     expect(f.failed).toBe(0);
     expect(f.ok).toBeGreaterThan(0);
     expect(f.servedBy.map(([where]) => where)).toEqual(["replica"]);
@@ -635,6 +638,61 @@ describe("fault matrix on the sandbox", () => {
     expect(w.acked.length - kept).toBe(0);
     const info = await healed();
     expect(info.started).toEqual(["sentinel-1"]);
+  });
+
+  it("dead read router (kill -9): pgbouncer.read-router FAILs in the very next run, within the connect deadline, not 3 intervals + 2 s later", async () => {
+    const rr = proc(READROUTER_NAME);
+    await killTree(rr);
+    const t = Date.now();
+    const r = await suite();
+    console.log(`suite right after the router's kill: ${Date.now() - t} ms`);
+    expect(diff(r)).toEqual({ "pgbouncer.read-router": "FAIL" });
+    expect(msg(r, "pgbouncer.read-router")).toMatch(new RegExp(`^the read router \\(pid ${rr.pid}, started \\S+\\) is not running`));
+    expect(dur(r, "pgbouncer.read-router")).toBeLessThan(2_000);
+    const info = await healed();
+    expect(info.started).toEqual([READROUTER_NAME]);
+  });
+
+  it("frozen postmaster of the primary, its backends running: the read-write pools still answer over old server connections, yet FAIL because the primary accepts no new one; everything else that needs the primary FAILs as for a frozen primary", async () => {
+    const p = proc(PRIMARY_NAME);
+    // The postmaster only: the backends PgBouncer holds keep serving the pools.
+    process.kill(p.pid, "SIGSTOP");
+    stopped.add(p.pid);
+    let r: SuiteReport;
+    try {
+      r = await suite();
+    } finally {
+      process.kill(p.pid, "SIGCONT");
+      stopped.delete(p.pid);
+    }
+    expect(diff(r)).toEqual(primaryDown());
+    for (const id of ["pgbouncer.read-write", "pgbouncer.app-login.read-write"]) {
+      expect(msg(r, id), id).toMatch(/, but only over server connections PgBouncer opened earlier: the primary at 127\.0\.0\.1:\d+ accepts no new connection \(timed out after 2000 ms connecting to Postgres primary \(a new connection\)/);
+      // The pool's answer and the new connection run side by side: one connect deadline, with margin for a loaded machine.
+      expect(dur(r, id), id).toBeLessThan(4_000);
+    }
+    await healed();
+  });
+
+  it("disk filling on self-managed nodes: system.disk-space WARNs past 80% used on a Postgres replica's disk and FAILs past 90% on a Redis replica's, naming the node; the rest of the suite is unchanged", async () => {
+    const replica = replicaName(0);
+    const redisReplica = replicaNodes()[0];
+    let warn: SuiteReport;
+    let fail: SuiteReport;
+    try {
+      fillTo(diskOf(replica), 85);
+      warn = await suite();
+      fillTo(diskOf(redisReplica), 95);
+      fail = await suite();
+    } finally {
+      unfill(diskOf(replica));
+      unfill(diskOf(redisReplica));
+    }
+    expect(diff(warn)).toEqual({ "system.disk-space": "WARN" });
+    expect(msg(warn, "system.disk-space")).toMatch(new RegExp(`^disk filling: postgres ${replica} 8\\d\\.\\d% used \\(\\d+ MiB free at ${diskOf(replica)}[^)]*\\)$`));
+    expect(diff(fail)).toEqual({ "system.disk-space": "FAIL" });
+    expect(msg(fail, "system.disk-space")).toMatch(new RegExp(`^disk nearly full: redis ${redisReplica} 9\\d\\.\\d% used .*; writes fail when it is full$`));
+    await healed();
   });
 
   it("silent Sentinel (1 of 3): same verdict as a refused one, in under 5 s; on SIGCONT it is in TILT, a WARN", async () => {

@@ -4,9 +4,9 @@
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { sleep } from "./lib/measure";
-import { APPLICATION_NAME, withPg, type PgTarget } from "./lib/postgres";
+import { APPLICATION_NAME, monitorTarget, withPg, type PgTarget } from "./lib/postgres";
 import { noBypassCheck, poolRolesCheck } from "./poolAccess";
-import type { Check, CheckFactory } from "./types";
+import type { Check, CheckContext, CheckFactory, CheckOutcome } from "./types";
 
 const group = "pgbouncer" as const;
 
@@ -36,7 +36,11 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
     group,
     title: `A query through the ${mode} pool "${database}"`,
     async run(ctx) {
-      return withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c) => {
+      // In parallel, a new connection to the primary: a pool can keep answering over server
+      // connections opened earlier while the primary accepts no new one (its postmaster
+      // frozen, its backends running). Started first, so both end within the connect deadline.
+      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      const verdict = await withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${database}" (PgBouncer queues clients while it cannot reach the server behind the pool)`);
         const r = await c.query<{ recovery: boolean }>("SELECT pg_is_in_recovery() AS recovery");
@@ -48,9 +52,27 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
           return { status: "WARN", message: `the read-only pool "${database}" reaches the primary although ${outputs.postgres.replicas.length} replica(s) exist: reads are not offloaded` };
         }
         return { status: "PASS", message: `pool "${database}" answered in ${ms} ms from ${server}` };
-      });
+      }).finally(() => fresh?.catch(() => undefined));
+      return staleOnly(verdict, fresh && (await fresh), outputs, `pool "${database}" answered`);
     },
   };
+}
+
+/** A PASS through the pool turns FAIL when the primary refused a new connection meanwhile (`refused`: why). */
+function staleOnly(verdict: CheckOutcome, refused: string | null, outputs: StackOutputs, what: string): CheckOutcome {
+  if (verdict.status !== "PASS" || !refused) return verdict;
+  const p = outputs.postgres.primary;
+  return { status: "FAIL", message: `${what}, but only over server connections PgBouncer opened earlier: the primary at ${p.host}:${p.port} accepts no new connection (${refused}); once those close or more are needed, the pool stalls (a frozen postmaster?)` };
+}
+
+/** Whether the primary accepts a new connection now: null when it does, else why not. */
+async function freshConnection(ctx: CheckContext, outputs: StackOutputs): Promise<string | null> {
+  try {
+    await withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary (a new connection)"), (c) => c.query("SELECT 1"));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /**
@@ -68,7 +90,8 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
     title: `The application's ${mode} role logs in through pool "${secret.dbname}" and queries`,
     async run(ctx) {
       const target: PgTarget = { host: secret.host, port: secret.port, database: secret.dbname, user: secret.username, password: secret.password, tls: conn.tls, label: `PgBouncer ${mode} pool as the application role ${secret.username}`, viaPgBouncer: true };
-      return withPg(ctx, target, async (c) => {
+      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      const verdict = await withPg(ctx, target, async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${secret.dbname}" as ${secret.username}`);
         const r = await c.query<{ who: string; recovery: boolean; tables: number }>(
@@ -80,7 +103,8 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
         if (mode === "read-write" && recovery) return { status: "FAIL", message: `the application's read-write role reaches a server in recovery through pool "${secret.dbname}": its writes would fail` };
         const server = recovery ? "a replica" : "the primary";
         return { status: "PASS", message: `${secret.username} logged in through pool "${secret.dbname}" and queried ${server} in ${ms} ms (${tables} table(s) visible)` };
-      });
+      }).finally(() => fresh?.catch(() => undefined));
+      return staleOnly(verdict, fresh && (await fresh), outputs, `${secret.username} logged in through pool "${secret.dbname}" and queried`);
     },
   };
 }

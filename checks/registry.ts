@@ -8,6 +8,7 @@ import { PUBLISH_METRICS_HOOK } from "./alarms/publish";
 import { awsChecks } from "./aws";
 import { cacheChecks } from "./cache";
 import { databaseChecks } from "./database";
+import { diskChecks } from "./disk";
 import type { PostRunHook } from "./hooks";
 import { invalidationChecks } from "./invalidation";
 import { partitionChecks } from "./partition";
@@ -22,6 +23,7 @@ export const CHECK_FACTORIES: CheckFactory[] = [
   pgbouncerChecks,
   readRoutingChecks,
   partitionChecks,
+  diskChecks,
   awsChecks,
   alarmChecks,
 ];

@@ -89,7 +89,7 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
 
   program
     .command("drill")
-    .description(`break one thing on purpose and measure: ${DRILLS.join(", ")}; \`up\` heals`)
+    .description(`break one thing on purpose, measure, heal, and judge (exit 1 when the promise is broken or it did not heal): ${DRILLS.join(", ")}`)
     .argument("<name>", DRILLS.join(" | "))
     .addOption(stackOption())
     .addOption(dirOption())
@@ -99,7 +99,9 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
       const e = await connectEngine({ start: false });
       const r = await runDrill(name as DrillName, e.docker, o.stack, outputs, log);
       // As the sandbox drills: the reads' one line last, when a read loop ran.
-      io.stdout.write(`drill ${r.name}:\n${Object.entries(r.measured).map(([k, v]) => `  ${k.padEnd(16)} ${v}`).join("\n")}\n${r.repaired ? "" : "heal with: npm run dev-stack -- up\n"}${r.line ? `${r.line}\n` : ""}`);
+      // The figures, the reads' line when a read loop ran, and the verdict once, last.
+      io.stdout.write(`drill ${r.name}:\n${Object.entries(r.measured).map(([k, v]) => `  ${k.padEnd(16)} ${v}`).join("\n")}\n${r.line ? `${r.line}\n` : ""}${r.verdict}\n`);
+      if (!r.ok) code = 1;
     });
 
   try {

@@ -1,6 +1,6 @@
 /**
- * Drills on the dev stack's containers: break one thing, measure, report. `up` heals
- * (it starts every stopped container of the stack and waits for its health).
+ * Drills on the dev stack's containers: break one thing, measure, put it back, wait until
+ * the suite's checks for what it touched are healthy again, and judge (one verdict line).
  *
  * redis-failover kills the master's container and writes from the host through Sentinel
  * the whole time: each write is acknowledged by `WAIT 1` (a replica has it); the time
@@ -14,7 +14,9 @@ import { hostSide, redisLogin } from "../checks/lib/redis";
 import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } from "../components/clients/redis";
 import { readFileSync } from "node:fs";
 import { withPg } from "../components/clients/postgres";
-import { measureRouting, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
+import { measureRouting, routingBroken, routingLost, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
+import { convergedLine, promises, verdictInput, waitConverged, type DrillOutcome } from "../sandbox/convergence";
+import { formatVerdict, judgeDrill } from "../sandbox/verdict";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
 
@@ -24,16 +26,25 @@ export type DrillName = (typeof DRILLS)[number];
 export interface DrillResult {
   name: DrillName;
   measured: Record<string, number | string | null>;
-  /** The drill put back what it broke (else `up` heals). */
+  /** The drill put back what it broke (every drill now does: it starts what it stopped). */
   repaired: boolean;
+  /** The verdict's PASS: the promise kept and the topology converged again (sandbox/verdict.ts). */
+  ok: boolean;
+  /** The verdict line, printed once, last. */
+  verdict: string;
   /** The reads' one line (`reads: N ok, ...`), when a read loop ran across the drill, as the sandbox drills print it. */
   line?: string;
 }
 
 export interface DrillOptions {
-  /** postgres-replica-down with the router: runs while the replica is down, before the drill starts it again. */
+  /** Runs while the fault is in place, before the drill puts back what it broke (a test judging the broken stack). */
   whileBroken?: () => Promise<void>;
+  /** Replaces the promise's bound for healing, ms after the break (a test that must not wait 90 s). */
+  healedWithinMs?: number;
 }
+
+/** What one drill measured, before the heal and the verdict. */
+type Measured = Omit<DrillResult, "ok" | "verdict"> & { outcome: DrillOutcome };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,7 +59,7 @@ async function master(outputs: StackOutputs): Promise<{ inNetwork: { host: strin
   return { inNetwork: m, host: { ...at, ...redisLogin(outputs, "operator") } };
 }
 
-async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): Promise<DrillResult> {
+async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log, o: DrillOptions): Promise<Measured> {
   const before = await master(outputs);
   if (!before) throw new Error("no Sentinel names a master: run `npm run dev-stack -- up` first");
   const victim = before.inNetwork.host;
@@ -130,6 +141,7 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
         c.disconnect();
       }
     }
+    await o.whileBroken?.();
   } finally {
     stop = true;
     await writer;
@@ -137,13 +149,24 @@ async function redisFailover(docker: Docker, outputs: StackOutputs, log: Log): P
     await docker.getContainer(victim).start();
     log(`started ${victim} again; Sentinel makes it a replica of ${after ? `${after.inNetwork.host}:${after.inNetwork.port}` : "the new master"}`);
   }
+  const failoverMs = firstAckAfterKill !== null ? Math.round(firstAckAfterKill - killedAt) : null;
   return {
     name: "redis-failover",
     repaired: true,
+    outcome: {
+      broke: `killed the Redis master's container ${victim}`,
+      brokeAt: killedAt,
+      serviceWhat: "a write begun after the kill acknowledged by a replica (WAIT 1), through Sentinel from the host",
+      serviceBackMs: failoverMs,
+      lost: { what: "acknowledged writes", count: lost, of: acked.length },
+      broken: [],
+      parts: ["redis"],
+      promise: promises.redis(),
+    },
     measured: {
       oldMaster: victim,
       newMaster: after ? after.inNetwork.host : null,
-      failoverMs: firstAckAfterKill !== null ? Math.round(firstAckAfterKill - killedAt) : null,
+      failoverMs,
       ackedWrites: acked.length,
       ackedWritesLost: lost,
       failedWrites: failures,
@@ -250,12 +273,16 @@ async function startReplica(docker: Docker, outputs: StackOutputs, name: string,
  * drill starts the replica again (as the sandbox drill does); without it the replica
  * stays down until `up`.
  */
-async function postgresReplicaDown(docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions): Promise<DrillResult> {
+async function postgresReplicaDown(docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions): Promise<Measured> {
   const [target] = await byRole(docker, stack, "postgres-replica");
   if (!target) throw new Error("drill postgres-replica-down: the dev stack has no such container running: run `npm run dev-stack -- up` first");
   const measured: DrillResult["measured"] = { stopped: target };
+  let brokeAt = performance.now();
+  const broke = `stopped the Postgres replica's container ${target}`;
+  const parts: DrillOutcome["parts"] = ["postgres", "pgbouncer"];
   const stop = async () => {
     const t0 = performance.now();
+    brokeAt = t0;
     log(`stopping container ${target}`);
     await docker.getContainer(target).stop({ t: 5 });
     measured.stopMs = Math.round(performance.now() - t0);
@@ -263,7 +290,14 @@ async function postgresReplicaDown(docker: Docker, stack: string, outputs: Stack
   const probe = await routerProbe(docker, stack, outputs);
   if (!probe) {
     await stop();
-    return { name: "postgres-replica-down", measured, repaired: false };
+    await o.whileBroken?.();
+    await startReplica(docker, outputs, target, log);
+    return {
+      name: "postgres-replica-down",
+      measured,
+      repaired: true,
+      outcome: { broke, brokeAt, serviceWhat: "the read-only pool answers again, from the restarted replica (no read router)", serviceBackMs: "at-heal", lost: { what: "acknowledged writes", note: "the primary took every write", count: 0 }, broken: [], parts, promise: promises.restart() },
+    };
   }
   try {
     // The reads' line is the drill's last line (the CLI prints it after the figures), not a progress line too.
@@ -271,7 +305,15 @@ async function postgresReplicaDown(docker: Docker, stack: string, outputs: Stack
     const f = await measureRouting(probe, progress, { names: [target], onPrimary: outputs.postgres.replicas.length === 1, breakIt: stop, repair: () => startReplica(docker, outputs, target, log), whileBroken: o.whileBroken });
     Object.assign(measured, routingMeasured(f));
     delete measured.reads;
-    return { name: "postgres-replica-down", measured, repaired: true, line: f.line };
+    const lost = routingLost(probe.intervalMs, f);
+    const broken = routingBroken(f);
+    return {
+      name: "postgres-replica-down",
+      measured,
+      repaired: true,
+      line: f.line,
+      outcome: { broke, brokeAt: f.brokeAt, serviceWhat: `reads through the read-only pool served by ${outputs.postgres.replicas.length === 1 ? "the primary" : "the remaining replicas"}`, serviceBackMs: f.rerouteMs, lost, broken, parts, promise: promises.reads(probe.intervalMs) },
+    };
   } finally {
     // Put back what the drill broke even when it failed half-way (a failed repair is reported by `up`).
     const st = await docker.getContainer(target).inspect().catch(() => null);
@@ -279,13 +321,73 @@ async function postgresReplicaDown(docker: Docker, stack: string, outputs: Stack
   }
 }
 
-export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
-  if (name === "redis-failover") return redisFailover(docker, outputs, log);
-  if (name === "postgres-replica-down") return postgresReplicaDown(docker, stack, outputs, log, o);
+/** Stops PgBouncer's container; the heal starts it again. */
+async function pgbouncerDown(docker: Docker, stack: string, log: Log, o: DrillOptions): Promise<Measured> {
   const [target] = await byRole(docker, stack, "pgbouncer");
-  if (!target) throw new Error(`drill ${name}: the dev stack has no such container running: run \`npm run dev-stack -- up\` first`);
+  if (!target) throw new Error("drill pgbouncer-down: the dev stack has no such container running: run `npm run dev-stack -- up` first");
   const t0 = performance.now();
   log(`stopping container ${target}`);
   await docker.getContainer(target).stop({ t: 5 });
-  return { name, measured: { stopped: target, stopMs: Math.round(performance.now() - t0) }, repaired: false };
+  const stopMs = Math.round(performance.now() - t0);
+  await o.whileBroken?.();
+  return {
+    name: "pgbouncer-down",
+    measured: { stopped: target, stopMs },
+    repaired: true,
+    outcome: {
+      broke: `stopped PgBouncer's container ${target}`,
+      brokeAt: t0,
+      serviceWhat: "PgBouncer's container started by the heal, the read-write pool answering",
+      serviceBackMs: "at-heal",
+      lost: { what: "acknowledged writes", note: "PgBouncer holds none", count: 0 },
+      broken: [],
+      parts: ["pgbouncer"],
+      promise: promises.restart(),
+    },
+  };
+}
+
+/**
+ * Starts every stopped container of the stack, then waits until the read-write pool answers
+ * from the host (at most until `untilAt`); performance.now() then, or null.
+ */
+async function healContainers(docker: Docker, stack: string, outputs: StackOutputs, log: Log, untilAt: number): Promise<number | null> {
+  const stopped = (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${DEVSTACK_LABEL}=${stack}`] }) })).filter((c) => c.State !== "running");
+  for (const c of stopped) await docker.getContainer(c.Id).start();
+  if (stopped.length) log(`heal: started again ${stopped.map((c) => c.Names[0].replace(/^\//, "")).join(", ")}`);
+  const pool = { ...outputs.pgbouncer.endpoint, user: outputs.postgres.monitoringUser, password: outputs.credentials.postgresMonitoringPassword, database: outputs.pgbouncer.readWriteDatabase };
+  do {
+    const ok = await withPg(pool, (c) => c.query("select 1"), 2000).then(() => true, () => false);
+    if (ok) return performance.now();
+    await sleep(250);
+  } while (performance.now() < untilAt);
+  log("heal: the read-write pool did not answer within the drill's bound");
+  return null;
+}
+
+/**
+ * Runs a drill on the dev stack. Every drill ends healed or at its stated bound: what is
+ * stopped is started again, and the suite's checks for the parts it touched are run until
+ * healthy (sandbox/convergence.ts, the sandbox drills' definition). Then one verdict line
+ * (sandbox/verdict.ts), logged last; `ok` is its PASS.
+ */
+export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
+  let m: Measured;
+  try {
+    m = name === "redis-failover" ? await redisFailover(docker, outputs, log, o) : name === "postgres-replica-down" ? await postgresReplicaDown(docker, stack, outputs, log, o) : await pgbouncerDown(docker, stack, log, o);
+  } catch (e) {
+    // Put back what it broke before saying why it stopped.
+    await healContainers(docker, stack, outputs, log, performance.now() + 30_000).catch(() => null);
+    throw e;
+  }
+  const outcome = o.healedWithinMs === undefined ? m.outcome : { ...m.outcome, promise: { ...m.outcome.promise, healedWithinMs: o.healedWithinMs } };
+  const untilAt = outcome.brokeAt + outcome.promise.healedWithinMs;
+  const healedAt = await healContainers(docker, stack, outputs, log, untilAt);
+  const conv = await waitConverged(() => outputs, outcome.parts, untilAt);
+  log(convergedLine(outcome, conv));
+  const input = verdictInput(name, outcome, healedAt, conv);
+  const j = judgeDrill(input);
+  const { name: drill, measured, repaired, line } = m;
+  // The caller prints the verdict last (the CLI after the figures), so it is not logged here.
+  return { name: drill, repaired, line, ok: j.pass, verdict: formatVerdict(input, j), measured: { ...measured, serviceBackMs: input.serviceBackMs, healedMs: input.healedMs } };
 }

@@ -99,7 +99,7 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
 
   program
     .command("drill")
-    .description(`break something on purpose and measure: ${Object.keys(DRILLS).join(", ")}`)
+    .description(`break something on purpose, measure, heal, and print one verdict (exit 1 when a promise is broken or it did not heal): ${Object.keys(DRILLS).join(", ")}`)
     .argument("<name>", Object.entries(DRILLS).map(([n, d]) => `${n}: ${d.summary}`).join("; "))
     .addOption(dirOption())
     .addOption(stackOption())

@@ -1,4 +1,5 @@
 /** What every drill shares: its result shape, the running sandbox it needs, the process it breaks. */
+import type { DrillOutcome } from "./convergence";
 import { sleep, type ProcessRecord } from "./procs";
 import { waitRedisHealthy } from "./redis";
 import { readState, type SandboxState } from "./state";
@@ -7,10 +8,17 @@ export type Log = (line: string) => void;
 
 export interface DrillResult {
   name: string;
+  /** The verdict's PASS: the promise kept and the topology healed (runDrill sets it). */
   ok: boolean;
   /** Figures, in the units their names say. */
   measured: Record<string, number | string | boolean | null>;
+  /** What the drill itself measured for the verdict; runDrill heals, waits for convergence and judges. */
+  outcome?: DrillOutcome;
+  /** The verdict line (sandbox/verdict.ts), printed once at the end. */
+  verdict?: string;
 }
+
+export type { DrillOutcome } from "./convergence";
 
 export const ms = (t0: number) => Math.round(performance.now() - t0);
 

@@ -52,9 +52,13 @@ describe("drill redis-failover", () => {
     expect(s.problems).toEqual([]);
     expect(s.processes.find((p) => p.name === oldMaster.name)?.role).toBe("replica (link up)");
     expect(lines.join("\n")).not.toContain(before.secrets.redisPassword);
-  }, 60_000);
+    // One verdict, last: PASS, with the service and healed times in seconds.
+    expect(lines.filter((l) => l.startsWith("verdict "))).toEqual([lines.at(-1)]);
+    expect(lines.at(-1)).toMatch(/^verdict redis-failover: PASS\. Broke: kill -9 of the Redis master redis-\d; service back after \d+\.\d s \(.*\); fully healed after \d+\.\d s; lost: 0 of \d+ acknowledged writes\. Promise: /);
+    expect(Number(r.measured.healedMs)).toBeGreaterThanOrEqual(Number(r.measured.serviceBackMs));
+  }, 120_000);
 
-  it("postgres-replica-down (repaired by the drill, the read router runs) and pgbouncer-down stop what they say, and up brings it all back", async () => {
+  it("postgres-replica-down (repaired by the drill, the read router runs) and pgbouncer-down stop what they say, and each drill ends healed", async () => {
     const before = readState(dir)!;
     const replica = before.processes.find((p) => p.name === "postgres-replica-1")!;
     const pb = before.processes.find((p) => p.name === "pgbouncer")!;
@@ -63,20 +67,24 @@ describe("drill redis-failover", () => {
     expect(Number(down.measured.slotInactiveMs)).toBeLessThan(10_000);
     expect(String(down.measured.readWritePool)).toMatch(/ok in/);
     expect(down.measured.failedAfterBound).toBe(0);
-    const bouncer = await runDrill("pgbouncer-down", dir);
+    expect(down.verdict).toMatch(/^verdict postgres-replica-down: PASS\. /);
+    let downWhileBroken: string[] = [];
+    const bouncer = await runDrill("pgbouncer-down", dir, () => undefined, { whileBroken: async () => void (downWhileBroken = (await sandboxStatus(dir)).processes.filter((p) => !p.alive).map((p) => p.name)) });
     expect(bouncer.measured.portRefused).toBe(true);
+    expect(downWhileBroken).toEqual(["pgbouncer"]);
+    expect(bouncer.ok).toBe(true);
+    // The drill started PgBouncer again on its port: nothing left for `up`.
     let s = await sandboxStatus(dir);
-    expect(s.healthy).toBe(false);
-    expect(s.processes.filter((p) => !p.alive).map((p) => p.name).sort()).toEqual(["pgbouncer"]);
-
+    expect(s.healthy).toBe(true);
     const healed = await startSandbox({ dir });
-    expect(healed.started.sort()).toEqual(["pgbouncer"]);
+    expect(healed.started).toEqual([]);
     s = await sandboxStatus(dir);
     expect(s.problems).toEqual([]);
     expect(s.healthy).toBe(true);
     const after = readState(dir)!;
     expect(after.processes.find((p) => p.name === replica.name)!.pid).not.toBe(replica.pid);
     expect(after.processes.find((p) => p.name === pb.name)!.port).toBe(pb.port);
+    expect(after.processes.find((p) => p.name === pb.name)!.pid).not.toBe(pb.pid);
   }, 60_000);
 });
 

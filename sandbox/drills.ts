@@ -1,14 +1,14 @@
 /**
  * Drills: break one thing in a running sandbox on purpose and measure what follows.
- * Each prints what it did and what it measured; `npm run sandbox -- up` afterwards
- * brings the topology back to healthy.
+ * Each prints what it did and what it measured; runDrill then heals what is still broken,
+ * waits until the suite's checks for the parts it touched are healthy (convergence.ts) and
+ * prints one verdict line (verdict.ts).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import type Redis from "ioredis";
 import { readOnlyDatabaseName, readWriteDatabaseName } from "../components/pgbouncer/render";
 import { resolveThresholds } from "../components/thresholds/thresholds";
-import { writeOutputs } from "./outputs";
 import { PGBOUNCER_NAME } from "./pgbouncer";
 import { withPg } from "../components/clients/postgres";
 import { PRIMARY_NAME, restartPostgresProcess, superuserTarget, waitPostgresHealthy } from "./postgres";
@@ -16,11 +16,15 @@ import { killHard, portAnswers, recordAlive, sleep, stopProcess, type ProcessRec
 import { restartRedisProcess, sentinelTargets, syncRedisMaster, waitRedisHealthy } from "./redis";
 import { currentMaster, redisClient, type RedisTarget } from "../components/clients/redis";
 import { REDIS_USERS } from "../components/redis/acl";
-import { measureRouting, routerRuns, routingMeasured, sandboxProbe } from "./readRoutingDrill";
+import { measureRouting, routerRuns, routingBroken, routingLost, routingMeasured, sandboxProbe } from "./readRoutingDrill";
 import { SANDBOX_ROLES } from "./schema";
 import { ms, proc, readyForRedisFailover, requireState, type DrillResult, type Log } from "./drillKit";
 import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./freezeDrill";
-import { acquireLock, writeState, type SandboxState } from "./state";
+import { acquireLock, readState, writeState, type SandboxState } from "./state";
+import { heal } from "./lifecycle";
+import { buildOutputs, writeOutputs } from "./outputs";
+import { convergedLine, HEALED_WITHIN_MS, promises, verdictInput, waitConverged } from "./convergence";
+import { formatVerdict, judgeDrill, seconds } from "./verdict";
 
 export type { DrillResult, Log } from "./drillKit";
 
@@ -164,6 +168,16 @@ async function redisFailover(dir: string, log: Log): Promise<DrillResult> {
   return {
     name: "redis-failover",
     ok: lost === 0 && allSentinelsMs !== null && writesBackMs !== null,
+    outcome: {
+      broke: `kill -9 of the Redis master ${old.name}`,
+      brokeAt: t0,
+      serviceWhat: "a write begun after the kill acknowledged by a replica (WAIT 1)",
+      serviceBackMs: writesBackMs,
+      lost: { what: "acknowledged writes", count: lost, of: writer.stats.acked.length },
+      broken: allSentinelsMs === null ? [`not every Sentinel named the new master within 30 s`] : [],
+      parts: ["redis"],
+      promise: promises.redis(),
+    },
     measured: { oldMaster: old.name, promoted: newName, newMaster: state.redis!.master, movedAgain, firstSentinelMs, allSentinelsMs, writesBackMs, acked: writer.stats.acked.length, ackedBeforeKill: ackedBefore, lost, failedAttempts: writer.stats.failures },
   };
 }
@@ -211,7 +225,7 @@ async function restartReplicas(state: SandboxState, names: string[], log: Log): 
  * read-only pool across the stop and the restart (the drill repairs what it broke);
  * without it, the replicas stay down until `up`.
  */
-async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-replicas-down", dir: string, log: Log, all: boolean): Promise<DrillResult> {
+async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-replicas-down", dir: string, log: Log, all: boolean, o: DrillOptions): Promise<DrillResult> {
   const state = requireState(dir, "postgres");
   const replicas = all ? (state.postgres?.replicas ?? []).map((r) => proc(state, r.name)) : [firstReplica(state)];
   if (!replicas.length) throw new Error("the sandbox has no Postgres replica (postgres.replicas is 0)");
@@ -219,7 +233,9 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
   const slots = replicas.map((r) => state.postgres!.replicas.find((x) => x.name === r.name)!.slot);
   const measured: DrillResult["measured"] = { replicas: replicas.map((r) => r.name).join(", ") };
   let stopped = true;
+  let brokeAt = performance.now();
   const breakIt = async () => {
+    brokeAt = performance.now();
     log(`stopping ${replicas.map((r) => `${r.name} (pid ${r.pid})`).join(", ")} by pid`);
     const stops = await Promise.all(replicas.map((r) => stopProcess(r)));
     for (const st of stops) log(`${st.name} ${st.outcome} in ${st.ms} ms`);
@@ -243,25 +259,41 @@ async function stopReplicasDrill(name: "postgres-replica-down" | "postgres-all-r
       }
     }
   };
+  const broke = `stopped ${all ? "every Postgres replica:" : "the Postgres replica"} ${replicas.map((r) => r.name).join(", ")}`;
+  const notStopped = stopped ? [] : ["a replica was not running when stopped"];
   if (routerRuns(state)) {
     const onPrimary = replicas.length === state.postgres!.replicas.length;
-    const f = await measureRouting(sandboxProbe(state), log, { names: replicas.map((r) => r.name), onPrimary, breakIt, repair: () => restartReplicas(state, replicas.map((r) => r.name), log) });
+    const interval = state.settings.readRouting.intervalMs;
+    const f = await measureRouting(sandboxProbe(state), log, { names: replicas.map((r) => r.name), onPrimary, breakIt, whileBroken: o.whileBroken, repair: () => restartReplicas(state, replicas.map((r) => r.name), log) });
     Object.assign(measured, routingMeasured(f));
-    return { name, ok: stopped && f.failedAfterBound === 0 && f.outMs !== null && f.inMs !== null, measured };
+    return {
+      name,
+      ok: stopped && f.failedAfterBound === 0 && f.outMs !== null && f.inMs !== null,
+      measured,
+      outcome: { broke, brokeAt: f.brokeAt, serviceWhat: `reads through the read-only pool served by ${onPrimary ? "the primary" : "the remaining replicas"}`, serviceBackMs: f.rerouteMs, lost: routingLost(interval, f), broken: [...notStopped, ...routingBroken(f)], parts: ["postgres", "pgbouncer"], promise: promises.reads(interval) },
+    };
   }
   await breakIt();
-  log("restore: npm run sandbox -- up (starts the replica again; it catches up from its slot)");
-  return { name, ok: stopped, measured: { ...measured, replica: replicas[0].name } };
+  await o.whileBroken?.();
+  log("no read router: nothing moves the read-only pool, so reads come back with the replica (the heal below starts it; it catches up from its slot)");
+  return {
+    name,
+    ok: stopped,
+    measured: { ...measured, replica: replicas[0].name },
+    outcome: { broke, brokeAt, serviceWhat: "the read-only pool answers again, from the restarted replica", serviceBackMs: "at-heal", lost: { what: "acknowledged writes", note: "the primary took every write; the replica catches up from its slot", count: 0 }, broken: notStopped, parts: ["postgres", "pgbouncer"], promise: promises.restart() },
+  };
 }
 
-const postgresReplicaDown = (dir: string, log: Log) => stopReplicasDrill("postgres-replica-down", dir, log, false);
-const postgresAllReplicasDown = (dir: string, log: Log) => stopReplicasDrill("postgres-all-replicas-down", dir, log, true);
 
-async function pgbouncerDown(dir: string, log: Log): Promise<DrillResult> {
+const postgresReplicaDown = (dir: string, log: Log, o: DrillOptions = {}) => stopReplicasDrill("postgres-replica-down", dir, log, false, o);
+const postgresAllReplicasDown = (dir: string, log: Log, o: DrillOptions = {}) => stopReplicasDrill("postgres-all-replicas-down", dir, log, true, o);
+
+async function pgbouncerDown(dir: string, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
   const state = requireState(dir, "pgbouncer");
   const pb = proc(state, PGBOUNCER_NAME);
   if (!recordAlive(pb)) throw new Error("pgbouncer is already down: run `npm run sandbox -- up` first");
   log(`stopping pgbouncer (pid ${pb.pid}) by pid`);
+  const brokeAt = performance.now();
   const stop = await stopProcess(pb);
   log(`pgbouncer ${stop.outcome} in ${stop.ms} ms`);
   const refused = !(await portAnswers(pb.host, pb.port, 1000));
@@ -269,11 +301,27 @@ async function pgbouncerDown(dir: string, log: Log): Promise<DrillResult> {
   const primary = proc(state, PRIMARY_NAME);
   const direct = await tryQuery("the primary, direct", () => withPg(superuserTarget(state, primary), async (c) => `in recovery: ${(await c.query("select pg_is_in_recovery() as r")).rows[0].r}`, 3000));
   log(direct);
-  log("restore: npm run sandbox -- up");
-  return { name: "pgbouncer-down", ok: stop.outcome !== "not-running" && refused, measured: { stopMs: stop.ms, portRefused: refused, primaryDirect: direct } };
+  await o.whileBroken?.();
+  const broken = [...(stop.outcome === "not-running" ? ["PgBouncer was not running"] : []), ...(refused ? [] : [`PgBouncer's port still answered after the stop`])];
+  return {
+    name: "pgbouncer-down",
+    ok: stop.outcome !== "not-running" && refused,
+    measured: { stopMs: stop.ms, portRefused: refused, primaryDirect: direct },
+    outcome: {
+      broke: `stopped PgBouncer (pid ${pb.pid})`,
+      brokeAt,
+      serviceWhat: "PgBouncer restarted by the heal, both pools answering",
+      serviceBackMs: "at-heal",
+      // PgBouncer holds no data; what it must not cost is the primary, which answered directly throughout.
+      lost: { what: "acknowledged writes", note: "PgBouncer holds none; the primary answered directly while it was down", count: /: ok in/.test(direct) ? 0 : null },
+      broken,
+      parts: ["pgbouncer"],
+      promise: promises.restart(),
+    },
+  };
 }
 
-async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
+async function postgresReplicaLag(dir: string, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
   const state = requireState(dir, "postgres");
   const replica = firstReplica(state);
   const primary = proc(state, PRIMARY_NAME);
@@ -284,7 +332,10 @@ async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
   const writeHeartbeat = (c: import("pg").Client) =>
     c.query("INSERT INTO datatier_smoke.heartbeat (id, token, written_at) VALUES ('sandbox-lag-drill', md5(random()::text), clock_timestamp()) ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, written_at = EXCLUDED.written_at");
   const measured: DrillResult["measured"] = { replica: replica.name, criticalSeconds: critical };
+  const lagBroke = `paused WAL replay on ${replica.name} until its lag passed ${critical} s (the critical replica-lag level)`;
+  let brokeAt = performance.now();
   const holdPastCritical = async () => {
+    brokeAt = performance.now();
     // A fresh write first, so the replay timestamp is "now" when the pause starts.
     await withPg(pri, writeHeartbeat);
     await sleep(200);
@@ -318,9 +369,11 @@ async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
     // With the router: reads through the pool while the lag builds, the router takes the
     // replica out; then replay resumes and the router puts it back once it caught up.
     let reached = false;
+    const interval = state.settings.readRouting.intervalMs;
     const f = await measureRouting(sandboxProbe(state), log, {
       names: [replica.name],
       onPrimary: state.postgres!.replicas.length === 1,
+      whileBroken: o.whileBroken,
       breakIt: async () => void (reached = await holdPastCritical()),
       repair: async () => {
         await withPg(rep, (c) => c.query("select pg_wal_replay_resume()"));
@@ -328,11 +381,31 @@ async function postgresReplicaLag(dir: string, log: Log): Promise<DrillResult> {
       },
     });
     Object.assign(measured, routingMeasured(f));
-    return { name: "postgres-replica-lag", ok: reached && f.outMs !== null && f.inMs !== null && f.failedAfterBound === 0, measured };
+    return {
+      name: "postgres-replica-lag",
+      ok: reached && f.outMs !== null && f.inMs !== null && f.failedAfterBound === 0,
+      measured,
+      outcome: {
+        broke: lagBroke,
+        brokeAt: f.brokeAt,
+        serviceWhat: `reads moved off the lagging replica (the lag builds for ${critical} s first)`,
+        serviceBackMs: f.rerouteMs,
+        lost: routingLost(interval, f),
+        broken: [...(reached ? [] : [`the lag did not pass ${critical} s`]), ...routingBroken(f)],
+        parts: ["postgres", "pgbouncer"],
+        promise: promises.reads(interval, boundMs),
+      },
+    };
   }
   const reached = await holdPastCritical();
-  log(`replay stays paused. Resume with \`npm run sandbox -- up\`, or on ${replica.name}: SELECT pg_wal_replay_resume();`);
-  return { name: "postgres-replica-lag", ok: reached, measured };
+  await o.whileBroken?.();
+  log(`no read router: reads on ${replica.name} stay behind until replay resumes (the heal below resumes it)`);
+  return {
+    name: "postgres-replica-lag",
+    ok: reached,
+    measured,
+    outcome: { broke: lagBroke, brokeAt, serviceWhat: "replay resumed by the heal, the replica current again", serviceBackMs: "at-heal", lost: { what: "acknowledged writes", note: "replay only paused; the primary took every write", count: 0 }, broken: reached ? [] : [`the lag did not pass ${critical} s`], parts: ["postgres", "pgbouncer"], promise: { serviceWithinMs: boundMs + 30_000, healedWithinMs: boundMs + HEALED_WITHIN_MS } },
+  };
 }
 
 
@@ -349,19 +422,81 @@ export const DRILLS = {
 export type DrillName = keyof typeof DRILLS;
 
 /** Options some drills take (the others ignore them). */
-export type DrillOptions = FreezeOptions;
+export type DrillOptions = FreezeOptions & {
+  /** Runs while the fault is in place, before the drill repairs it (a test judging the broken stack). */
+  whileBroken?: () => Promise<void>;
+  /** Replaces the promise's bound for healing, ms after the break (a test that must not wait 90 s). */
+  healedWithinMs?: number;
+};
 
-/** Runs a drill on the sandbox in `dir`, holding its lock so no `up` runs meanwhile. */
+/**
+ * Runs a drill on the sandbox in `dir`, holding its lock so no `up` runs meanwhile. Every
+ * drill ends healed or at its stated bound: after the drill, what is still down is started
+ * again (the `up` heal), and the suite's checks for the parts it touched are run until they
+ * are healthy (sandbox/convergence.ts). Then one verdict line (sandbox/verdict.ts); `ok`
+ * is its PASS.
+ */
 export async function runDrill(name: DrillName, dir: string, log: Log = () => undefined, options: DrillOptions = {}): Promise<DrillResult> {
   if (!existsSync(dir)) throw new Error(`no sandbox in ${dir}: start one with \`npm run sandbox -- up\``);
   const release = acquireLock(dir, `drill ${name}`);
   try {
     log(`drill ${name}: ${DRILLS[name].summary}`);
     const run = DRILLS[name].run as (dir: string, log: Log, o: DrillOptions) => Promise<DrillResult>;
-    const result = await run(dir, log, options);
-    log(`drill ${name}: ${result.ok ? "done" : "FAILED"}`);
-    return result;
+    let result: DrillResult;
+    try {
+      result = await run(dir, log, options);
+    } catch (e) {
+      // Put back what it broke before saying why it stopped: a drill never leaves the topology down.
+      await healAfter(dir, log).catch((h: Error) => log(`could not heal after the failed drill: ${h.message}`));
+      throw e;
+    }
+    const promise = options.healedWithinMs === undefined || !result.outcome ? undefined : { ...result.outcome.promise, healedWithinMs: options.healedWithinMs };
+    return await judged(dir, name, promise ? { ...result, outcome: { ...result.outcome!, promise } } : result, log);
   } finally {
     release();
   }
+}
+
+/**
+ * Starts again what is down (the `up` heal) and rewrites the outputs; returns
+ * performance.now() when done (null when it did not finish). A heal that cannot finish within `timeoutMs` (a process
+ * alive but not answering: the heal restarts only dead ones) is reported, not thrown:
+ * the convergence wait then says what is still unhealthy.
+ */
+async function healAfter(dir: string, log: Log, timeoutMs = 60_000): Promise<number | null> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no sandbox state in ${dir}`);
+  let h: Awaited<ReturnType<typeof heal>>;
+  try {
+    h = await heal(state, timeoutMs);
+  } catch (e) {
+    writeState(state);
+    log(`heal did not finish within ${seconds(timeoutMs)}: ${(e as Error).message.split("\n")[0]}`);
+    return null;
+  }
+  writeState(state);
+  writeOutputs(state);
+  const what = [h.started.length ? `started again ${h.started.join(", ")}` : "", h.resumed.length ? `WAL replay resumed on ${h.resumed.join(", ")}` : "", h.rewritten.length ? `rewrote ${h.rewritten.join(", ")}` : ""].filter(Boolean);
+  if (what.length) log(`heal: ${what.join("; ")}`);
+  return performance.now();
+}
+
+async function judged(dir: string, name: DrillName, result: DrillResult, log: Log): Promise<DrillResult> {
+  const o = result.outcome;
+  if (!o) throw new Error(`drill ${name} reported no outcome for its verdict (a bug in the drill)`);
+  const untilAt = o.brokeAt + o.promise.healedWithinMs;
+  const healedAt = await healAfter(dir, log, Math.max(5_000, untilAt - performance.now()));
+  const outputs = () => {
+    const st = readState(dir);
+    const out = st && buildOutputs(st);
+    if (!out) throw new Error(`the sandbox in ${dir} writes no outputs (a part was left out): convergence cannot be judged by the suite`);
+    return out;
+  };
+  const conv = await waitConverged(outputs, o.parts, untilAt);
+  log(convergedLine(o, conv));
+  const input = verdictInput(name, o, healedAt, conv);
+  const j = judgeDrill(input);
+  const line = formatVerdict(input, j);
+  log(line);
+  return { ...result, ok: j.pass, verdict: line, measured: { ...result.measured, serviceBackMs: input.serviceBackMs, healedMs: input.healedMs } };
 }

@@ -2,7 +2,9 @@
  * Each drill (sandbox/drills.ts), run through `runDrill` as a user would, against the
  * smoke suite (checks/suite.ts): exactly the expected checks turn FAIL, with messages
  * that say what broke, within the suite's deadline; and `up` again (startSandbox on the
- * same folder) brings the suite back to healthy. checks/sandbox.int.test.ts covers
+ * same folder) brings the suite back to healthy. Each drill now heals before it returns and
+ * prints one verdict line: the suite judges the broken state while the drill holds it
+ * (`whileBroken`), and the suite run right after the drill must be healthy, with no `up`. checks/sandbox.int.test.ts covers
  * processes killed directly (Redis replica, Sentinel, Postgres replica, PgBouncer after
  * the replica); this file covers what only the drills do: paused replay, a failover that
  * rewrites outputs.json, and PgBouncer stopped on an otherwise healthy sandbox.
@@ -16,7 +18,8 @@ import { deepMerge, parseSettings, type Settings } from "../components/settings"
 import { readStackFile } from "../components/settings/stackFile";
 import { formatConsoleReport } from "../checks/report/console";
 import { runSuite, type SuiteReport } from "../checks/suite";
-import { runDrill, type DrillName, type DrillResult } from "./drills";
+import { runDrill, type DrillName, type DrillOptions, type DrillResult } from "./drills";
+import { freezeTree, thawTree } from "../testing/freeze";
 import { startSandbox, stopSandbox, type SandboxInfo } from "./lifecycle";
 import { readState } from "./state";
 import { faultResults, healthyExitCode, healthyOverall } from "../testing/loadSensitive";
@@ -100,14 +103,19 @@ function expectHealthy(r: SuiteReport, o: StackOutputs): void {
   expect(r.exitCode).toBe(healthyExitCode(r));
 }
 
-async function drill(name: DrillName): Promise<DrillResult> {
+async function drill(name: DrillName, options: DrillOptions = {}, expectOk = true): Promise<DrillResult & { lines: string[] }> {
   const lines: string[] = [];
   const t0 = Date.now();
-  const r = await runDrill(name, dir, (l) => lines.push(l));
+  const r = await runDrill(name, dir, (l) => lines.push(l), options);
   printed.push(...lines);
   console.log(`${lines.join("\n")}\n(drill ${name}: ${Date.now() - t0} ms; ${JSON.stringify(r.measured)})`);
-  expect(r.ok, lines.join("\n")).toBe(true);
-  return r;
+  expect(r.ok, lines.join("\n")).toBe(expectOk);
+  // The verdict is printed once, last, and says PASS exactly when the drill is ok.
+  const verdicts = lines.filter((l) => l.startsWith("verdict "));
+  expect(verdicts).toEqual([r.verdict]);
+  expect(lines.at(-1)).toBe(r.verdict);
+  expect(r.verdict).toMatch(new RegExp(`^verdict ${name}: ${expectOk ? "PASS" : "FAIL"}\\. Broke: `));
+  return { ...r, lines };
 }
 
 /** `up` again on the same folder, with the same settings (anything else is refused). */
@@ -129,14 +137,15 @@ describe("drills against the smoke suite", () => {
   it("postgres-replica-lag: only that replica's lag check FAILs, naming it and the lag; up resumes replay and heals", async () => {
     const o = outputsFromFile();
     const replica = o.postgres.replicas[0].id;
-    const d = await drill("postgres-replica-lag");
+    let r: SuiteReport | undefined;
+    const d = await drill("postgres-replica-lag", { whileBroken: async () => void (r = await suite()) });
     expect(d.measured.replica).toBe(replica);
     expect(d.measured.criticalSeconds).toBe(LAG.critical);
     // The drill stops once the lag is past the critical level (and reports it to 0.01 s).
     expect(Number(d.measured.lagSeconds)).toBeGreaterThanOrEqual(LAG.critical);
     expect(readState(dir)!.settings.alarms.thresholds.replicaLag).toEqual(LAG);
 
-    const r = await suite();
+    if (!r) throw new Error("the drill never ran whileBroken");
     expect(changed(r)).toEqual({ [`postgres.replica-lag.${replica}`]: "FAIL" });
     const lag = result(r, `postgres.replica-lag.${replica}`);
     const m = lag.message.match(new RegExp(`^a heartbeat written on the primary was not replayed on ${replica} within (\\d+(?:\\.\\d)?) s \\(WAL receiver streaming\\)$`));
@@ -149,10 +158,9 @@ describe("drills against the smoke suite", () => {
     expect(r.overall).toBe("unhealthy");
     expect(r.exitCode).toBe(2);
 
-    const h = await heal();
-    expect(h.reused).toBe(true);
-    expect(h.started).toEqual([]);
-    expect(h.resumed).toEqual([replica]);
+    // The drill resumed replay itself and waited until the suite's checks were healthy.
+    expect(d.lines).toContain(`heal: WAL replay resumed on ${replica}`);
+    expect(Number(d.measured.healedMs)).toBeGreaterThan(0);
     const back = await suite();
     expect(changed(back)).toEqual({ [`postgres.replica-lag.${replica}`]: "PASS" });
     expectHealthy(back, outputsFromFile());
@@ -191,8 +199,9 @@ describe("drills against the smoke suite", () => {
 
   it("pgbouncer-down: exactly the seven PgBouncer checks FAIL, saying the connection is refused; up heals", async () => {
     const o = outputsFromFile();
-    await drill("pgbouncer-down");
-    const r = await suite();
+    let r: SuiteReport | undefined;
+    const d = await drill("pgbouncer-down", { whileBroken: async () => void (r = await suite()) });
+    if (!r) throw new Error("the drill never ran whileBroken");
     const ids = ["pgbouncer.read-write", "pgbouncer.read-only", "pgbouncer.app-login.read-write", "pgbouncer.app-login.read-only", "pgbouncer.pool-roles", "pgbouncer.config", "pgbouncer.pools"];
     expect(changed(r)).toEqual(Object.fromEntries(ids.map((id) => [id, "FAIL"])));
     const at = `127\\.0\\.0\\.1:${o.pgbouncer.endpoint.port}`;
@@ -201,10 +210,27 @@ describe("drills against the smoke suite", () => {
     for (const id of ids) expect(result(r, id).durationMs, id).toBeLessThan(2_000);
     expect(r.exitCode).toBe(2);
 
-    const h = await heal();
-    expect(h.started).toEqual(["pgbouncer"]);
+    // The drill started PgBouncer again: the suite right after it is healthy, no `up` needed.
+    expect(d.lines).toContain("heal: started again pgbouncer");
     const back = await suite();
     expect(changed(back)).toEqual(Object.fromEntries(ids.map((id) => [id, "PASS"])));
+    expectHealthy(back, outputsFromFile());
+    expect((await heal()).started).toEqual([]);
+  }, 60_000);
+
+  it("a drill that does not heal within its bound FAILs, naming what is still unhealthy (a replica frozen while PgBouncer was down: the heal cannot restart a live process)", async () => {
+    const replica = readState(dir)!.processes.find((p) => p.name === "postgres-replica-1")!;
+    let frozen: number[] = [];
+    try {
+      const d = await drill("pgbouncer-down", { healedWithinMs: 8_000, whileBroken: async () => void (frozen = freezeTree(replica.pid)) }, false);
+      expect(d.measured.healedMs).toBeNull();
+      expect(d.verdict).toMatch(/; not healed within 8\.0 s; .* Broken: .*not healed within 8\.0 s \(still: [^)]*pgbouncer\.read-only FAIL/);
+    } finally {
+      thawTree(frozen);
+    }
+    // Thawed, it is healthy again without a restart.
+    const back = await suite();
+    changed(back);
     expectHealthy(back, outputsFromFile());
   }, 60_000);
 

@@ -29,6 +29,8 @@ import { REDIS_USERS } from "../components/redis/acl";
 
 type Login = { username: string; password: string };
 import { writeState } from "./state";
+import { promises } from "./convergence";
+import { seconds } from "./verdict";
 
 export interface FreezeOptions {
   /** How long the master stays stopped, ms. @default down-after + 8000 */
@@ -200,6 +202,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
   const tag = randomBytes(4).toString("hex");
   let phase: Phase = "before";
   let resumedAt = 0;
+  let brokeAt = performance.now();
   const common = { old: oldAt, masterName, phase: () => phase };
   // The direct client waits out the freeze on its open connection, as an application's would.
   const direct = startWriter({ ...common, first: oldAt, follow: null, prefix: `sandbox:drill:${mode}:${tag}:direct:`, commandTimeoutMs: freezeMs + 10_000 });
@@ -219,6 +222,7 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
     log(`before the freeze: ${direct.acked.length} direct and ${viaSentinel.acked.length} via-Sentinel writes acknowledged on ${old.name} (${old.host}:${old.port})`);
     if (!recordAlive(old)) throw new Error(`${old.name} is not running`);
     const t0 = performance.now();
+    brokeAt = t0;
     const rules = partitionRules(old.port, [...direct.localPorts, localPort(watcher)].filter((x) => x > 0));
     if (mode === "freeze") {
       log(`SIGSTOP ${old.name} (pid ${old.pid}) for at least ${freezeMs} ms (down-after ${s.sentinel.downAfterMs} ms)`);
@@ -318,6 +322,17 @@ async function isolateMaster(dir: string, log: Log, o: FreezeOptions, mode: "fre
   return {
     name: mode === "freeze" ? "redis-master-freeze" : "redis-master-partition",
     ok: d.ackedLost === 0 && v.ackedLost === 0 && allSentinelsMs !== null && twoMastersMs !== null,
+    outcome: {
+      broke: mode === "freeze" ? `SIGSTOP of the Redis master ${old.name} for ${seconds(freezeMs)} (down-after ${seconds(s.sentinel.downAfterMs)})` : `the Redis master ${old.name} cut off from Sentinels and replicas for ${seconds(freezeMs)} (down-after ${seconds(s.sentinel.downAfterMs)})`,
+      brokeAt,
+      serviceWhat: "every Sentinel names a new master, which writers following Sentinel then use",
+      serviceBackMs: allSentinelsMs,
+      lost: { what: "acknowledged writes", note: "direct to the old master and via Sentinel", count: d.ackedLost + v.ackedLost, of: d.acked + v.acked },
+      broken: twoMastersMs === null ? [`${old.name} did not report role:slave within 30 s of ${mode === "freeze" ? "SIGCONT" : "the heal"}`] : [],
+      parts: ["redis"],
+      // The master stays isolated for freezeMs by design: the bounds start after it.
+      promise: promises.redis(freezeMs),
+    },
     measured: {
       oldMaster: old.name,
       promoted: promotedName,

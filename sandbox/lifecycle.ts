@@ -200,8 +200,11 @@ async function freshStart(dir: string, stack: string, settings: Settings, parts:
   return state;
 }
 
-/** Restarts what is down in a complete sandbox, rewrites rendered files that drifted, resumes paused replay. */
-async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: string[]; resumed: string[]; rewritten: string[] }> {
+/**
+ * Restarts what is down in a complete sandbox, rewrites rendered files that drifted, resumes
+ * paused replay. `up` runs it under the folder's lock; a drill runs it under its own.
+ */
+export async function heal(state: SandboxState, timeoutMs: number): Promise<{ started: string[]; resumed: string[]; rewritten: string[] }> {
   const started: string[] = [];
   // Files first, so what starts again starts from what the settings render.
   const rewritten: string[] = state.parts.includes("postgres") ? healPostgresConfs(state) : [];

@@ -8,7 +8,7 @@ describe("readFigures", () => {
     const reads = [r(0, 5, "replica"), r(10, 15, "replica"), r(20, 1020, null), r(1030, 1300, "primary"), r(1310, 1320, "primary"), r(1330, 1340, "replica")];
     const f = readFigures(reads);
     expect(f).toEqual({ ok: 5, failed: 1, longestGapMs: 1285, servedBy: [["replica", 2], ["primary", 2], ["replica", 1]] });
-    expect(formatReadFigures(f)).toBe("reads: 5 ok, 1 failed; longest gap 1285 ms; served by: replica 2, then primary 2, then replica 1");
+    expect(formatReadFigures(f)).toBe("reads: 5 ok, 1 failed; longest gap 1285 ms; served by: replica (2 reads), then primary (2 reads), then replica (1 read)");
   });
 
   it("counts only reads begun from a time, and a trailing failure run is a gap too", () => {

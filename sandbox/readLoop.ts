@@ -107,9 +107,10 @@ export function readFigures(reads: Read[], from = -Infinity): ReadFigures {
   return { ok: okReads.length, failed: rs.length - okReads.length, longestGapMs: Math.round(longestGapMs), servedBy };
 }
 
-/** The drills' one line: `reads: N ok, M failed; longest gap X ms; served by: replica 80, then primary 120`. */
+/** The drills' one line: `reads: N ok, M failed; longest gap X ms; served by: replica (80 reads), then primary (120 reads)`. */
 export function formatReadFigures(f: ReadFigures): string {
-  const served = f.servedBy.length ? f.servedBy.map(([s, n]) => `${s} ${n}`).join(", then ") : "nothing";
+  // "replica 80" read like a name or a port: the count says what it counts.
+  const served = f.servedBy.length ? f.servedBy.map(([s, n]) => `${s} (${n} read${n === 1 ? "" : "s"})`).join(", then ") : "nothing";
   return `reads: ${f.ok} ok, ${f.failed} failed; longest gap ${f.longestGapMs} ms; served by: ${served}`;
 }
 

@@ -12,6 +12,7 @@ import { failureReasons, formatReadFigures, readFigures, startReadLoop, type Poo
 import { readRouterState, READROUTER_NAME, routerWanted } from "./readrouter";
 import { SANDBOX_ROLES } from "./schema";
 import type { SandboxState } from "./state";
+import { seconds } from "./verdict";
 
 export type Log = (line: string) => void;
 
@@ -61,14 +62,18 @@ async function routerSetUntil(probe: RoutingProbe, pred: (healthy: string[]) => 
 }
 
 export interface RoutingFigures {
+  /** performance.now() when the break began (the verdict measures from it). */
+  brokeAt: number;
   /** Router took the replica(s) out, ms after the break. */
   outMs: number | null;
   /** The router's healthy set when it took them out: the replicas left to serve (empty: the primary). */
   healthyWhenOut: string[] | null;
   /** First read served where it should be after the break (the primary when none is left), ms after it. */
   rerouteMs: number | null;
-  /** Reads begun later than one interval plus one second after the break, that failed. */
+  /** Reads begun later than one interval plus one second after the break, that failed (until the repair). */
   failedAfterBound: number;
+  /** Reads begun after the repair that failed (e.g. PgBouncer still connecting to a restarted server's old address). */
+  failedAfterRepair: number;
   /** Router put the replica(s) back, ms after the repair. */
   inMs: number | null;
   /** First read served by a replica begun after the repair, ms after it. */
@@ -76,9 +81,36 @@ export interface RoutingFigures {
   line: string;
 }
 
+/** The router's promises a drill found broken, in words (pure): out in time, back after the repair, and reads served by a replica again. */
+export function routingBroken(f: Pick<RoutingFigures, "outMs" | "inMs" | "backMs">): string[] {
+  return [
+    ...(f.outMs === null ? ["the read router did not take the broken replica(s) out"] : []),
+    ...(f.inMs === null ? ["the read router did not put the replica(s) back after the repair"] : []),
+    ...(f.backMs === null ? ["no read was served by a replica again after the repair"] : []),
+  ];
+}
+
+/** What a router-driven drill lost, for its verdict: reads failing past the router's bound, before the repair or after it. */
+export function routingLost(intervalMs: number, f: Pick<RoutingFigures, "failedAfterBound" | "failedAfterRepair">): { what: string; note: string; count: number } {
+  return { what: "reads", note: `failed ones begun more than ${seconds(intervalMs + 1000)} after the break (one router interval + 1 s): ${f.failedAfterBound} before the repair, ${f.failedAfterRepair} after it`, count: f.failedAfterBound + f.failedAfterRepair };
+}
+
 /** The figures as a drill reports them (`measured`), the reads' line last. */
 export function routingMeasured(f: RoutingFigures): Record<string, number | string | null> {
-  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+  return { routerOutMs: f.outMs, healthyWhenOut: f.healthyWhenOut === null ? null : f.healthyWhenOut.join(", "), rerouteMs: f.rerouteMs, failedAfterBound: f.failedAfterBound, failedAfterRepair: f.failedAfterRepair, routerInMs: f.inMs, backOnReplicaMs: f.backMs, reads: f.line };
+}
+
+/**
+ * The line after the break, in words a newcomer reads without the source (pure): when the
+ * router took the broken replica(s) out, where reads went, and how many failed past the
+ * router's bound. Times in seconds after the break.
+ */
+export function routedLine(names: string[], outMs: number | null, healthyLeft: string[] | null, onPrimary: boolean, rerouteMs: number | null, intervalMs: number, failedAfterBound: number): string {
+  const out = outMs === null ? `the router did not take ${names.join(", ")} out of the read-only pool` : `the router took ${names.join(", ")} out of the read-only pool ${seconds(outMs)} after the break`;
+  const left = healthyLeft === null ? "" : healthyLeft.length ? `; it now points at ${healthyLeft.join(", ")}` : "; no replica is left, so it points at the primary";
+  const where = onPrimary ? "the primary" : "the remaining replicas";
+  const reroute = rerouteMs === null ? `no read served by ${where} yet` : `first read served by ${where} ${seconds(rerouteMs)} after the break`;
+  return `${out}${left}; ${reroute}; failed reads begun more than ${seconds(intervalMs + 1000)} after the break (one router interval + 1 s, the promise): ${failedAfterBound}`;
 }
 
 /**
@@ -113,22 +145,23 @@ export async function measureRouting(
     const settle = Math.max(bound, rerouteAt ?? 0) + 2000;
     while (performance.now() < settle) await sleep(50);
     const failedAfterBound = readFigures(loop.reads, bound).failed;
-    log(`router took ${o.names.join(", ")} out ${outAt === null ? "-" : Math.round(outAt - t0)} ms after the break${out ? `, leaving ${out.healthy.length ? out.healthy.join(", ") : "none (the primary)"}` : ""}; reads on ${o.onPrimary ? "the primary" : "the remaining replicas"} after ${rerouteAt === null ? "-" : Math.round(rerouteAt - t0)} ms; ${failedAfterBound} failed read(s) begun later than ${interval + 1000} ms (one interval + 1 s) after it`);
+    log(routedLine(o.names, outAt === null ? null : outAt - t0, out?.healthy ?? null, o.onPrimary, rerouteAt === null ? null : rerouteAt - t0, interval, failedAfterBound));
     await o.whileBroken?.();
     // From the moment the repair is done (the replica accepts connections, or replays again).
     await o.repair();
     const t1 = performance.now();
     const inAt = await routerSetUntil(probe, (h) => o.names.every((n) => h.includes(n)), 2 * interval + 10_000).then((x) => x?.at ?? null);
     const backAt = await loop.until((r) => r.server === "replica" && r.start >= t1, 2 * interval + 10_000);
-    log(`repaired: router put ${o.names.join(", ")} back ${inAt === null ? "-" : Math.round(inAt - t1)} ms after the repair; first read on a replica after ${backAt === null ? "-" : Math.round(backAt - t1)} ms (interval ${interval} ms)`);
+    log(`repaired: the router put ${o.names.join(", ")} back into the read-only pool ${inAt === null ? `not within ${seconds(2 * interval + 10_000)}` : `${seconds(inAt - t1)} after the repair`}; first read served by a replica ${backAt === null ? "not seen" : `${seconds(backAt - t1)} after it`} (the router measures every ${seconds(interval)})`);
     await sleep(500);
     const reads = await loop.stop();
     const why = failureReasons(reads, t0);
     if (why) log(`failed reads: ${why}`);
     const line = formatReadFigures(readFigures(reads));
     log(line);
+    const failedAfterRepair = readFigures(reads, t1).failed;
     const ms = (at: number | null, from: number) => (at === null ? null : Math.round(at - from));
-    return { outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
+    return { brokeAt: t0, outMs: ms(outAt, t0), healthyWhenOut: out?.healthy ?? null, rerouteMs: ms(rerouteAt, t0), failedAfterBound, failedAfterRepair, inMs: ms(inAt, t1), backMs: ms(backAt, t1), line };
   } finally {
     await loop.stop();
   }

@@ -6,7 +6,7 @@
  * assert that none is left.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const FILLER = ".fault-matrix-filler";
@@ -59,4 +59,24 @@ export function unmountAll(dir: string): void {
       execFileSync("umount", ["-l", m], { stdio: "pipe" });
     }
   }
+}
+
+/**
+ * Writes a filler file until the file system at `path` is `percent` used, as df counts it
+ * (checks/disk.ts usedPercent); returns the bytes written. Adds to an earlier filler.
+ */
+export function fillTo(path: string, percent: number): number {
+  const s = statfsSync(path);
+  const used = (s.blocks - s.bfree) * s.bsize;
+  const total = used + s.bavail * s.bsize;
+  const want = Math.max(0, Math.ceil((percent / 100) * total - used));
+  const fd = openSync(join(path, FILLER), "a", 0o600);
+  const chunk = Buffer.alloc(1 << 20);
+  let written = 0;
+  try {
+    while (written < want) written += writeSync(fd, chunk, 0, Math.min(chunk.length, want - written));
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }

@@ -14,8 +14,9 @@ export function roundForDisplay(value: number, digits = 3): number {
 /**
  * Numbers in free text (a check's message or threshold) with more than 4 decimals, rounded
  * to 3. Only such long fractions: addresses (127.0.0.1), versions (15.4) and ids are not
- * touched, since they have no run of 5+ decimals standing alone.
+ * touched, since they have no run of 5+ decimals standing alone. Nor are the seconds of
+ * a time of day (`11:10:00.091234+00`): rounded, they printed as `11:10:0.091+00`.
  */
 export function roundNumbersIn(text: string): string {
-  return text.replace(/(?<![\d.])(\d+\.\d{5,})(?![\d.])/g, (n) => String(roundForDisplay(Number(n))));
+  return text.replace(/(?<![\d.:])(\d+\.\d{5,})(?![\d.])/g, (n) => String(roundForDisplay(Number(n))));
 }

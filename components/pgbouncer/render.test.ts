@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadStackSettings } from "../settings/stackFile";
 import type { PgBouncerSettings } from "../settings/schema";
-import { poolTargets, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime } from "./render";
+import { DNS_MAX_TTL_SECONDS, poolTargets, readOnlyDatabaseName, SERVER_CONNECT_TIMEOUT_SECONDS, readWriteDatabaseName, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime } from "./render";
 
 const dev = loadStackSettings("dev").pgbouncer;
 const prod = loadStackSettings("prod").pgbouncer;
@@ -80,6 +80,16 @@ describe("renderPgBouncerIni", () => {
       listen_addr: "127.0.0.1",
       listen_port: "16432",
     });
+  });
+
+  it("follows a server's new address within seconds: dns_max_ttl 1 s, server_connect_timeout 3 s (PgBouncer's defaults, 15 s each, left ~15 s of failed reads after a quick restart)", () => {
+    // prod's TLS needs certificate files in the runtime; the two keys do not depend on the stack.
+    for (const settings of [dev, { ...prod, tls: dev.tls }]) {
+      const p = section(renderPgBouncerIni(settings, rt), "pgbouncer");
+      expect([p.get("dns_max_ttl"), p.get("dns_nxdomain_ttl"), p.get("server_connect_timeout")]).toEqual([String(DNS_MAX_TTL_SECONDS), String(DNS_MAX_TTL_SECONDS), String(SERVER_CONNECT_TIMEOUT_SECONDS)]);
+    }
+    expect(DNS_MAX_TTL_SECONDS).toBeLessThan(15);
+    expect(SERVER_CONNECT_TIMEOUT_SECONDS).toBeLessThan(15);
   });
 
   it("routes the read-write pool to the primary and spreads the read-only pool over every replica", () => {

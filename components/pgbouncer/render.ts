@@ -139,6 +139,11 @@ function databaseLine(name: string, t: PoolTarget, database: string, login?: Ser
   return `${name} = host=${t.hosts.join(",")} port=${t.port} dbname=${database}${loginPart(name, login)}`;
 }
 
+/** How long PgBouncer trusts a resolved server address, or a name that did not resolve (its defaults 15 s): docs/pgbouncer.md. */
+export const DNS_MAX_TTL_SECONDS = 1;
+/** Connect plus login to a server, then give up and retry (its default 15 s); logins take ms here, tens of ms across AZs with TLS. */
+export const SERVER_CONNECT_TIMEOUT_SECONDS = 3;
+
 /** pgbouncer.ini for one PgBouncer instance. */
 export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): string {
   check("database", rt.database, DBNAME, "letters, digits, _ . -");
@@ -206,6 +211,15 @@ export function renderPgBouncerIni(s: PgBouncerSettings, rt: PgBouncerRuntime): 
   kv("server_check_delay", s.serverCheckDelaySeconds);
   kv("server_check_query", "select 1");
   kv("server_login_retry", s.serverLoginRetrySeconds);
+  // A server restarted in a container (or an RDS failover) comes back at a new address under
+  // the same name; PgBouncer kept using the cached old one for dns_max_ttl (default 15 s),
+  // and a connect to an address nobody holds hangs until server_connect_timeout (default
+  // 15 s): ~15 s of failed reads after a quick replica restart on docker (docs/pgbouncer.md).
+  // While the container is stopped its name does not resolve, and PgBouncer caches that
+  // answer too, for dns_nxdomain_ttl (default 15 s).
+  kv("dns_max_ttl", DNS_MAX_TTL_SECONDS);
+  kv("dns_nxdomain_ttl", DNS_MAX_TTL_SECONDS);
+  kv("server_connect_timeout", SERVER_CONNECT_TIMEOUT_SECONDS);
   // FIFO reuse of server connections, so reads keep cycling over every replica's connections.
   kv("server_round_robin", readOnly.hosts.length > 1 ? 1 : 0);
   // Drivers' protocol-level named prepared statements (node-postgres `name`, pgbench -M

@@ -13,6 +13,7 @@ import { errorText } from "../clients/errors";
 import { readOnlyDatabaseName, renderPgBouncerIni } from "../pgbouncer/render";
 import type { RouterConfig } from "./config";
 import { decideRoute, type ReplicaMeasurement, type RouteDecision } from "./decide";
+import { ownIdentity } from "./liveness";
 import { measureRound, type Round } from "./measure";
 import { withRouterPg, type RouterTarget } from "./session";
 
@@ -20,6 +21,9 @@ import { withRouterPg, type RouterTarget } from "./session";
 export interface RouterState {
   instance: string;
   pid: number;
+  /** Its kernel start time and pid namespace (liveness.ts): the suite checks the pid at once where it shares the namespace. Absent in state files of older routers. */
+  startTicks?: number | null;
+  pidNamespace?: string | null;
   startedAt: string;
   intervalMs: number;
   /** Replica names the read-only pool points at; empty = the primary. */
@@ -121,7 +125,7 @@ export class ReadRouter {
     this.console = deps.console ?? pgConsole(cfg);
     this.state = {
       instance: cfg.instance,
-      pid: process.pid,
+      ...ownIdentity(),
       startedAt: new Date().toISOString(),
       intervalMs: cfg.intervalMs,
       healthy: [],

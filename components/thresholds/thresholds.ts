@@ -124,3 +124,11 @@ export function formatLevel(def: Pick<ThresholdDefinition, "comparison" | "unit"
   const suffix = { count: "", percent: "%", seconds: " s", milliseconds: " ms" }[def.unit];
   return `${comparisonSymbol(def.comparison)} ${level}${suffix}`;
 }
+
+/**
+ * Disk space on self-managed nodes (sandbox and dev stack; RDS and ElastiCache manage
+ * their own storage and alarm on it in CloudWatch): percent of the data directory's file
+ * system in use, as `df` counts it (root-reserved blocks excluded). Not in the design
+ * table above, so not a stack setting: the one place these numbers live.
+ */
+export const SELF_MANAGED_DISK_USED_PERCENT: Readonly<ThresholdLevels> = Object.freeze({ warning: 80, critical: 90 });
