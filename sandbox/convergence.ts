@@ -15,13 +15,13 @@
  * - pgbouncer: both pools answer from the right server (the read-only pool from a replica
  *   when one exists), the router alive and its pool pointing at exactly the healthy
  *   replicas, no client waiting.
- * Left out: redis.get-latency (it follows the shared machine's load: testing/loadSensitive.ts)
+ * Left out: redis.get-latency (it follows the shared machine's load: checks/loadSensitive.ts)
  * and redis.hit-rate (it needs application traffic), partition and alarm checks (no drill
  * touches them).
  */
 import type { StackOutputs } from "../components/contract/outputs";
 import { runSuite, type SuiteReport } from "../checks/suite";
-import { LOAD_SENSITIVE } from "../testing/loadSensitive";
+import { LOAD_SENSITIVE } from "../checks/loadSensitive";
 import { seconds, type DrillVerdictInput } from "./verdict";
 
 export type ConvergencePart = "redis" | "postgres" | "pgbouncer";

@@ -1,12 +1,11 @@
 /**
- * Checks whose verdict follows the shared machine's load rather than a fault: GET p99
- * against 50 ms on a 2-core host that other test runs keep busy. The integration tests
- * report them but leave them out of their status comparisons; their judging is pinned by
- * unit tests against scripted servers (checks/getLatency.test.ts), so they can still fail.
+ * How the integration tests judge a run with the load-sensitive checks
+ * (checks/loadSensitive.ts) left out of their status comparisons.
  */
 import type { SuiteReport } from "../checks/suite";
+import { LOAD_SENSITIVE } from "../checks/loadSensitive";
 
-export const LOAD_SENSITIVE: ReadonlySet<string> = new Set(["redis.get-latency"]);
+export { LOAD_SENSITIVE };
 
 /** The report's results without the load-sensitive checks. */
 export function faultResults(r: SuiteReport): SuiteReport["results"] {
