@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyLoginError } from "./poolAccess";
+import { classifyLoginError, directLoginVerdict } from "./poolAccess";
 
 describe("login refusals are told from an unreachable server", () => {
   it.each([
@@ -18,5 +18,25 @@ describe("login refusals are told from an unreachable server", () => {
   it("anything else is neither (the check fails with it)", () => {
     expect(classifyLoginError("x: self-signed certificate in certificate chain")).toBeNull();
     expect(classifyLoginError("x: server closed the connection unexpectedly")).toBeNull();
+  });
+});
+
+describe("the verdict on the application's credentials at Postgres directly", () => {
+  it("refused everywhere passes, naming what was refused", () => {
+    const v = directLoginVerdict("docker", [], ["app at primary refused"]);
+    expect(v).toEqual({ status: "PASS", message: "app at primary refused" });
+  });
+
+  it.each(["docker", "sandbox"] as const)("admitted on %s fails (its pools log in with server passwords the application never gets)", (platform) => {
+    const v = directLoginVerdict(platform, ["app at primary"], ["app_readonly at primary refused"]);
+    expect(v.status).toBe("FAIL");
+    expect(v.message).toContain("app at primary");
+    expect(v.message).toContain("bypassing the pools");
+  });
+
+  it("admitted on AWS is a SKIP with its reason (security groups the suite cannot see)", () => {
+    const v = directLoginVerdict("aws", ["app at primary"], []);
+    expect(v.status).toBe("SKIP");
+    expect(v.message).toMatch(/security group/);
   });
 });

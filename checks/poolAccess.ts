@@ -68,11 +68,23 @@ export function poolRolesCheck(o: StackOutputs): Check {
 }
 
 /**
+ * The verdict on the application's credentials at PostgreSQL directly (pure). Refused
+ * passes; admitted fails where the stack enforces it (sandbox and docker: the pools log
+ * in with server passwords applications never get) and is a SKIP with its reason on AWS,
+ * which relies on security groups the suite cannot see from where it runs.
+ */
+export function directLoginVerdict(platform: StackOutputs["platform"], admitted: string[], seen: string[]): { status: "PASS" | "FAIL" | "SKIP"; message: string } {
+  if (admitted.length === 0) return { status: "PASS", message: seen.join("; ") };
+  const what = `the application's credentials log in to PostgreSQL directly (${admitted.join(", ")}), bypassing the pools`;
+  if (platform === "sandbox") return { status: "FAIL", message: `${what}: the sandbox's pools log in with server passwords applications never get; this one does not (a sandbox made before that split: npm run sandbox -- down --purge, then up)` };
+  if (platform === "aws") return { status: "SKIP", message: `${what} from the suite's network position; applications cannot reach RDS: its security group admits only PgBouncer's and the admin groups (docs/application.md)` };
+  return { status: "FAIL", message: `${what}: the dev stack's pools log in with server passwords applications never get; this one does not (roles made before that split: npm run dev-stack -- down --purge, then up)` };
+}
+
+/**
  * The application's credentials at each PostgreSQL server directly. Refused passes
  * (servers that do not answer are listed; when none answers it fails, as nothing was
- * shown); admitted fails on the sandbox (which enforces it) and is reported
- * as a SKIP with its reason where the platform relies on something the suite cannot see
- * from where it runs (AWS: security groups) or does not enforce it (the dev stack).
+ * shown); admitted: see directLoginVerdict.
  */
 export function noBypassCheck(o: StackOutputs): Check {
   return {
@@ -98,11 +110,7 @@ export function noBypassCheck(o: StackOutputs): Check {
       // Nothing answered: no refusal was shown (a dead stack fails, it does not pass).
       const firstUnreachable = results.find((r) => r.a.outcome === "unreachable");
       if (results.every((r) => r.a.outcome === "unreachable") && firstUnreachable && firstUnreachable.a.outcome !== "admitted") throw firstUnreachable.a.error ?? new Error(firstUnreachable.a.reason);
-      if (admitted.length === 0) return { status: "PASS", message: seen.join("; ") };
-      const what = `the application's credentials log in to PostgreSQL directly (${admitted.join(", ")}), bypassing the pools`;
-      if (o.platform === "sandbox") return { status: "FAIL", message: `${what}: the sandbox's pools log in with server passwords applications never get; this one does not (a sandbox made before that split: npm run sandbox -- down --purge, then up)` };
-      if (o.platform === "aws") return { status: "SKIP", message: `${what} from the suite's network position; applications cannot reach RDS: its security group admits only PgBouncer's and the admin groups (docs/application.md)` };
-      return { status: "SKIP", message: `${what}: the dev stack does not separate the pool's server login from the application's (docs/application.md, "What an application can still do")` };
+      return directLoginVerdict(o.platform, admitted, seen);
     },
   };
 }

@@ -87,6 +87,10 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(existsSync(outputs.pgbouncer.readRouting!.stateFile!)).toBe(true);
     console.log(`dev stack up in ${r.ms} ms (images: ${r.images.map((i) => `${i.ref} ${i.outcome} ${i.ms} ms`).join(", ")}; containers ${r.apply.timings.containersMs} ms)`);
     expect(await suiteUntil(outputs, [])).toEqual([]);
+    // Issue 20: the application's credentials are PgBouncer's only; Postgres refuses them directly (a SKIP would hide a bypass).
+    const direct = (await runSuite(outputs, { hooks: [], only: "postgres.app-direct-refused" })).results.find((x) => x.id === "postgres.app-direct-refused")!;
+    expect(`${direct.status}: ${direct.message}`).toMatch(/^PASS: /);
+    expect(direct.message).toMatch(/app at primary refused/);
   }, 420_000);
 
   it("fails over when the master's container is killed: writes accepted again through Sentinel from the host, no acknowledged write lost, suite passing after", async () => {

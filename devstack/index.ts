@@ -114,7 +114,8 @@ export async function devstackUp(o: { stack: string; dir: string; images?: "buil
     await applyPostgres(target, heartbeatDdl(String(run.outputs.postgres.monitoringUser)).map((sql) => ({ sql, database: String(run.outputs.postgres.database), resource: "heartbeat table" })), o.log);
   }
   const outputs = parseStackOutputs(run.outputs, `the program's outputs for stack ${o.stack}`);
-  const appPassword = run.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-postgres-app-password"))?.state.result;
+  // Directly at the primary, the role logs in with its server password (the application's is PgBouncer's only, issue 20).
+  const appPassword = run.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-postgres-app-server-password"))?.state.result;
   if (appPassword) await seedDemoSchema(o.stack, outputs, String(appPassword), o.log);
   const outputsFile = writeOutputs(o.dir, outputs);
   return { engine, images, apply, outputs, outputsFile, ms: Math.round(performance.now() - t0) };

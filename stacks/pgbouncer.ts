@@ -37,8 +37,9 @@ export function realizePgBouncer(ctx: StackContext, postgres: PostgresCluster): 
     database: postgres.databaseName,
     users: [
       // Each role on its pool only (PgBouncer's hba); monitoring on both for the smoke suite.
-      { name: postgres.appUser, password: postgres.appPassword, pools: "read-write" },
-      { name: postgres.readonlyUser, password: postgres.readonlyPassword, pools: "read-only" },
+      // Docker: each pool logs in to Postgres with the role's server password, which applications never get (issue 20).
+      { name: postgres.appUser, password: postgres.appPassword, pools: "read-write", ...(postgres.appServerPassword ? { serverPassword: postgres.appServerPassword } : {}) },
+      { name: postgres.readonlyUser, password: postgres.readonlyPassword, pools: "read-only", ...(postgres.readonlyServerPassword ? { serverPassword: postgres.readonlyServerPassword } : {}) },
       { name: postgres.monitoringUser, password: postgres.monitoringPassword, pools: "both" },
     ],
     tags: ctx.tags,

@@ -59,10 +59,40 @@ describe("dev: PgBouncer container", () => {
     const pg = ofType(run, CONTAINER).filter((r) => r.name.includes("-postgres-"));
     const primary = pg.find((r) => /primary$/.test(r.name))!.inputs.name;
     const replica = pg.find((r) => /replica-1$/.test(r.name))!.inputs.name;
-    expect(ini).toContain(`\napp = host=${primary} port=${settings.postgres.port} dbname=app\n`);
-    expect(ini).toContain(`\napp_ro = host=${replica} port=${settings.postgres.port} dbname=app\n`);
+    expect(ini).toContain(`\napp = host=${primary} port=${settings.postgres.port} dbname=app user=app password=`);
+    expect(ini).toContain(`\napp_ro = host=${replica} port=${settings.postgres.port} dbname=app user=app_readonly password=`);
     expect(ini).toMatch(/\npool_mode = transaction\n/);
     expect(ini).toMatch(/\nclient_tls_sslmode = disable\n/);
+  });
+
+  it("logs each pool in to Postgres with the role's server password; the userlist holds the client's (issue 20: no bypass)", () => {
+    const ini = upload(run, "/etc/pgbouncer/pgbouncer.ini");
+    const userlist = upload(run, "/etc/pgbouncer/userlist.txt");
+    const pw = (suffix: string) => String(ofType(run, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith(suffix))!.state.result);
+    for (const [pool, role, slug] of [["app", "app", "app"], ["app_ro", "app_readonly", "readonly"]] as const) {
+      const client = pw(`-postgres-${slug}-password`);
+      const server = pw(`-postgres-${slug}-server-password`);
+      expect(client).not.toBe(server);
+      expect(ini).toMatch(new RegExp(`^${pool} = host=\\S+ port=\\d+ dbname=app user=${role} password=${server}$`, "m"));
+      expect(ini).not.toContain(client);
+      expect(userlist).toContain(`"${role}" "${client}"\n`);
+      expect(userlist).not.toContain(server);
+      // The contract hands the application the client password only.
+      expect(JSON.stringify(run.outputs)).not.toContain(server);
+    }
+    expect(container(run).secretInputs).toContain("uploads");
+  });
+
+  it("gives the read router the same server logins, so a re-rendered ini keeps them", () => {
+    const routed = run;
+    const router = ofType(routed, CONTAINER).find((r) => r.name.endsWith("-pgbouncer-router-container"));
+    expect(router, "the dev stack's read router container").toBeDefined();
+    const cfgUpload = (router!.inputs.uploads as { file: string; content: string }[]).find((u) => u.file.endsWith(".json"))!;
+    const cfg = JSON.parse(cfgUpload.content);
+    const server = String(ofType(routed, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-postgres-app-server-password"))!.state.result);
+    const serverRo = String(ofType(routed, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-postgres-readonly-server-password"))!.state.result);
+    expect(cfg.pgbouncer.runtime.serverLogins).toEqual({ readWrite: { user: "app", password: server }, readOnly: { user: "app_readonly", password: serverRo } });
+    expect(router!.secretInputs).toContain("uploads");
   });
 
   it("exports a loopback endpoint and no AWS block", () => {

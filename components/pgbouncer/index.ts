@@ -10,7 +10,7 @@ import { DOCKER_CONFIG_DIR, pgbouncerContainer, tagLabels, type PgBouncerDockerA
 import { CONTAINER_CONFIG_DIR, pgbouncerEcs } from "./ecs";
 import { pgbouncerImage } from "./image";
 import { pgbouncerNlb } from "./nlb";
-import { HBA_FILE, poolUsersFor, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerHba, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime, type PoolUsers } from "./render";
+import { HBA_FILE, poolUsersFor, readOnlyDatabaseName, readWriteDatabaseName, renderPgBouncerHba, renderPgBouncerIni, renderUserlist, type PgBouncerRuntime, type PoolUsers, type ServerLogin } from "./render";
 
 export * from "./render";
 export type { PgBouncerDockerArgs } from "./docker";
@@ -30,8 +30,18 @@ export interface PgBouncerAwsArgs {
 /** A login PgBouncer admits and passes on to Postgres. */
 export interface PgBouncerUser {
   name: pulumi.Input<string>;
-  /** Password (secret); PgBouncer logs in to the server with it, so it must be the role's own. */
+  /**
+   * Password (secret) clients give PgBouncer (the auth file). Without `serverPassword`
+   * PgBouncer also logs in to the server with it, so it must then be the role's own.
+   */
   password: pulumi.Input<string>;
+  /**
+   * The role's password on PostgreSQL when it differs from `password` (secret; docker,
+   * issue 20: no bypass). The user's pool (`pools` "read-write" or "read-only") then logs in
+   * to the servers as this role with it (user=/password= on its [databases] line), and
+   * the client's `password` is PgBouncer's only.
+   */
+  serverPassword?: pulumi.Input<string>;
   /**
    * The pools this role may use (auth_type = hba, issue 20): an application role one
    * pool, monitoring both. When no user says, every user may use both pools (as before).
@@ -104,13 +114,22 @@ export function checkPgBouncerArgs(name: string, args: PgBouncerArgs): void {
     throw new Error(`PgBouncer ${name}: pgbouncer.tls.client "${s.tls.client}" has no certificate on the docker platform; use "disable"`);
   }
   if (args.docker && args.readRouting && !args.readRouting.stateDir) throw new Error(`PgBouncer ${name}: readRouting.stateDir is missing; on docker the read router writes its state to a host folder the smoke suite reads`);
+  const split = args.users.filter((u) => u.serverPassword !== undefined);
+  if (split.length && args.aws) throw new Error(`PgBouncer ${name}: users' serverPassword is for docker; on AWS the read router's config travels as a plain task variable and the security groups keep applications off RDS`);
+  for (const u of split) {
+    if (u.pools !== "read-write" && u.pools !== "read-only") throw new Error(`PgBouncer ${name}: a user with a serverPassword needs pools "read-write" or "read-only" (the pool that logs in as it); got ${u.pools === undefined ? "none" : `"${u.pools}"`}`);
+  }
+  for (const pool of ["read-write", "read-only"] as const) {
+    if (split.filter((u) => u.pools === pool).length > 1) throw new Error(`PgBouncer ${name}: more than one user with a serverPassword on the ${pool} pool; a pool logs in to the servers as one role`);
+  }
   if (args.aws && args.aws.subnetIds.length === 0) throw new Error(`PgBouncer ${name}: aws.subnetIds is empty; the tasks and the NLB need private subnets`);
 }
 
 /** Server-side facts for the renderer, once the hosts are known. */
-function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary: string, replicas: string[], port: number, poolUsers?: PoolUsers): PgBouncerRuntime {
+function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary: string, replicas: string[], port: number, poolUsers?: PoolUsers, serverLogins?: ServerLogins): PgBouncerRuntime {
   return {
     ...(poolUsers ? { poolUsers, hbaFile: `${dir}/${HBA_FILE}` } : {}),
+    ...(serverLogins && (serverLogins.readWrite || serverLogins.readOnly) ? { serverLogins } : {}),
     listenAddr: "0.0.0.0",
     listenPort: s.port,
     primary: { host: primary, port },
@@ -119,6 +138,19 @@ function runtimeFor(s: PgBouncerSettings, dir: string, database: string, primary
     authFile: `${dir}/userlist.txt`,
     tls: s.tls.client === "disable" ? undefined : { clientCertFile: `${dir}/tls.crt`, clientKeyFile: `${dir}/tls.key` },
   };
+}
+
+type ServerLogins = { readWrite?: ServerLogin; readOnly?: ServerLogin };
+
+/** The pools' server logins from the users that carry a serverPassword (none: each client logs in as itself). */
+export function serverLoginsFor(users: { name: string; pools?: PgBouncerUser["pools"]; serverPassword?: string }[]): ServerLogins {
+  const of = (pool: "read-write" | "read-only") => {
+    const u = users.find((x) => x.serverPassword !== undefined && x.pools === pool);
+    return u ? { user: u.name, password: u.serverPassword! } : undefined;
+  };
+  const readWrite = of("read-write");
+  const readOnly = of("read-only");
+  return { ...(readWrite ? { readWrite } : {}), ...(readOnly ? { readOnly } : {}) };
 }
 
 /** Where the router finds the servers and the console, and where it reports. */
@@ -134,8 +166,8 @@ interface RouterPlacement {
 }
 
 /** The router's configuration document, one shape for the AWS sidecar and the docker container. */
-function routerConfig(s: PgBouncerSettings, rr: ReadRoutingArgs, dir: string, database: string, p: RouterPlacement, poolUsers?: PoolUsers): RouterConfig {
-  const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, database, p.primary, [], p.port, poolUsers);
+function routerConfig(s: PgBouncerSettings, rr: ReadRoutingArgs, dir: string, database: string, p: RouterPlacement, poolUsers?: PoolUsers, serverLogins?: ServerLogins): RouterConfig {
+  const { primary: _p, replicas: _r, database: _d, ...runtime } = runtimeFor(s, dir, database, p.primary, [], p.port, poolUsers, serverLogins);
   return {
     instance: p.instance,
     intervalMs: rr.settings.intervalMs,
@@ -198,9 +230,15 @@ export class PgBouncer extends pulumi.ComponentResource {
     // Which pools each role may use; undefined (no hba) when no user says.
     const poolUsers: pulumi.Output<PoolUsers | undefined> = pulumi.all(a.users.map((u) => u.name)).apply((names) => poolUsersFor(names.map((n, i) => ({ name: n, pools: a.users[i].pools }))));
     const hba = poolUsers.apply((pu) => (pu ? renderPgBouncerHba(s, a.database, pu) : undefined));
+    // The pools' server logins (docker): secret, as the ini and the router config that hold them.
+    const serverLogins: pulumi.Output<ServerLogins> = pulumi.secret(
+      pulumi
+        .all(a.users.map((u) => pulumi.all([u.name, u.serverPassword === undefined ? undefined : pulumi.output(u.serverPassword)])))
+        .apply((us) => serverLoginsFor(us.map(([n, sp], i) => ({ name: n, pools: a.users[i].pools, serverPassword: sp })))),
+    );
     const ini = pulumi
-      .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), poolUsers])
-      .apply(([primary, replicas, port, pu]) => renderPgBouncerIni(s, runtimeFor(s, dir, a.database, primary, replicas, port, pu)));
+      .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), poolUsers, serverLogins])
+      .apply(([primary, replicas, port, pu, sl]) => renderPgBouncerIni(s, runtimeFor(s, dir, a.database, primary, replicas, port, pu, sl)));
     const userlist = pulumi
       .all([pulumi.all(a.users.map((u) => pulumi.all([u.name, u.password]))), this.adminPassword, this.statsPassword])
       .apply(([users, admin, stats]) => {
@@ -287,8 +325,8 @@ export class PgBouncer extends pulumi.ComponentResource {
       if (rr && configVolume) {
         const pgbouncerHost = d.containerName ?? name;
         const configJson = pulumi
-          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), pulumi.output(rr.monitoring.password), this.adminPassword, poolUsers])
-          .apply(([primary, replicas, port, monitoringUser, monitoringPassword, adminPassword, pu]) =>
+          .all([pulumi.output(a.primaryHost), pulumi.all(a.replicaHosts.map((h) => pulumi.output(h))), pulumi.output(a.port), pulumi.output(rr.monitoring.name), pulumi.output(rr.monitoring.password), this.adminPassword, poolUsers, serverLogins])
+          .apply(([primary, replicas, port, monitoringUser, monitoringPassword, adminPassword, pu, sl]) =>
             JSON.stringify(
               routerConfig(s, rr, dir, a.database, {
                 instance: `${pgbouncerHost}-read-router`.slice(0, 64),
@@ -301,7 +339,7 @@ export class PgBouncer extends pulumi.ComponentResource {
                 console: { host: pgbouncerHost, password: adminPassword },
                 stateFile: ROUTER_STATE_FILE,
                 metrics: null,
-              }, pu),
+              }, pu, sl),
             ),
           );
         readRouterContainer(this, name, {

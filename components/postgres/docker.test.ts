@@ -102,6 +102,20 @@ describe("dev: primary and streaming replicas as containers", () => {
     expect(pgOfType(run, ROLE).map((r) => r.inputs.name).sort()).toEqual([DEFAULT_ROLE_NAMES.app, DEFAULT_ROLE_NAMES.readonly, DEFAULT_ROLE_NAMES.monitoring, DEFAULT_ROLE_NAMES.pgbouncerAuth].sort());
   });
 
+  it("creates the application roles with server passwords the application never gets (issue 20: no bypass of the pools)", () => {
+    for (const [slug, role] of [["app", DEFAULT_ROLE_NAMES.app], ["readonly", DEFAULT_ROLE_NAMES.readonly]] as const) {
+      const client = passwordNamed(run, slug);
+      const server = passwordNamed(run, `${slug}-server`);
+      expect(server).not.toBe(client);
+      const verifier = String(pgOfType(run, ROLE).find((r) => r.inputs.name === role)!.inputs.password);
+      expect(verifierMatches(verifier, server)).toBe(true);
+      expect(verifierMatches(verifier, client)).toBe(false);
+    }
+    // Monitoring keeps one password: the suite and the router log in with it directly.
+    const monitoring = String(pgOfType(run, ROLE).find((r) => r.inputs.name === DEFAULT_ROLE_NAMES.monitoring)!.inputs.password);
+    expect(verifierMatches(monitoring, passwordNamed(run, "monitoring"))).toBe(true);
+  });
+
   it("puts no password in a command, env, healthcheck, label or plain output", () => {
     expectNoPlainPassword(run, pgPasswords(run));
   });

@@ -49,10 +49,17 @@ export class PostgresCluster extends pulumi.ComponentResource {
   public readonly appUser: pulumi.Output<string>;
   /** Its password (secret). */
   public readonly appPassword: pulumi.Output<string>;
+  /**
+   * The read-write role's password on PostgreSQL, which only PgBouncer's read-write pool
+   * uses (secret); docker only (issue 20: the application's password is refused directly).
+   */
+  public readonly appServerPassword: pulumi.Output<string> | undefined;
   /** Read-only role for replica traffic (SELECT on the application's tables). */
   public readonly readonlyUser: pulumi.Output<string>;
   /** Its password (secret). */
   public readonly readonlyPassword: pulumi.Output<string>;
+  /** The read-only role's password on PostgreSQL, for PgBouncer's read-only pool only (secret); docker only. */
+  public readonly readonlyServerPassword: pulumi.Output<string> | undefined;
   /** Role with pg_monitor (and read access) the smoke suite uses. */
   public readonly monitoringUser: pulumi.Output<string>;
   /** Its password (secret). */
@@ -92,6 +99,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     this.appPassword = roles.app.password;
     this.readonlyUser = roles.readonly.user;
     this.readonlyPassword = roles.readonly.password;
+    this.appServerPassword = roles.app.serverPassword;
+    this.readonlyServerPassword = roles.readonly.serverPassword;
     this.monitoringUser = roles.monitoring.user;
     this.monitoringPassword = roles.monitoring.password;
     this.pgbouncerAuthUser = roles.pgbouncerAuth.user;

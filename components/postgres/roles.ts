@@ -28,6 +28,12 @@ export interface Credential {
   user: pulumi.Output<string>;
   /** Secret. */
   password: pulumi.Output<string>;
+  /**
+   * The role's password on PostgreSQL when it is not `password` (secret): docker's
+   * application roles (issue 20, no bypass). Only PgBouncer's pools log in with it; the
+   * application's `password` is PgBouncer's only, so Postgres refuses it directly.
+   */
+  serverPassword?: pulumi.Output<string>;
 }
 
 export interface RoleCredentials {
@@ -90,13 +96,17 @@ export function manageRoles(parent: pulumi.Resource, name: string, a: ResolvedPo
   const opts = { parent, provider, dependsOn: db.admin.dependsOn };
   const database = p.databaseName;
 
+  // Docker: the application roles log in to Postgres with a server password only PgBouncer
+  // holds (the sandbox's split); on AWS the security groups keep applications off RDS.
+  const splitServerLogin = a.settings.platform === "docker";
   const login = (role: keyof Omit<RoleNames, "replication">, extra: Partial<postgresql.RoleArgs> = {}) => {
     const slug = role === "pgbouncerAuth" ? "pgbouncer-auth" : role;
     const password = rolePassword(parent, `${name}-${slug}-password`);
-    const verifier = roleVerifier(parent, `${name}-${slug}-scram-salt`, password);
+    const serverPassword = splitServerLogin && (role === "app" || role === "readonly") ? rolePassword(parent, `${name}-${slug}-server-password`) : undefined;
+    const verifier = roleVerifier(parent, `${name}-${slug}-scram-salt`, serverPassword ?? password);
     const r = new postgresql.Role(`${name}-role-${slug}`, { name: n[role], login: true, password: verifier, ...extra }, opts);
     new postgresql.Grant(`${name}-${slug}-connect`, { database, role: r.name, objectType: "database", privileges: ["CONNECT"] }, opts);
-    return { role: r, cred: { user: r.name, password } as Credential };
+    return { role: r, cred: { user: r.name, password, ...(serverPassword ? { serverPassword } : {}) } as Credential };
   };
 
   const app = login("app");
