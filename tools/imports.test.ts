@@ -107,6 +107,13 @@ describe("imports", () => {
     expect(leaks).toEqual([]);
   });
 
+  it("restores every AWS client mock a test file makes (unit files share worker processes)", () => {
+    // isolate: false in vitest.config.mts: a mockClient(...) left in place answers the next
+    // file's AWS calls in the same worker (it did: contractVariants on aws, after rollout's tests).
+    const leaks = all.filter(({ imports }) => imports.includes("aws-sdk-client-mock")).filter(({ file }) => !/\.restore\(\)/.test(readFileSync(join(ROOT, file), "utf8")));
+    expect(leaks.map((l) => l.file)).toEqual([]);
+  });
+
   it("has no import cycle among the project's own files (type imports included)", () => {
     const names = new Set(all.map((s) => s.file));
     const graph = new Map(all.map(({ file, imports }) => [file, imports.map((m) => resolveLocal(names, file, m)).filter((x): x is string => !!x)]));

@@ -2,7 +2,7 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../../components/contract/outputs";
 import { sampleOutputs } from "../../testing/fixtures/outputs";
 import { testTempDir } from "../../testing/tempDir";
@@ -64,6 +64,12 @@ function clock() {
 
 const deps = (): Partial<InVpcOptions> => ({ ecs: new ECSClient({ region: "eu-west-1" }), logs: new CloudWatchLogsClient({ region: "eu-west-1" }), ...clock(), pollMs: 5000 });
 const stopped = (exitCode?: number, extra: Record<string, unknown> = {}) => ({ tasks: [{ taskArn: TASK, lastStatus: "STOPPED", containers: [{ name: "checks", ...(exitCode === undefined ? {} : { exitCode }) }], ...extra }] });
+
+// Test files share worker processes: the mocked clients must not outlive this file.
+afterAll(() => {
+  ecs.restore();
+  logs.restore();
+});
 
 beforeEach(() => {
   ecs.reset();

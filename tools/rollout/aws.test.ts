@@ -10,7 +10,7 @@ import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } 
 import { mockClient } from "aws-sdk-client-mock";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../../components/contract/outputs";
 import { flagDocumentText } from "../../components/flags/document";
 import { PHASES, stateOf } from "../../components/flags/phases";
@@ -27,6 +27,12 @@ const appconfig = { applicationId: "abc1234", environmentId: "env5678", configur
 const backend = () => awsBackend({ region: "us-east-1", appconfig, alarmNames: ["a-warning", "a-critical", "b-critical"] });
 // The SDK types Content as its blob adapter (a Uint8Array subclass); the bytes are what matter.
 const content = (p: number) => new TextEncoder().encode(flagDocumentText(stateOf(PHASES[p]))) as never;
+
+// Test files share worker processes: the mocked clients must not outlive this file.
+afterAll(() => {
+  ac.restore();
+  cw.restore();
+});
 
 beforeEach(() => {
   ac.reset();
