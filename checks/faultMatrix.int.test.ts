@@ -7,7 +7,7 @@
  * deadline; damaged files must be caught by the suite and healed by `up`.
  * checks/sandbox.int.test.ts covers killed processes; the drills cover kill -9 under load.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,7 @@ import { withRedis as withSandboxRedis } from "../components/clients/redis";
 import { healthyExitCode, LOAD_SENSITIVE } from "../testing/loadSensitive";
 import { fill, fillTo, mountsUnder, mountTmpfs, unfill, unmountAll } from "../testing/tmpfs";
 import { startWriteLoop } from "../testing/writeLoop";
+import { processTree } from "../testing/freeze";
 import { killHard, logTail, processLogs, recordAlive, type ProcessRecord } from "../sandbox/procs";
 import { operatorTarget, sentinelTargets } from "../sandbox/redis";
 import { currentMaster } from "../components/clients/redis";
@@ -91,36 +92,15 @@ function proc(name: string): ProcessRecord {
 const master = () => readState(dir)!.redis!.master;
 const replicaNodes = () => readState(dir)!.processes.filter((p) => p.kind === "redis" && p.name !== master()).map((p) => p.name);
 
-/** The pid and its descendants (a Postgres server is a postmaster and its children). */
-function tree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    out.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
-  return out;
-}
-
 /** SIGSTOP of the whole process (with its children): it keeps its sockets, answers nothing. */
 function freeze(p: ProcessRecord): void {
-  for (const pid of tree(p.pid)) {
+  for (const pid of processTree(p.pid)) {
     process.kill(pid, "SIGSTOP");
     stopped.add(pid);
   }
 }
 function thaw(p: ProcessRecord): void {
-  for (const pid of tree(p.pid)) {
+  for (const pid of processTree(p.pid)) {
     process.kill(pid, "SIGCONT");
     stopped.delete(pid);
   }
@@ -128,7 +108,7 @@ function thaw(p: ProcessRecord): void {
 
 /** kill -9 of the process and its children (a crashed server), until it is gone. */
 async function killTree(p: ProcessRecord): Promise<void> {
-  for (const pid of tree(p.pid)) process.kill(pid, "SIGKILL");
+  for (const pid of processTree(p.pid)) process.kill(pid, "SIGKILL");
   await killHard(p);
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -528,7 +508,7 @@ describe("fault matrix on the sandbox", () => {
     const interval = readState(dir)!.settings.readRouting.intervalMs;
     const loop = startReadLoop(appPool("read-only"));
     const t = performance.now();
-    const pids = tree(rr.pid);
+    const pids = processTree(rr.pid);
     freeze(rr);
     let frozen: SuiteReport;
     let killed: SuiteReport;
