@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { canBind, freeOn, pickPorts, RESERVED_PORTS } from "./ports";
+import { readFileSync } from "node:fs";
+import { canBind, freeOn, loopbackPort, pickPorts, PORT_RANGE, RESERVED_PORTS } from "./ports";
 
 /** Deterministic [0,1) sequence for the picker. */
 const seq = (values: number[]) => {
@@ -46,5 +47,21 @@ describe("canBind / freeOn", () => {
     expect(await freeOn(["127.0.0.1"])(port)).toBe(false);
     await new Promise<void>((r) => srv.close(() => r()));
     expect(await canBind("127.0.0.1", port)).toBe(true);
+  });
+});
+
+describe("loopbackPort", () => {
+  it("hands out ports below the kernel's ephemeral range, never one twice in a process, even before anything binds them", async () => {
+    // The range an outgoing connection takes its port from: a server's port must lie outside it.
+    const [ephemeralLow] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    expect(PORT_RANGE.to).toBeLessThan(ephemeralLow);
+    const ports: number[] = [];
+    for (let i = 0; i < 50; i++) ports.push(await loopbackPort());
+    expect(new Set(ports).size).toBe(50);
+    for (const p of ports) {
+      expect(p).toBeGreaterThanOrEqual(PORT_RANGE.from);
+      expect(p).toBeLessThanOrEqual(PORT_RANGE.to);
+      expect(RESERVED_PORTS.has(p)).toBe(false);
+    }
   });
 });

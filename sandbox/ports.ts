@@ -59,3 +59,18 @@ export function freeOn(hosts: string[]): (port: number) => Promise<boolean> {
     return true;
   };
 }
+
+/** Ports this process has handed out through loopbackPort(): never twice, bound yet or not. */
+const handedOut = new Set<number>();
+
+/**
+ * One free port on 127.0.0.1 from the sandbox's range, for a server started right after.
+ * Not the kernel's `listen(0)`: that port comes from the ephemeral range, where any
+ * outgoing connection made before the server binds it (a client of the server started
+ * just before, say) can take it, and the server then fails to start.
+ */
+export async function loopbackPort(): Promise<number> {
+  const [port] = await pickPorts(1, { isFree: freeOn(["127.0.0.1"]), exclude: handedOut });
+  handedOut.add(port);
+  return port;
+}

@@ -1,21 +1,12 @@
 /**
  * Helpers for code that runs real servers on loopback: the integration tests and the
- * benchmark's self-started fallback. (The sandbox picks its ports from a fixed range
- * below the ephemeral one instead: sandbox/ports.ts.)
+ * benchmark's self-started fallback. Ports come from the sandbox's range below the
+ * ephemeral one (sandbox/ports.ts).
  */
-import { createServer } from "node:net";
+import { loopbackPort } from "../sandbox/ports";
 
-/** A port the kernel hands out as free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free port on 127.0.0.1, below the ephemeral range and never the same twice in a process (sandbox/ports.ts). */
+export const freePort = loopbackPort;
 
 /**
  * Retries `probe` until it returns true or `ms` pass; the error names what was awaited

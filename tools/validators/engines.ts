@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { loopbackPort } from "../../sandbox/ports";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGBOUNCER_BIN } from "../../components/pgbouncer/version";
@@ -155,24 +155,12 @@ function loadThenKill(cmd: string, args: string[], ready: RegExp, timeoutMs = 10
   });
 }
 
-/** A free loopback port (for the servers that must listen to report ready). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** redis-server's verdict on a redis.conf (or sentinel.conf with `sentinel`); the file must name a dir inside `dir`. */
 export async function redisConfCheck(render: (dir: string, port: number) => string, opts: { sentinel?: boolean } = {}): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "redis-conf-check-"));
   try {
     const file = join(dir, opts.sentinel ? "sentinel.conf" : "redis.conf");
-    writeFileSync(file, render(dir, await freeLoopbackPort()), { mode: 0o600 });
+    writeFileSync(file, render(dir, await loopbackPort()), { mode: 0o600 });
     // Nothing persisted: the check only loads the file (the rendered port is a free loopback one).
     const args = opts.sentinel ? [file, "--sentinel"] : [file, "--save", "", "--appendonly", "no"];
     return await loadThenKill(REDIS, args, opts.sentinel ? /\+monitor master|Sentinel ID is/ : /Ready to accept connections/);
@@ -185,7 +173,7 @@ export async function redisConfCheck(render: (dir: string, port: number) => stri
 export async function pgbouncerIniCheck(render: (dir: string, port: number) => { ini: string; files?: Record<string, string> }): Promise<string[]> {
   const dir = workDir("pgbouncer-check-");
   try {
-    const { ini, files } = render(dir, await freeLoopbackPort());
+    const { ini, files } = render(dir, await loopbackPort());
     for (const [name, text] of Object.entries(files ?? {})) writeOwned(join(dir, name), text);
     const file = join(dir, "pgbouncer.ini");
     writeOwned(file, ini);
