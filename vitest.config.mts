@@ -5,6 +5,24 @@ import { defineConfig } from "vitest/config";
 // beside the packages, so gitignored with them.
 const sharedRuns = "node_modules/.cache/data-tier/runs";
 const exclude = ["node_modules/**", "dist/**", ".sandbox/**"];
+/** Integration files that assert no timing (no window, lag or deadline measured): safe to run side by side. */
+const INTEGRATION_STATIC = [
+  "components/redis/acl.int.test.ts",
+  "components/redis/catalogue/catalogue.int.test.ts",
+  "components/postgres/render.int.test.ts",
+  "components/postgres/catalogue/catalogue.int.test.ts",
+  "components/pgbouncer/render.int.test.ts",
+  "components/pgbouncer/entrypoint.int.test.ts",
+  "components/pgbouncer/conformance/drivers.int.test.ts",
+  "components/consumer.int.test.ts",
+  "tools/validators/engines.int.test.ts",
+  "tools/demo.int.test.ts",
+  "policies/pack.int.test.ts",
+  "checks/invpc/entry.int.test.ts",
+  "bench/pgbouncer/backends.int.test.ts",
+  "sandbox/rolePasswords.int.test.ts",
+  "sandbox/sandbox.int.test.ts",
+];
 
 export default defineConfig({
   test: {
@@ -16,8 +34,9 @@ export default defineConfig({
     // Per-project files, tests and wall time first, then vitest's own summary as the last lines.
     reporters: ["./testing/reporters/projectDurations.ts", "default"],
     hookTimeout: 120_000,
-    // Unit tests first; then the tests against real servers (*.int.test.ts), one
-    // file at a time so failover timings are not skewed by a busy 2-core machine.
+    // Unit tests first; then the tests against real servers (*.int.test.ts): the untimed
+    // ones side by side, then the timed ones one file at a time so failover timings are
+    // not skewed by a busy 2-core machine.
     sequence: { groupOrder: 0 },
     projects: [
       {
@@ -36,7 +55,11 @@ export default defineConfig({
           setupFiles: ["./testing/setup/sharedWorker.ts"],
         },
       },
-      { extends: true, test: { name: "integration", include: ["**/*.int.test.ts"], exclude, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      // Real servers, but nothing timed: loading configs, command tables, drivers, builds.
+      // Mostly waiting on their own processes, so three files at a time, before the timed ones.
+      { extends: true, test: { name: "integration-static", include: INTEGRATION_STATIC, exclude, maxWorkers: 3, sequence: { groupOrder: 1 } } },
+      // Failovers, freezes, drills, read routing: windows measured in seconds, one file at a time.
+      { extends: true, test: { name: "integration", include: ["**/*.int.test.ts"], exclude: [...exclude, ...INTEGRATION_STATIC], fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });
