@@ -93,8 +93,15 @@ export async function execIn(docker: Docker, name: string, cmd: string[], timeou
     stream.destroy();
     return { code: null, output: `timed out after ${timeoutMs} ms` };
   }
-  const info = await ex.inspect();
-  return { code: info.ExitCode ?? null, output: demux(Buffer.concat(chunks)).trim() };
+  const output = demux(Buffer.concat(chunks)).trim();
+  // Podman may drop a finished exec session before its exit code is read (HTTP 404 "no
+  // such exec session"): the code is then unknown, as after a timeout, and callers retry.
+  const info = await ex.inspect().catch((e: { statusCode?: number }) => {
+    if (e?.statusCode === 404) return null;
+    throw e;
+  });
+  if (!info) return { code: null, output: output || "exit code unknown: the engine dropped the exec session before it was read" };
+  return { code: info.ExitCode ?? null, output };
 }
 
 export function healthCommand(h: HealthSpec): string[] {

@@ -94,7 +94,10 @@ beforeAll(async () => {
     writeFileSync(conf, renderRedisConf(settings, { bind: "127.0.0.1", port: n.port, dir, passwords: PW, replicaOf: n.replicaOf, logFile: join(dir, "redis.log") }), { mode: 0o600 });
     start("redis-server", conf);
   }
+  // Both servers were spawned just now: wait for each to listen before keeping a client
+  // (the replica can still be starting once the master answers: "Connection is closed").
   await until("master", async () => (await (await as(masterPort, "operator")).ping()) === "PONG");
+  await until("replica", async () => (await (await as(replicaPort, "operator")).ping()) === "PONG");
   operator = await as(masterPort, "operator");
   const replicaOp = await as(replicaPort, "operator");
   await until("the replica linked with the replication user", async () => /master_link_status:up/.test(await replicaOp.info("replication")), 20_000);
