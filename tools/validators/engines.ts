@@ -15,10 +15,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loopbackPort } from "../../sandbox/ports";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGBOUNCER_BIN } from "../../components/pgbouncer/version";
+import { loopbackPort } from "../../sandbox/ports";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 const REDIS = "/usr/bin/redis-server";
