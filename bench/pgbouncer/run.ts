@@ -77,7 +77,8 @@ function runProcess(cmd: string, args: string[], env: Record<string, string>, de
       clearTimeout(timer);
       reject(e);
     });
-    p.on("exit", (code) => {
+    // "close", not "exit": pgbench's summary may still be in the pipe when it exits.
+    p.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, out });
     });

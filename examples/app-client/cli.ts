@@ -83,7 +83,8 @@ function runInjection(command: string, log: (l: string) => void): Promise<number
     const relay = (d: Buffer) => String(d).split("\n").filter(Boolean).forEach((l) => log(`  [fault] ${l}`));
     p.stdout.on("data", relay);
     p.stderr.on("data", relay);
-    p.on("exit", (code) => resolve(code ?? 1));
+    // "close", not "exit": the fault's last lines may still be in the pipe when it exits.
+    p.on("close", (code) => resolve(code ?? 1));
   });
 }
 
@@ -107,7 +108,8 @@ function startRedisPy(outputsFile: string, prefix: string): { stop: () => Promis
   let err = "";
   p.stdout.on("data", (d) => (out += String(d)));
   p.stderr.on("data", (d) => (err += String(d)));
-  const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+  // "close", not "exit": the figures line is its last write, and may still be in the pipe when it exits.
+  const exited = new Promise<number | null>((r) => p.on("close", (code) => r(code)));
   return {
     stop: async () => {
       p.kill("SIGTERM");

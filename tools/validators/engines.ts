@@ -120,17 +120,25 @@ export function postgresSingle(conf: string, opts: { warnings?: boolean } = {}):
   }
 }
 
-/** Runs a server until it says `ready` (accepted: killed) or exits (refused: its output). */
-function loadThenKill(cmd: string, args: string[], ready: RegExp, timeoutMs = 10_000): Promise<string[]> {
+/**
+ * Runs a server until it says `ready` (accepted: killed) or exits (refused: its output).
+ * A refusal is judged on "close", not "exit": a process's exit can be seen before the last
+ * of what it wrote is read from its pipes (redis-server writes its FATAL banner and the
+ * ">>> 'directive'" line separately), and judging then loses the line that names the key.
+ * A descendant that keeps the pipes open is not waited for beyond `drainMs` after the exit.
+ */
+export function loadThenKill(cmd: string, args: string[], ready: RegExp, timeoutMs = 10_000, drainMs = 2_000): Promise<string[]> {
   return new Promise((resolve) => {
     // Its own process group: runuser's child (the server) is killed with it, and no pipe is left open.
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let out = "";
     let done = false;
+    let drain: NodeJS.Timeout | undefined;
     const finish = (result: string[]) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(drain);
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -147,10 +155,19 @@ function loadThenKill(cmd: string, args: string[], ready: RegExp, timeoutMs = 10
     };
     child.stdout.on("data", read);
     child.stderr.on("data", read);
-    child.on("exit", (code) => {
+    let exitCode: number | null = null;
+    const refused = () => {
       if (ready.test(out)) return finish([]);
       const lines = out.split("\n").filter((l) => /FATAL|Bad directive|wrong number|error|>>>|invalid|ERROR/i.test(l)).map((l) => l.trim());
-      finish(lines.length ? lines : [`exited ${code}: ${out.trim().slice(-300)}`]);
+      finish(lines.length ? lines : [`exited ${exitCode}: ${out.trim().slice(-300)}`]);
+    };
+    child.on("exit", (code) => {
+      exitCode = code;
+      drain = setTimeout(refused, drainMs);
+    });
+    child.on("close", (code) => {
+      exitCode ??= code;
+      refused();
     });
   });
 }
