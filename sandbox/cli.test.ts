@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { formatStatus, formatStop } from "./cli";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatStatus, formatStop, main } from "./cli";
 import { statusProblems } from "./statusProblems";
 import type { ProcessStatus, SandboxStatus } from "./lifecycle";
 
@@ -68,5 +71,31 @@ describe("status problem lines (statusProblems)", () => {
     const processes = [p("redis-1", 2, false), p("pgbouncer", 5, true, false)];
     const once = statusProblems(processes, ["redis-1 (127.0.0.1:1002) does not answer: x", "redis-0 has 1/2 replicas online"]);
     expect(statusProblems(processes, once)).toEqual(once);
+  });
+});
+
+describe("sandbox command line: bad input is exit 2, with the key or file, before anything is created", () => {
+  const run = async (argv: string[]) => {
+    let out = "";
+    let err = "";
+    const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    return { code, out, err };
+  };
+
+  it.each([
+    ["a stack name that leaves the project folder", ["up", "--stack", "../x"], /stack name "\.\.\/x" is not valid/],
+    ["a stack without a stack file", ["up", "--stack", "nosuch"], /Pulumi\.nosuch\.yaml: no such stack file/],
+    ["an unknown drill", ["drill", "nosuch"], /unknown drill "nosuch"/],
+  ])("%s", async (_name, argv, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "sandbox-cli-"));
+    const target = join(dir, "sb");
+    try {
+      const r = await run([...argv, "--dir", target]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

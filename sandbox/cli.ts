@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from "commander";
 import { DRILLS, runDrill, type DrillName } from "./drills";
 import { defaultDir, DEFAULT_STACK, sandboxStatus, startSandbox, stopSandbox, type SandboxInfo, type SandboxStatus } from "./lifecycle";
 import type { StopReport } from "./lifecycle";
+import { SettingsError } from "../components/settings/load";
+import { StackFileError } from "../components/settings/stackFile";
 import { statusProblems } from "./statusProblems";
 
 export interface CliIO {
@@ -123,7 +125,8 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
       return 2;
     }
     io.stderr.write(`error: ${(e as Error).message}\n`);
-    return 1;
+    // Bad input (a stack name or file the settings refuse) is a usage error, as everywhere else: 2; a sandbox that fails to start or stop: 1.
+    return e instanceof SettingsError || e instanceof StackFileError ? 2 : 1;
   }
 }
 
