@@ -3,7 +3,7 @@
  * hostile or broken document pointing it at a FIFO blocked the whole suite (a synchronous
  * read), and at a non-JSON file quoted its first characters in the report.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,5 +52,21 @@ describe("pgbouncer.read-router's state file", () => {
     expect((await aliveResult(file)).status).toBe("PASS");
     writeFileSync(file, state(new Date(Date.now() - 600_000)));
     expect((await aliveResult(file)).status).toBe("FAIL");
+  });
+
+  it("a router in another pid namespace (a container) is dead in the very next run once nothing holds its FIFO, with a fresh state", async () => {
+    const dir = testTempDir("router-state-");
+    const file = join(dir, "state.json");
+    // A pid namespace that is not ours: the pid says nothing, the FIFO beside the state file does.
+    writeFileSync(file, JSON.stringify({ lastCheckAt: new Date().toISOString(), checks: 3, pid: 7, startTicks: 1, pidNamespace: "pid:[1]", startedAt: "2026-12-05T00:00:00Z", route: "replicas", healthy: ["postgres-replica-1"], lastChangeAt: null, lastChangeReasons: [] }));
+    execFileSync("mkfifo", [join(dir, "alive.fifo")]);
+    const holder = spawn("sh", ["-c", `exec 3<>"${join(dir, "alive.fifo")}"; echo held; exec sleep 30`], { stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise((r) => holder.stdout!.once("data", r));
+    expect((await aliveResult(file)).status).toBe("PASS");
+    holder.kill("SIGKILL");
+    await new Promise((r) => holder.once("close", r));
+    const r = await aliveResult(file);
+    expect(r.status).toBe("FAIL");
+    expect(r.message).toMatch(/^the read router \(pid 7, started 2026-12-05T00:00:00Z\) is not running/);
   });
 });

@@ -10,7 +10,7 @@ import type { StackOutputs } from "../components/contract/outputs";
 import type { RouterConfig } from "../components/readrouting/config";
 import { decideRoute } from "../components/readrouting/decide";
 import { measureRound } from "../components/readrouting/measure";
-import { identityAlive } from "../components/readrouting/liveness";
+import { aliveFifoFor, fifoReaderAlive, identityAlive } from "../components/readrouting/liveness";
 import { namesForEndpoints, type RouterState } from "../components/readrouting/router";
 import { sleep } from "./lib/measure";
 import { withPg } from "./lib/postgres";
@@ -61,8 +61,9 @@ function aliveCheck(rr: NonNullable<StackOutputs["pgbouncer"]["readRouting"]>): 
     async run() {
       if (!rr.stateFile) return { status: "SKIP", message: `the router reports to CloudWatch (${rr.metricNamespace ?? "no namespace"}: RouterChecks); its "router silent" alarm covers this` };
       const st = readState(rr.stateFile);
-      // Same pid namespace (the sandbox): a dead router is seen now, not after the age bound below.
-      if (identityAlive(st) === "dead") return { status: "FAIL", message: `the read router (pid ${st.pid}, started ${st.startedAt}) is not running: the read-only pool no longer follows replica health` };
+      // A dead router is seen now, not after the age bound below: by its pid in the same pid
+      // namespace (the sandbox), by the FIFO it holds open from any namespace (a container).
+      if (identityAlive(st) === "dead" || fifoReaderAlive(aliveFifoFor(rr.stateFile)) === "dead") return { status: "FAIL", message: `the read router (pid ${st.pid}, started ${st.startedAt}) is not running: the read-only pool no longer follows replica health` };
       const bound = 3 * rr.intervalMs + 2000;
       const age = st.lastCheckAt ? Date.now() - Date.parse(st.lastCheckAt) : Infinity;
       const base = { measured: { value: Math.round(age), unit: "milliseconds" }, threshold: `last round at most ${bound} ms ago (3 intervals + 2 s)` };

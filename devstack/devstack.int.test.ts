@@ -185,6 +185,27 @@ describe.skipIf(!engineAvailable)("dev stack on a real container engine", () => 
     expect(failing(await runSuite(outputs, { hooks: [] })).map((x) => `${x.id} ${x.status}: ${x.message}`)).toEqual([]);
   }, 240_000);
 
+  it("dead read router (its container stopped): pgbouncer.read-router FAILs in the very next run, not 3 intervals + 2 s later; started again it PASSes", async () => {
+    // Across pid namespaces the pid in the state file says nothing; the FIFO the router holds does (components/readrouting/liveness.ts).
+    const e = await connectEngine({ start: false });
+    const router = e.docker.getContainer("data-tier-dev-pgbouncer-read-router");
+    const check = async () => (await runSuite(outputs, { hooks: [], only: "pgbouncer.read-router" })).results.find((x) => x.id === "pgbouncer.read-router")!;
+    expect((await check()).status).toBe("PASS");
+    await router.kill({ signal: "SIGKILL" });
+    await router.wait({ condition: "not-running" }).catch(() => undefined);
+    const t0 = Date.now();
+    const dead = await check();
+    expect(`${dead.status}: ${dead.message}`).toMatch(/^FAIL: the read router \(pid \d+, started \S+\) is not running/);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await router.start().catch(() => undefined);
+    let back = dead;
+    for (let i = 0; i < 20 && back.status !== "PASS"; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      back = await check();
+    }
+    expect(`${back.status}: ${back.message}`).toMatch(/^PASS: /);
+  }, 60_000);
+
   it("down removes every container, network and volume carrying the stack's label, and the bound folders; --purge every file it wrote", async () => {
     const e = await connectEngine({ start: false });
     const r = await devstackDown({ stack: "dev", dir, keepEngine: true, log });

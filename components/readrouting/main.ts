@@ -6,6 +6,7 @@
  */
 import { hostname } from "node:os";
 import { loadRouterConfig, type RouterConfig } from "./config";
+import { holdAliveFifo } from "./liveness";
 import { ReadRouter, type RouterMetric } from "./router";
 
 /** Publishes one round's figures to CloudWatch (the namespace and dimensions the router's alarms watch). */
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     log: (line) => process.stdout.write(`${line}\n`),
     publish: cfg.metrics ? await cloudWatchPublisher(cfg.metrics) : undefined,
   });
+  // Held open for the life of the process: the kernel closes it when the router dies, however it dies (liveness.ts).
+  if (cfg.stateFile) holdAliveFifo(cfg.stateFile);
   router.start();
   await new Promise<void>((resolve) => {
     const stop = () => void router.stop().then(resolve);
