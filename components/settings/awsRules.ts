@@ -7,6 +7,7 @@
 import { elasticacheCatalogueProblems, rdsCatalogueProblems } from "../aws/catalogue";
 import { imageReferenceProblem } from "../docker/reference";
 import { checkParameter } from "../postgres/catalogue";
+import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
 import { engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { roleNameProblem } from "../postgres/catalogue/roleNames";
 import { walSenders } from "../postgres/render";
@@ -120,9 +121,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     if (why) ctx.issue(["pgbouncer", key], why);
   }
   if (aws) for (const x of rdsCatalogueProblems(p)) ctx.issue(x.path, x.message);
-  if (["template0", "template1", "rdsadmin"].includes(p.databaseName)) {
-    ctx.issue(["postgres", "databaseName"], `"${p.databaseName}" is reserved by PostgreSQL or RDS`);
-  }
+  const dbNameProblem = databaseNameProblem(p.databaseName, aws ? "aws" : "docker");
+  if (dbNameProblem) ctx.issue(["postgres", "databaseName"], dbNameProblem);
   for (const [key, arn] of [["redis", r.kmsKeyArn], ["postgres", p.kmsKeyArn], ["alarms", a.kmsKeyArn]] as const) {
     if (aws && arn && s.region && arnRegion(arn) !== s.region) {
       ctx.issue([key, "kmsKeyArn"], `is in region ${arnRegion(arn)}; the key must be in the stack's region ${s.region} (KMS keys are regional)`);

@@ -9,6 +9,7 @@ import { ELASTICACHE_CATALOGUE, RDS_CATALOGUE, compareVersions, elasticacheCatal
 import { imageReferenceProblem } from "../docker/reference";
 import { MAX_BACKENDS, engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { PG_CATALOGUE, checkParameter } from "../postgres/catalogue";
+import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
 import { RESERVED_KEYWORDS, roleNameProblem } from "../postgres/catalogue/roleNames";
 import { dockerHostPortProblems, dockerHostPorts } from "./dockerPorts";
 import { problems } from "./testkit";
@@ -34,9 +35,12 @@ const REFUSED: Case[] = [
   { name: "a base image with upper case", stack: "dev", over: { checks: { baseImage: "Node:22" } }, key: "data-tier:checks.baseImage", reason: /lower-case repository name/ },
   { name: "cluster mode on cache.t1.micro", stack: "prod", over: { redis: { nodeType: "cache.t1.micro", snapshotRetentionDays: 0, clusterMode: { enabled: true, shards: 2 } } }, key: "data-tier:redis.clusterMode.enabled", reason: /no cluster mode on cache\.t1\.micro/ },
   { name: "an unknown node type", stack: "prod", over: { redis: { nodeType: "cache.r6g.micro" } }, key: "data-tier:redis.nodeType", reason: /not an ElastiCache node type \(catalogue of/ },
+  // Issue 21, second round: further one-change files.
+  { name: "database name a reserved SQL key word on RDS", stack: "prod", over: { postgres: { databaseName: "select" } }, key: "data-tier:postgres.databaseName", reason: /reserved SQL key word .* RDS refuses a DBName/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
+  { name: "database name a reserved SQL key word on docker (the image quotes it)", stack: "dev", over: { postgres: { databaseName: "user" } } },
   { name: "a namespace with a space (API pattern [^:].*)", stack: "prod", over: { alarms: { customMetricNamespace: "Data Tier/Prod" } } },
   { name: "an upper-case replication group id (ElastiCache stores it lower-cased)", stack: "prod", over: { redis: { replicationGroupId: "Data-Tier-Prod" } } },
   { name: "a tag key named toString", stack: "prod", over: { tags: { toString: "x", constructor: "y" } } },
@@ -117,6 +121,15 @@ describe("the classes, walked whole", () => {
     }
     for (const ok of ["app", "dbadmin", "postgres", "datatier_owner"]) expect(roleNameProblem(ok, { master: true, platform: "aws" })).toBeUndefined();
     expect(roleNameProblem("admin", { master: false, platform: "aws" })).toBeUndefined();
+  });
+
+  it("every reserved SQL key word of PostgreSQL 15 is refused as an RDS database name and accepted on docker; non-reserved words are accepted", () => {
+    for (const w of RESERVED_KEYWORDS) {
+      expect(databaseNameProblem(w, "aws")).toMatch(/RDS refuses a DBName/);
+      expect(databaseNameProblem(w, "docker")).toBeUndefined();
+    }
+    for (const ok of ["app", "datatier", "postgres", "orders_2024"]) expect(databaseNameProblem(ok, "aws")).toBeUndefined();
+    for (const t of ["template0", "template1", "rdsadmin"]) expect(databaseNameProblem(t, "docker")).toMatch(/reserved by PostgreSQL or RDS/);
   });
 
   it("every catalogue parameter is found in any case (pg_settings spells three in mixed case)", () => {
