@@ -267,6 +267,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     for (const x of dockerHostPortProblems(s)) ctx.issue(x.path, x.message);
     if (s.production) ctx.issue(["production"], "is true on platform docker; production rules (Multi-AZ, TLS, managed backups) need platform aws");
     if (b.tls.client !== "disable") ctx.issue(["pgbouncer", "tls", "client"], `is "${b.tls.client}"; the docker platform has no certificate for PgBouncer's clients; use "disable"`);
+    // PostgreSQL on docker has no certificate (ssl off): it answers PgBouncer's SSLRequest "N", and a mode that demands TLS drops the connection.
+    if (b.tls.server === "require") ctx.issue(["pgbouncer", "tls", "server"], `is "require"; PostgreSQL on docker runs without TLS, so PgBouncer drops every server connection ("server refused SSL"); use "disable", "allow" or "prefer"`);
     if (r.transitEncryption) ctx.issue(["redis", "transitEncryption"], "is true; self-managed Redis on docker has no TLS material; set it false (ElastiCache encrypts on aws)");
     if (r.atRestEncryption) ctx.issue(["redis", "atRestEncryption"], "is true; docker volumes are not encrypted by the platform; set it false");
   }

@@ -12,6 +12,7 @@ import { PG_CATALOGUE, checkParameter } from "../postgres/catalogue";
 import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
 import { RESERVED_KEYWORDS, roleNameProblem } from "../postgres/catalogue/roleNames";
 import { dockerHostPortProblems, dockerHostPorts } from "./dockerPorts";
+import { pgbouncer } from "./schema";
 import { problems } from "./testkit";
 
 type Case = { name: string; stack: "dev" | "prod"; over: Record<string, unknown>; key: string; reason: RegExp };
@@ -37,9 +38,11 @@ const REFUSED: Case[] = [
   { name: "an unknown node type", stack: "prod", over: { redis: { nodeType: "cache.r6g.micro" } }, key: "data-tier:redis.nodeType", reason: /not an ElastiCache node type \(catalogue of/ },
   // Issue 21, second round: further one-change files.
   { name: "database name a reserved SQL key word on RDS", stack: "prod", over: { postgres: { databaseName: "select" } }, key: "data-tier:postgres.databaseName", reason: /reserved SQL key word .* RDS refuses a DBName/ },
+  { name: "PgBouncer requiring TLS of PostgreSQL on docker (no certificate there)", stack: "dev", over: { pgbouncer: { tls: { server: "require" } } }, key: "data-tier:pgbouncer.tls.server", reason: /server refused SSL/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
+  { name: "PgBouncer preferring TLS of PostgreSQL on docker (falls back to plain)", stack: "dev", over: { pgbouncer: { tls: { server: "prefer" } } } },
   { name: "database name a reserved SQL key word on docker (the image quotes it)", stack: "dev", over: { postgres: { databaseName: "user" } } },
   { name: "a namespace with a space (API pattern [^:].*)", stack: "prod", over: { alarms: { customMetricNamespace: "Data Tier/Prod" } } },
   { name: "an upper-case replication group id (ElastiCache stores it lower-cased)", stack: "prod", over: { redis: { replicationGroupId: "Data-Tier-Prod" } } },
@@ -121,6 +124,14 @@ describe("the classes, walked whole", () => {
     }
     for (const ok of ["app", "dbadmin", "postgres", "datatier_owner"]) expect(roleNameProblem(ok, { master: true, platform: "aws" })).toBeUndefined();
     expect(roleNameProblem("admin", { master: false, platform: "aws" })).toBeUndefined();
+  });
+
+  it("every PgBouncer server sslmode on docker: refused exactly when it demands TLS of a PostgreSQL that has none", () => {
+    const demands = ["require", "verify-ca", "verify-full"];
+    for (const mode of pgbouncer.shape.tls.shape.server.options) {
+      const found = problems("dev", { pgbouncer: { tls: { server: mode } } }).filter((p) => p.key === "data-tier:pgbouncer.tls.server");
+      expect(found.length > 0, mode).toBe(demands.includes(mode));
+    }
   });
 
   it("every reserved SQL key word of PostgreSQL 15 is refused as an RDS database name and accepted on docker; non-reserved words are accepted", () => {
