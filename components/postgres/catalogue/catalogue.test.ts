@@ -27,6 +27,9 @@ describe("the postgres.parameters allow list", () => {
     expect(checkParameter("wal_receiver_status_interval", "0s", "docker")).toMatchObject({ ok: false });
     expect(checkParameter("wal_receiver_status_interval", "5s", "aws")).toMatchObject({ ok: true, value: "5" });
     expect(checkParameter("wal_compression", "LZ4", "docker")).toMatchObject({ ok: true, value: "lz4" });
+    // Read-only by default: PostgreSQL refuses the program's CREATE ROLE / GRANT ("cannot execute ... in a read-only transaction").
+    expect(checkParameter("default_transaction_read_only", "on", "docker")).toEqual({ ok: false, problem: expect.stringMatching(/read-only transaction/) });
+    expect(checkParameter("default_transaction_read_only", "off", "aws")).toMatchObject({ ok: true, value: "0" });
   });
 
   it("takes the restart need from the catalogue's postmaster context", () => {

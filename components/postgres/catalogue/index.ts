@@ -108,6 +108,8 @@ const REFUSED_PARAMETERS: Record<string, string> = {
 
 /** Values refused for an allowed parameter (value as rendered), each with why. */
 const REFUSED_VALUES: Record<string, Record<string, string>> = {
+  // The program's own statements (roles, grants, the partition triggers) are writes: PostgreSQL refuses them in a read-only transaction.
+  default_transaction_read_only: { "1": "on makes every transaction read-only: PostgreSQL then refuses the program's own CREATE ROLE, GRANT and trigger statements (\"cannot execute ... in a read-only transaction\") and every application write; set it per role or session instead" },
   // postgres.streaming tells a live replica from a frozen one by its write-position reports.
   wal_receiver_status_interval: { "0": "0 turns off the replicas' progress reports: the primary could no longer tell a live replica from a frozen one (the smoke suite's postgres.streaming would FAIL every replica); use 1 or more seconds" },
 };
