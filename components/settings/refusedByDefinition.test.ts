@@ -39,6 +39,7 @@ const REFUSED: Case[] = [
   // Issue 21, second round: further one-change files.
   { name: "database name a reserved SQL key word on RDS", stack: "prod", over: { postgres: { databaseName: "select" } }, key: "data-tier:postgres.databaseName", reason: /reserved SQL key word .* RDS refuses a DBName/ },
   { name: "PgBouncer requiring TLS of PostgreSQL on docker (no certificate there)", stack: "dev", over: { pgbouncer: { tls: { server: "require" } } }, key: "data-tier:pgbouncer.tls.server", reason: /server refused SSL/ },
+  { name: "max_stack_depth at the top of its pg_settings range", stack: "dev", over: { postgres: { parameters: { max_stack_depth: "2147483647" } } }, key: "data-tier:postgres.parameters.max_stack_depth", reason: /stack limit less 512 kB \(7680 kB/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
@@ -159,6 +160,15 @@ describe("the classes, walked whole", () => {
         const at = (n: number) => engineLimitProblems({ platform: "docker", maxConnections: n, walSenders: 10, parameters: { max_worker_processes: String(workers), autovacuum_max_workers: String(av) } });
         expect(at(limit)).toEqual([]);
         expect(at(limit + 1).map((p) => p.path.join("."))).toEqual(["postgres.maxConnections"]);
+      }
+    }
+  });
+
+  it("max_stack_depth: refused exactly above the 8 MB stack limit less PostgreSQL's 512 kB slop, in every unit", () => {
+    for (const platform of ["docker", "aws"] as const) {
+      for (const [value, kb] of [["7680kB", 7680], ["7681", 7681], ["7MB", 7168], ["8MB", 8192], ["100", 100], ["2147483647", 2147483647]] as const) {
+        const found = engineLimitProblems({ platform, maxConnections: 100, walSenders: 10, parameters: { max_stack_depth: value } });
+        expect(found.length, `${platform} max_stack_depth=${value}`).toBe(kb > 7680 ? 1 : 0);
       }
     }
   });
