@@ -27,15 +27,13 @@ function oursAccepts(name: string, value: string): boolean {
   return engineLimitProblems({ platform: "docker", maxConnections: 100, walSenders: 10, parameters: { [name]: value } }).length === 0;
 }
 
-/** PostgreSQL's verdict on each (name, value), batched: one conf per batch, then alone for any batch that fails. */
+/** PostgreSQL's verdict on each (name, value), batched: one conf per batch, then each pair alone for any batch that fails. */
 function engineAccepts(pairs: [string, string][]): Map<string, boolean> {
   const verdict = new Map<string, boolean>();
   const key = ([n, v]: [string, string]) => `${n}=${v}`;
   const lines = postgresConfCheck(conf(pairs));
-  const bad = new Set(lines.map((l) => /parameter "([^"]+)"/.exec(l)?.[1]?.toLowerCase()).filter(Boolean));
-  // An error naming no parameter (a start failure) makes every pair suspect: judge each alone then.
-  const unnamed = lines.some((l) => !/parameter "|contains errors/.test(l));
-  for (const p of pairs) verdict.set(key(p), bad.has(p[0].toLowerCase()) || unnamed ? postgresConfCheck(conf([p])).length === 0 : true);
+  // A refused value can mask another's (with one line failing, PostgreSQL did not name max_stack_depth's): a batch that fails is judged pair by pair.
+  for (const p of pairs) verdict.set(key(p), lines.length > 0 ? postgresConfCheck(conf([p])).length === 0 : true);
   return verdict;
 }
 
