@@ -40,6 +40,7 @@ const REFUSED: Case[] = [
   { name: "database name a reserved SQL key word on RDS", stack: "prod", over: { postgres: { databaseName: "select" } }, key: "data-tier:postgres.databaseName", reason: /reserved SQL key word .* RDS refuses a DBName/ },
   { name: "PgBouncer requiring TLS of PostgreSQL on docker (no certificate there)", stack: "dev", over: { pgbouncer: { tls: { server: "require" } } }, key: "data-tier:pgbouncer.tls.server", reason: /server refused SSL/ },
   { name: "max_stack_depth at the top of its pg_settings range", stack: "dev", over: { postgres: { parameters: { max_stack_depth: "2147483647" } } }, key: "data-tier:postgres.parameters.max_stack_depth", reason: /stack limit less 512 kB \(7680 kB/ },
+  { name: "cache.r6g on Redis 5.0.0 (Graviton2 nodes from 5.0.6)", stack: "prod", over: { redis: { nodeType: "cache.r6g.large", engineVersion: "5.0.0" } }, key: "data-tier:redis.engineVersion", reason: /offers r6g nodes only from Redis OSS 5\.0\.6/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
@@ -84,6 +85,7 @@ describe("the classes, walked whole", () => {
             ...(caps.automaticFailover ? [] : ["redis.automaticFailover"]),
             ...(caps.clusterMode ? [] : ["redis.clusterMode.enabled"]),
             ...(caps.dataTiering === "required" && compareVersions(engineVersion, ELASTICACHE_CATALOGUE.dataTieringMinimum[engine]) < 0 ? ["redis.engineVersion"] : []),
+            ...(engine === "redis" && ["m6g", "r6g", "t4g"].includes(nodeType.split(".")[1]) && compareVersions(engineVersion, "5.0.6") < 0 ? ["redis.engineVersion"] : []),
           ];
           expect(found.map((p) => p.path.join(".")).sort(), `${nodeType} ${engine} ${engineVersion}`).toEqual(expected.sort());
         }
