@@ -34,3 +34,19 @@ export function imageReferenceProblem(ref: string): string | undefined {
 
 /** moby's RestrictedNamePattern for container (and volume) names. */
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/**
+ * Network names the engines will not create, whatever the pattern says: moby's predefined
+ * networks (runconfig `IsPreDefinedNetwork`: bridge, host, none, default; "operation is not
+ * permitted on predefined network") and podman's network modes (`NetworkCreate`: "cannot
+ * create network with name ... because it conflicts with a valid network mode"). The dev
+ * stack runs on either engine (devstack/engine.ts), so a name either refuses is refused.
+ */
+export const RESERVED_NETWORK_NAMES = ["bridge", "host", "none", "default", "private", "slirp4netns", "pasta", "container", "ns"] as const;
+
+/** Why docker or podman would refuse to create a network of this name, or undefined. */
+export function networkNameProblem(name: string): string | undefined {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return "is not a network name the engine accepts ([a-zA-Z0-9][a-zA-Z0-9_.-]*)";
+  if ((RESERVED_NETWORK_NAMES as readonly string[]).includes(name)) return `is a network the engine predefines or a network mode (${RESERVED_NETWORK_NAMES.join(", ")}); docker or podman (the dev stack runs on either) refuses to create it`;
+  return undefined;
+}

@@ -7,6 +7,7 @@
 import { elasticacheCatalogueProblems, rdsCatalogueProblems } from "../aws/catalogue";
 import { imageReferenceProblem } from "../docker/reference";
 import { checkParameter } from "../postgres/catalogue";
+import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
 import { engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { roleNameProblem } from "../postgres/catalogue/roleNames";
 import { walSenders } from "../postgres/render";
@@ -120,9 +121,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     if (why) ctx.issue(["pgbouncer", key], why);
   }
   if (aws) for (const x of rdsCatalogueProblems(p)) ctx.issue(x.path, x.message);
-  if (["template0", "template1", "rdsadmin"].includes(p.databaseName)) {
-    ctx.issue(["postgres", "databaseName"], `"${p.databaseName}" is reserved by PostgreSQL or RDS`);
-  }
+  const dbNameProblem = databaseNameProblem(p.databaseName, aws ? "aws" : "docker");
+  if (dbNameProblem) ctx.issue(["postgres", "databaseName"], dbNameProblem);
   for (const [key, arn] of [["redis", r.kmsKeyArn], ["postgres", p.kmsKeyArn], ["alarms", a.kmsKeyArn]] as const) {
     if (aws && arn && s.region && arnRegion(arn) !== s.region) {
       ctx.issue([key, "kmsKeyArn"], `is in region ${arnRegion(arn)}; the key must be in the stack's region ${s.region} (KMS keys are regional)`);
@@ -267,6 +267,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     for (const x of dockerHostPortProblems(s)) ctx.issue(x.path, x.message);
     if (s.production) ctx.issue(["production"], "is true on platform docker; production rules (Multi-AZ, TLS, managed backups) need platform aws");
     if (b.tls.client !== "disable") ctx.issue(["pgbouncer", "tls", "client"], `is "${b.tls.client}"; the docker platform has no certificate for PgBouncer's clients; use "disable"`);
+    // PostgreSQL on docker has no certificate (ssl off): it answers PgBouncer's SSLRequest "N", and a mode that demands TLS drops the connection.
+    if (b.tls.server === "require") ctx.issue(["pgbouncer", "tls", "server"], `is "require"; PostgreSQL on docker runs without TLS, so PgBouncer drops every server connection ("server refused SSL"); use "disable", "allow" or "prefer"`);
     if (r.transitEncryption) ctx.issue(["redis", "transitEncryption"], "is true; self-managed Redis on docker has no TLS material; set it false (ElastiCache encrypts on aws)");
     if (r.atRestEncryption) ctx.issue(["redis", "atRestEncryption"], "is true; docker volumes are not encrypted by the platform; set it false");
   }

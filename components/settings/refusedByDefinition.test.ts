@@ -9,8 +9,10 @@ import { ELASTICACHE_CATALOGUE, RDS_CATALOGUE, compareVersions, elasticacheCatal
 import { imageReferenceProblem } from "../docker/reference";
 import { MAX_BACKENDS, engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { PG_CATALOGUE, checkParameter } from "../postgres/catalogue";
+import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
 import { RESERVED_KEYWORDS, roleNameProblem } from "../postgres/catalogue/roleNames";
 import { dockerHostPortProblems, dockerHostPorts } from "./dockerPorts";
+import { pgbouncer } from "./schema";
 import { problems } from "./testkit";
 
 type Case = { name: string; stack: "dev" | "prod"; over: Record<string, unknown>; key: string; reason: RegExp };
@@ -34,9 +36,16 @@ const REFUSED: Case[] = [
   { name: "a base image with upper case", stack: "dev", over: { checks: { baseImage: "Node:22" } }, key: "data-tier:checks.baseImage", reason: /lower-case repository name/ },
   { name: "cluster mode on cache.t1.micro", stack: "prod", over: { redis: { nodeType: "cache.t1.micro", snapshotRetentionDays: 0, clusterMode: { enabled: true, shards: 2 } } }, key: "data-tier:redis.clusterMode.enabled", reason: /no cluster mode on cache\.t1\.micro/ },
   { name: "an unknown node type", stack: "prod", over: { redis: { nodeType: "cache.r6g.micro" } }, key: "data-tier:redis.nodeType", reason: /not an ElastiCache node type \(catalogue of/ },
+  // Issue 21, second round: further one-change files.
+  { name: "database name a reserved SQL key word on RDS", stack: "prod", over: { postgres: { databaseName: "select" } }, key: "data-tier:postgres.databaseName", reason: /reserved SQL key word .* RDS refuses a DBName/ },
+  { name: "PgBouncer requiring TLS of PostgreSQL on docker (no certificate there)", stack: "dev", over: { pgbouncer: { tls: { server: "require" } } }, key: "data-tier:pgbouncer.tls.server", reason: /server refused SSL/ },
+  { name: "max_stack_depth at the top of its pg_settings range", stack: "dev", over: { postgres: { parameters: { max_stack_depth: "2147483647" } } }, key: "data-tier:postgres.parameters.max_stack_depth", reason: /stack limit less 512 kB \(7680 kB/ },
+  { name: "cache.r6g on Redis 5.0.0 (Graviton2 nodes from 5.0.6)", stack: "prod", over: { redis: { nodeType: "cache.r6g.large", engineVersion: "5.0.0" } }, key: "data-tier:redis.engineVersion", reason: /offers r6g nodes only from Redis OSS 5\.0\.6/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
+  { name: "PgBouncer preferring TLS of PostgreSQL on docker (falls back to plain)", stack: "dev", over: { pgbouncer: { tls: { server: "prefer" } } } },
+  { name: "database name a reserved SQL key word on docker (the image quotes it)", stack: "dev", over: { postgres: { databaseName: "user" } } },
   { name: "a namespace with a space (API pattern [^:].*)", stack: "prod", over: { alarms: { customMetricNamespace: "Data Tier/Prod" } } },
   { name: "an upper-case replication group id (ElastiCache stores it lower-cased)", stack: "prod", over: { redis: { replicationGroupId: "Data-Tier-Prod" } } },
   { name: "a tag key named toString", stack: "prod", over: { tags: { toString: "x", constructor: "y" } } },
@@ -76,6 +85,7 @@ describe("the classes, walked whole", () => {
             ...(caps.automaticFailover ? [] : ["redis.automaticFailover"]),
             ...(caps.clusterMode ? [] : ["redis.clusterMode.enabled"]),
             ...(caps.dataTiering === "required" && compareVersions(engineVersion, ELASTICACHE_CATALOGUE.dataTieringMinimum[engine]) < 0 ? ["redis.engineVersion"] : []),
+            ...(engine === "redis" && ["m6g", "r6g", "t4g"].includes(nodeType.split(".")[1]) && compareVersions(engineVersion, "5.0.6") < 0 ? ["redis.engineVersion"] : []),
           ];
           expect(found.map((p) => p.path.join(".")).sort(), `${nodeType} ${engine} ${engineVersion}`).toEqual(expected.sort());
         }
@@ -119,6 +129,23 @@ describe("the classes, walked whole", () => {
     expect(roleNameProblem("admin", { master: false, platform: "aws" })).toBeUndefined();
   });
 
+  it("every PgBouncer server sslmode on docker: refused exactly when it demands TLS of a PostgreSQL that has none", () => {
+    const demands = ["require", "verify-ca", "verify-full"];
+    for (const mode of pgbouncer.shape.tls.shape.server.options) {
+      const found = problems("dev", { pgbouncer: { tls: { server: mode } } }).filter((p) => p.key === "data-tier:pgbouncer.tls.server");
+      expect(found.length > 0, mode).toBe(demands.includes(mode));
+    }
+  });
+
+  it("every reserved SQL key word of PostgreSQL 15 is refused as an RDS database name and accepted on docker; non-reserved words are accepted", () => {
+    for (const w of RESERVED_KEYWORDS) {
+      expect(databaseNameProblem(w, "aws")).toMatch(/RDS refuses a DBName/);
+      expect(databaseNameProblem(w, "docker")).toBeUndefined();
+    }
+    for (const ok of ["app", "datatier", "postgres", "orders_2024"]) expect(databaseNameProblem(ok, "aws")).toBeUndefined();
+    for (const t of ["template0", "template1", "rdsadmin"]) expect(databaseNameProblem(t, "docker")).toMatch(/reserved by PostgreSQL or RDS/);
+  });
+
   it("every catalogue parameter is found in any case (pg_settings spells three in mixed case)", () => {
     for (const name of Object.keys(PG_CATALOGUE.parameters)) {
       for (const spelling of [name, name.toLowerCase(), name.toUpperCase()]) {
@@ -135,6 +162,15 @@ describe("the classes, walked whole", () => {
         const at = (n: number) => engineLimitProblems({ platform: "docker", maxConnections: n, walSenders: 10, parameters: { max_worker_processes: String(workers), autovacuum_max_workers: String(av) } });
         expect(at(limit)).toEqual([]);
         expect(at(limit + 1).map((p) => p.path.join("."))).toEqual(["postgres.maxConnections"]);
+      }
+    }
+  });
+
+  it("max_stack_depth: refused exactly above the 8 MB stack limit less PostgreSQL's 512 kB slop, in every unit", () => {
+    for (const platform of ["docker", "aws"] as const) {
+      for (const [value, kb] of [["7680kB", 7680], ["7681", 7681], ["7MB", 7168], ["8MB", 8192], ["100", 100], ["2147483647", 2147483647]] as const) {
+        const found = engineLimitProblems({ platform, maxConnections: 100, walSenders: 10, parameters: { max_stack_depth: value } });
+        expect(found.length, `${platform} max_stack_depth=${value}`).toBe(kb > 7680 ? 1 : 0);
       }
     }
   });

@@ -16,6 +16,7 @@ import { testTempDir } from "../../testing/tempDir";
 import type { ProgramRun, RecordedResource } from "../evaluate/program";
 import { EXIT, review } from "./cli";
 import { programProblems, settingsKeyFor } from "./programChecks";
+import { RESERVED_NETWORK_NAMES } from "../../components/docker/reference";
 
 const settings = (): Settings => parseSettings(readStackFile("prod").raw);
 const res = (type: string, name: string, inputs: Record<string, unknown>): RecordedResource =>
@@ -60,6 +61,9 @@ describe("cross-resource rules on registered resources", () => {
     const c = (name: string, image: string, ports: unknown[]) => res("docker:index/container:Container", name, { name, image, ports });
     expect(keys([c("aa", "redis:7", [{ internal: 6379, external: 6379, ip: "127.0.0.1" }]), c("bb", "redis:7", [{ internal: 6379, external: 6380, ip: "127.0.0.1" }])])).toEqual([]);
     expect(keys([res("docker:index/volume:Volume", "v", { name: "my vol" }), res("docker:index/network:Network", "n", { name: "-net" })])).toEqual([expect.stringMatching(/not a volume name/), expect.stringMatching(/not a network name/)]);
+    // Names the engines predefine or keep for network modes, each refused; a name beside them is not.
+    for (const predefined of RESERVED_NETWORK_NAMES) expect(keys([res("docker:index/network:Network", "n", { name: predefined })])).toEqual([expect.stringMatching(/predefines or a network mode/)]);
+    expect(keys([res("docker:index/network:Network", "n", { name: "host-net" })])).toEqual([]);
     // moby's pattern needs two characters at least.
     expect(keys([c("a", "redis:7", [])])).toEqual([expect.stringMatching(/not a container name docker accepts/)]);
     const found = keys([

@@ -12,7 +12,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are provider-shaped */
 import { checkApiShapes } from "../../components/aws/models";
-import { CONTAINER_NAME, imageReferenceProblem } from "../../components/docker/reference";
+import { CONTAINER_NAME, imageReferenceProblem, networkNameProblem } from "../../components/docker/reference";
 import { roleNameProblem } from "../../components/postgres/catalogue/roleNames";
 import type { SettingsProblem } from "../../components/settings/load";
 import type { Settings } from "../../components/settings/schema";
@@ -137,12 +137,16 @@ function dockerPlan(rs: RecordedResource[], settings: Settings): Found[] {
       else ports.set(slot, r.name);
     }
   }
-  // Volumes: moby's same restricted pattern; networks: podman's (libpod NameRegex), the engine the dev stack runs on.
-  for (const [type, re, what] of [["docker:index/volume:Volume", CONTAINER_NAME, "volume"], ["docker:index/network:Network", /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "network"]] as const) {
-    for (const r of ofType(rs, type)) {
-      const name = String(r.inputs.name ?? r.name);
-      if (!re.test(name)) out.push({ key: settingsKeyFor(settings, name), where: r.name, value: name, message: `is not a ${what} name the engine accepts (${re.source})` });
-    }
+  // Volumes: moby's same restricted pattern.
+  for (const r of ofType(rs, "docker:index/volume:Volume")) {
+    const name = String(r.inputs.name ?? r.name);
+    if (!CONTAINER_NAME.test(name)) out.push({ key: settingsKeyFor(settings, name), where: r.name, value: name, message: `is not a volume name the engine accepts (${CONTAINER_NAME.source})` });
+  }
+  // Networks: podman's pattern (libpod NameRegex), and the names docker or podman will not create.
+  for (const r of ofType(rs, "docker:index/network:Network")) {
+    const name = String(r.inputs.name ?? r.name);
+    const why = networkNameProblem(name);
+    if (why) out.push({ key: settingsKeyFor(settings, name), where: r.name, value: name, message: why });
   }
   for (const r of [...ofType(rs, "docker:index/remoteImage:RemoteImage"), ...ofType(rs, "docker:index/image:Image")]) {
     const ref = r.inputs.name ?? r.inputs.imageName;

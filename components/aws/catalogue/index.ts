@@ -24,6 +24,8 @@ export const ELASTICACHE_CATALOGUE = elasticache as unknown as {
   date: string;
   regions: string;
   dataTieringMinimum: Record<"redis" | "valkey", string>;
+  /** Node families ElastiCache offers only from a Redis OSS version (family, e.g. "r6g", to version). */
+  redisMinimumByFamily: Record<string, string>;
   engineVersions: Record<"redis" | "valkey", string[]>;
   nodeTypes: Record<string, NodeTypeCapabilities>;
 };
@@ -85,6 +87,11 @@ export function elasticacheCatalogueProblems(r: RedisLike): CatalogueProblem[] {
   }
   if (!caps.automaticFailover && r.automaticFailover) out.push({ path: ["redis", "automaticFailover"], message: `is true; ElastiCache offers no automatic failover on ${r.nodeType}` });
   if (!caps.clusterMode && r.clusterMode.enabled) out.push({ path: ["redis", "clusterMode", "enabled"], message: `is true; ElastiCache offers no cluster mode on ${r.nodeType}` });
+  const family = r.nodeType.split(".")[1];
+  const familyMin = Object.hasOwn(c.redisMinimumByFamily, family) ? c.redisMinimumByFamily[family] : undefined;
+  if (r.engine === "redis" && familyMin !== undefined && compareVersions(r.engineVersion, familyMin) < 0) {
+    out.push({ path: ["redis", "engineVersion"], message: `is ${r.engineVersion}; ElastiCache offers ${family} nodes only from Redis OSS ${familyMin} ${stamp}` });
+  }
   const min = c.dataTieringMinimum[r.engine];
   if (caps.dataTiering === "required" && compareVersions(r.engineVersion, min) < 0) {
     out.push({ path: ["redis", "engineVersion"], message: `is ${r.engineVersion}; ${r.nodeType} runs with data tiering, which ElastiCache offers from ${r.engine} ${min}` });

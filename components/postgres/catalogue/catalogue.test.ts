@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DERIVED_PARAMETERS, PG_CATALOGUE, allowedParameterNames, checkParameter, needsRestart } from "./index";
+import { DERIVED_PARAMETERS, PG_CATALOGUE, allowedParameterNames, checkParameter, needsRestart, pgBool } from "./index";
 
 describe("the postgres.parameters allow list", () => {
   const allowed = allowedParameterNames("docker");
@@ -27,6 +27,22 @@ describe("the postgres.parameters allow list", () => {
     expect(checkParameter("wal_receiver_status_interval", "0s", "docker")).toMatchObject({ ok: false });
     expect(checkParameter("wal_receiver_status_interval", "5s", "aws")).toMatchObject({ ok: true, value: "5" });
     expect(checkParameter("wal_compression", "LZ4", "docker")).toMatchObject({ ok: true, value: "lz4" });
+    // Read-only by default: PostgreSQL refuses the program's CREATE ROLE / GRANT ("cannot execute ... in a read-only transaction").
+    expect(checkParameter("default_transaction_read_only", "on", "docker")).toEqual({ ok: false, problem: expect.stringMatching(/read-only transaction/) });
+    expect(checkParameter("default_transaction_read_only", "off", "aws")).toMatchObject({ ok: true, value: "0" });
+  });
+
+  it("booleans by PostgreSQL's parse_bool: every prefix of true/false/yes/no in any case, on, of/off, 1/0; nothing else", () => {
+    for (const [word, meaning] of [["true", true], ["yes", true], ["false", false], ["no", false]] as const) {
+      for (let n = 1; n <= word.length; n++) {
+        expect(pgBool(word.slice(0, n)), word.slice(0, n)).toBe(meaning);
+        expect(pgBool(word.slice(0, n).toUpperCase())).toBe(meaning);
+      }
+    }
+    for (const [v, meaning] of [["on", true], ["ON", true], ["of", false], ["off", false], ["1", true], ["0", false]] as const) expect(pgBool(v), v).toBe(meaning);
+    for (const v of ["", "o", "onn", "offf", "truee", "yess", "2", "01", "maybe", "enabled"]) expect(pgBool(v), v).toBeUndefined();
+    expect(checkParameter("enable_seqscan", "t", "docker")).toMatchObject({ ok: true, value: "1" });
+    expect(checkParameter("enable_seqscan", "o", "docker")).toMatchObject({ ok: false });
   });
 
   it("takes the restart need from the catalogue's postmaster context", () => {

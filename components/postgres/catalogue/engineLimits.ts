@@ -10,6 +10,9 @@
  *   refuses the value.
  * - src/backend/access/transam/xlog.c, ReadControlFile(): "min_wal_size" and "max_wal_size"
  *   must be at least twice wal_segment_size, else FATAL at start.
+ * - src/backend/tcop/postgres.c, check_max_stack_depth(): "max_stack_depth" must not exceed
+ *   the process's stack rlimit less STACK_DEPTH_SLOP (512 kB); the servers run with the
+ *   Linux default `ulimit -s` of 8 MB (containers inherit it), so at most 7680 kB.
  * The real engine loads the rendered file in tests (engineValidators.int.test.ts), which
  * catches what this list misses.
  */
@@ -26,8 +29,13 @@ export function walSegmentMb(platform: "aws" | "docker"): number {
   return platform === "aws" ? 64 : 16;
 }
 
+/** Linux's default stack rlimit (`ulimit -s`, kB), which containers and the sandbox's servers run with. */
+export const STACK_RLIMIT_KB = 8192;
+/** src/include/tcop/tcopprot.h: STACK_DEPTH_SLOP, 512 kB. */
+export const STACK_DEPTH_SLOP_KB = 512;
+
 /** pg_settings boot values of the parameters the limits read (PostgreSQL 15 defaults). */
-const DEFAULTS: Record<string, number> = { autovacuum_max_workers: 3, max_worker_processes: 8, min_wal_size: 80, max_wal_size: 1024 };
+const DEFAULTS: Record<string, number> = { autovacuum_max_workers: 3, max_worker_processes: 8, min_wal_size: 80, max_wal_size: 1024, max_stack_depth: 2048 };
 
 export interface EngineLimitInput {
   platform: "aws" | "docker";
@@ -71,6 +79,11 @@ export function engineLimitProblems(input: EngineLimitInput): EngineLimitProblem
     if (v.key !== undefined && v.value < 2 * seg) {
       out.push({ path: ["postgres", "parameters", v.key], message: `is ${v.value} MB; PostgreSQL refuses to start when "${name}" is less than twice wal_segment_size (${seg} MB${input.platform === "aws" ? " on RDS" : ""}), so at least ${2 * seg}MB` });
     }
+  }
+  const stack = effective(input, "max_stack_depth");
+  const stackMax = STACK_RLIMIT_KB - STACK_DEPTH_SLOP_KB;
+  if (stack.key !== undefined && stack.value > stackMax) {
+    out.push({ path: ["postgres", "parameters", stack.key], message: `is ${stack.value} kB; PostgreSQL refuses "max_stack_depth" above the stack limit less 512 kB (${stackMax} kB with the default 8 MB \`ulimit -s\`)` });
   }
   return out;
 }

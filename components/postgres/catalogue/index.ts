@@ -108,6 +108,8 @@ const REFUSED_PARAMETERS: Record<string, string> = {
 
 /** Values refused for an allowed parameter (value as rendered), each with why. */
 const REFUSED_VALUES: Record<string, Record<string, string>> = {
+  // The program's own statements (roles, grants, the partition triggers) are writes: PostgreSQL refuses them in a read-only transaction.
+  default_transaction_read_only: { "1": "on makes every transaction read-only: PostgreSQL then refuses the program's own CREATE ROLE, GRANT and trigger statements (\"cannot execute ... in a read-only transaction\") and every application write; set it per role or session instead" },
   // postgres.streaming tells a live replica from a frozen one by its write-position reports.
   wal_receiver_status_interval: { "0": "0 turns off the replicas' progress reports: the primary could no longer tell a live replica from a frozen one (the smoke suite's postgres.streaming would FAIL every replica); use 1 or more seconds" },
 };
@@ -170,15 +172,29 @@ export type ValueCheck = { ok: true; value: string } | { ok: false; problem: str
 /** An RDS formula such as {DBInstanceClassMemory*3/4}: RDS evaluates it, so no range can be checked here. */
 const RDS_FORMULA = /^\{[A-Za-z0-9*/+\-() ]{1,200}\}$/;
 
+/**
+ * PostgreSQL's own boolean grammar (parse_bool_with_len, src/backend/utils/adt/bool.c), in
+ * any case: any prefix of true, false, yes, no; "on"; "of" or "off" (one "o" is
+ * ambiguous); "1" and "0". Undefined when PostgreSQL would refuse the value.
+ */
+export function pgBool(value: string): boolean | undefined {
+  const v = value.toLowerCase();
+  if (v === "") return undefined;
+  const prefixOf = (word: string) => word.startsWith(v);
+  if (prefixOf("true") || prefixOf("yes") || v === "on" || v === "1") return true;
+  if (prefixOf("false") || prefixOf("no") || v === "of" || v === "off" || v === "0") return false;
+  return undefined;
+}
+
 /** Checks a value against the parameter's type and range; returns the spelling to render. */
 export function checkParameterValue(p: PgParameter, raw: string, platform: "aws" | "docker"): ValueCheck {
   const value = raw.trim();
   const range = () => `${p.min ?? "-inf"} to ${p.max ?? "inf"}${p.unit ? ` (${p.unit})` : ""}`;
   switch (p.type) {
     case "bool": {
-      if (/^(on|true|yes|1)$/i.test(value)) return { ok: true, value: "1" };
-      if (/^(off|false|no|0)$/i.test(value)) return { ok: true, value: "0" };
-      return { ok: false, problem: "expected a boolean (on/off, true/false, 1/0)" };
+      const b = pgBool(value);
+      if (b !== undefined) return { ok: true, value: b ? "1" : "0" };
+      return { ok: false, problem: "expected a boolean (on/off, true/false, yes/no, 1/0, or a prefix PostgreSQL takes such as t/f)" };
     }
     case "enum": {
       const hit = p.values?.find((v) => v.toLowerCase() === value.toLowerCase());
