@@ -4,7 +4,7 @@
  * the source of every rule. Rules that only make sense on AWS apply on `platform: aws`;
  * platform-consistency rules (what the docker platform cannot do) apply on docker.
  */
-import { elasticacheCatalogueProblems, rdsCatalogueProblems } from "../aws/catalogue";
+import { elasticacheCatalogueProblems, rdsCatalogueProblems, rdsEngineVersionProblems } from "../aws/catalogue";
 import { imageReferenceProblem } from "../docker/reference";
 import { checkParameter } from "../postgres/catalogue";
 import { databaseNameProblem } from "../postgres/catalogue/databaseNames";
@@ -121,6 +121,8 @@ export function checkAwsRules(s: Settings, ctx: RuleContext): void {
     if (why) ctx.issue(["pgbouncer", key], why);
   }
   if (aws) for (const x of rdsCatalogueProblems(p)) ctx.issue(x.path, x.message);
+  // Docker runs the image's PostgreSQL 15 whatever minor is named (postgres/docker.ts pins it), so only RDS's names bind.
+  if (aws) for (const x of rdsEngineVersionProblems(p.engineVersion)) ctx.issue(x.path, x.message);
   const dbNameProblem = databaseNameProblem(p.databaseName, aws ? "aws" : "docker");
   if (dbNameProblem) ctx.issue(["postgres", "databaseName"], dbNameProblem);
   for (const [key, arn] of [["redis", r.kmsKeyArn], ["postgres", p.kmsKeyArn], ["alarms", a.kmsKeyArn]] as const) {

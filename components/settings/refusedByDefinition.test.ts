@@ -5,7 +5,7 @@
  * beside them, so the rules cover the definitions, not these examples.
  */
 import { describe, expect, it } from "vitest";
-import { ELASTICACHE_CATALOGUE, RDS_CATALOGUE, compareVersions, elasticacheCatalogueProblems, rdsCatalogueProblems } from "../aws/catalogue";
+import { ELASTICACHE_CATALOGUE, RDS_CATALOGUE, compareVersions, creatableVersions, elasticacheCatalogueProblems, rdsCatalogueProblems, rdsEngineVersions } from "../aws/catalogue";
 import { imageReferenceProblem } from "../docker/reference";
 import { MAX_BACKENDS, engineLimitProblems } from "../postgres/catalogue/engineLimits";
 import { PG_CATALOGUE, checkParameter } from "../postgres/catalogue";
@@ -41,6 +41,9 @@ const REFUSED: Case[] = [
   { name: "PgBouncer requiring TLS of PostgreSQL on docker (no certificate there)", stack: "dev", over: { pgbouncer: { tls: { server: "require" } } }, key: "data-tier:pgbouncer.tls.server", reason: /server refused SSL/ },
   { name: "max_stack_depth at the top of its pg_settings range", stack: "dev", over: { postgres: { parameters: { max_stack_depth: "2147483647" } } }, key: "data-tier:postgres.parameters.max_stack_depth", reason: /stack limit less 512 kB \(7680 kB/ },
   { name: "cache.r6g on Redis 5.0.0 (Graviton2 nodes from 5.0.6)", stack: "prod", over: { redis: { nodeType: "cache.r6g.large", engineVersion: "5.0.0" } }, key: "data-tier:redis.engineVersion", reason: /offers r6g nodes only from Redis OSS 5\.0\.6/ },
+  // Issue 21, third round: PostgreSQL engine versions as RDS names them.
+  { name: "PostgreSQL 15.99, a minor RDS never offered", stack: "prod", over: { postgres: { engineVersion: "15.99" } }, key: "data-tier:postgres.engineVersion", reason: /not an RDS PostgreSQL 15 version \(catalogue of .*RDS creates 15\.15, 15\.16, 15\.17/ },
+  { name: "PostgreSQL 15.7, which RDS no longer creates", stack: "prod", over: { postgres: { engineVersion: "15.7" } }, key: "data-tier:postgres.engineVersion", reason: /RDS no longer creates: not creatable from 2025-10-01/ },
 ];
 
 const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unknown> }[] = [
@@ -58,6 +61,9 @@ const ACCEPTED: { name: string; stack: "dev" | "prod"; over: Record<string, unkn
   { name: "max_wal_size 32MB on docker", stack: "dev", over: { postgres: { parameters: { max_wal_size: "32MB" } } } },
   { name: "maxConnections as high as PostgreSQL starts with", stack: "dev", over: { postgres: { maxConnections: MAX_BACKENDS - 3 - 1 - 8 - 10 } } },
   { name: "an image with a registry port and digest", stack: "prod", over: { pgbouncer: { image: "registry.example.com:5000/team/pgbouncer@sha256:" + "a".repeat(64) } } },
+  { name: "PostgreSQL 15.17 as RDS names it", stack: "prod", over: { postgres: { engineVersion: "15.17" } } },
+  { name: "PostgreSQL 15 alone (RDS's default minor)", stack: "prod", over: { postgres: { engineVersion: "15" } } },
+  { name: "PostgreSQL 15.99 on docker (the image's PostgreSQL 15 runs whatever is named)", stack: "dev", over: { postgres: { engineVersion: "15.99" } } },
 ];
 
 describe("issue 21: what AWS or the engine refuses is refused by key", () => {
@@ -117,6 +123,27 @@ describe("the classes, walked whole", () => {
         expect(rdsCatalogueProblems({ engineVersion: "15.4", instanceClass: "db.r6g.large", replicaInstanceClass: cls, replicas: 1 }).length, cls).toBe(classes.includes(cls) ? 0 : 1);
       }
     }
+  });
+
+  it("every RDS PostgreSQL 15 version of the catalogue: creatable ones accepted, the rest refused by key with the ones RDS creates; every unnamed minor refused; docker takes them all", () => {
+    const c = rdsEngineVersions("15")!;
+    const creatable = creatableVersions(c);
+    expect(c.versions.length).toBeGreaterThanOrEqual(16);
+    expect(creatable.length).toBeGreaterThan(0);
+    const at = (stack: "dev" | "prod", engineVersion: string) => problems(stack, { postgres: { engineVersion } }).filter((p) => p.key === "data-tier:postgres.engineVersion");
+    for (const v of c.versions) {
+      const found = at("prod", v);
+      if (creatable.includes(v)) expect(found, v).toEqual([]);
+      else expect(found.map((p) => p.message), v).toEqual([expect.stringMatching(new RegExp(`RDS no longer creates: .*RDS creates ${creatable.join(", ").replaceAll(".", "\\.")}$`))]);
+    }
+    const highest = Math.max(...c.versions.map((v) => Number(v.split(".")[1])));
+    for (let minor = 0; minor <= highest + 3; minor++) {
+      const v = `15.${minor}`;
+      if (!c.versions.includes(v)) expect(at("prod", v).map((p) => p.message), v).toEqual([expect.stringMatching(/is not an RDS PostgreSQL 15 version/)]);
+      expect(at("dev", v), `docker ${v}`).toEqual([]);
+    }
+    expect(at("prod", "15")).toEqual([]);
+    expect(at("dev", "15")).toEqual([]);
   });
 
   it("every reserved SQL key word of PostgreSQL 15, in any case, is refused as a role; non-reserved words are not", () => {

@@ -3,9 +3,10 @@
  * documentation says (capabilities) and takes what AWS answers (names).
  */
 import { DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesOfferingsCommand } from "@aws-sdk/client-elasticache";
+import { DescribeDBEngineVersionsCommand } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { ELASTICACHE_CATALOGUE } from "../../components/aws/catalogue";
-import { buildElastiCacheCatalogue, capabilitiesFor, liveCacheEngineVersions, liveCacheNodeTypes } from "./catalogues";
+import { buildElastiCacheCatalogue, buildRdsEngineVersions, capabilitiesFor, liveCacheEngineVersions, liveCacheNodeTypes, liveRdsEngineVersions } from "./catalogues";
 
 describe("catalogue refresh", () => {
   it("keeps every committed node type's capabilities and derives a new type's from its family", () => {
@@ -29,5 +30,26 @@ describe("catalogue refresh", () => {
     expect(doc.engineVersions).toEqual({ redis: ["7.1"], valkey: ["8.1"] });
     expect(Object.keys(doc.nodeTypes)).toEqual(["cache.r6gd.xlarge", "cache.r7g.large"]);
     expect(doc.nodeTypes["cache.r6gd.xlarge"].dataTiering).toBe("required");
+  });
+
+  it("builds the RDS PostgreSQL 15 versions from DescribeDBEngineVersions: every page, deprecated ones kept as not creatable, the default", async () => {
+    const inputs: unknown[] = [];
+    const send = async (cmd: unknown) => {
+      if (!(cmd instanceof DescribeDBEngineVersionsCommand)) throw new Error("unexpected call");
+      inputs.push(cmd.input);
+      if (cmd.input.DefaultOnly) return { DBEngineVersions: [{ EngineVersion: "15.16", Status: "available" }] };
+      return cmd.input.Marker
+        ? { DBEngineVersions: [{ EngineVersion: "15.16", Status: "available" }, { EngineVersion: "15.17", Status: "available" }] }
+        : { DBEngineVersions: [{ EngineVersion: "15.7", Status: "deprecated" }, { EngineVersion: "15.15", Status: "available" }], Marker: "p2" };
+    };
+    const doc = buildRdsEngineVersions(await liveRdsEngineVersions({ rds: { send } }, "15"), "2027-01-02", "eu-west-1");
+    expect(inputs).toContainEqual(expect.objectContaining({ Engine: "postgres", DBParameterGroupFamily: "postgres15", IncludeAll: true }));
+    expect(inputs).toContainEqual(expect.objectContaining({ Engine: "postgres", DBParameterGroupFamily: "postgres15", DefaultOnly: true }));
+    expect(doc.date).toBe("2027-01-02");
+    expect(doc.source).toMatch(/eu-west-1/);
+    expect(doc.versions).toEqual(["15.7", "15.15", "15.16", "15.17"]);
+    expect(Object.keys(doc.notCreatable)).toEqual(["15.7"]);
+    expect(doc.notCreatable["15.7"]).toMatch(/deprecated/);
+    expect(doc.default).toBe("15.16");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { DescribeDBEngineVersionsCommand, DescribeOrderableDBInstanceOptionsCommand, type DBEngineVersion, type OrderableDBInstanceOption } from "@aws-sdk/client-rds";
 import { DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesOfferingsCommand, type CacheEngineVersion, type ReservedCacheNodesOffering } from "@aws-sdk/client-elasticache";
-import { ELASTICACHE_CATALOGUE, type NodeTypeCapabilities } from "../../components/aws/catalogue";
+import { ELASTICACHE_CATALOGUE, type NodeTypeCapabilities, type RdsEngineVersions } from "../../components/aws/catalogue";
 import { pages, type Send } from "./paging";
 
 /** The clients the catalogue calls need (preflight's PreflightClients fit). */
@@ -30,6 +30,30 @@ export async function liveRdsClasses(c: Pick<Clients, "rds">, major: string): Pr
   if (!version) return { version: "", classes: [] };
   const options = await pages<OrderableDBInstanceOption>(c.rds, (Marker) => new DescribeOrderableDBInstanceOptionsCommand({ Engine: "postgres", EngineVersion: version, Marker }), (r) => r.OrderableDBInstanceOptions);
   return { version, classes: [...new Set(options.map((o) => o.DBInstanceClass).filter((x): x is string => !!x))].sort() };
+}
+
+/**
+ * RDS PostgreSQL versions of a major as RDS names them, deprecated ones included
+ * (IncludeAll: a version RDS stopped creating stays listed, refused with its status), and
+ * the default minor RDS picks for the major alone (DefaultOnly).
+ */
+export async function liveRdsEngineVersions(c: Pick<Clients, "rds">, major: string): Promise<{ versions: DBEngineVersion[]; default?: string }> {
+  const family = `postgres${major}`;
+  const versions = await pages<DBEngineVersion>(c.rds, (Marker) => new DescribeDBEngineVersionsCommand({ Engine: "postgres", DBParameterGroupFamily: family, IncludeAll: true, Marker }), (r) => r.DBEngineVersions);
+  const defaults = await pages<DBEngineVersion>(c.rds, (Marker) => new DescribeDBEngineVersionsCommand({ Engine: "postgres", DBParameterGroupFamily: family, DefaultOnly: true, Marker }), (r) => r.DBEngineVersions);
+  return { versions, default: defaults.map((v) => v.EngineVersion).find((v): v is string => !!v) };
+}
+
+/** The engineVersions entry of rds.json from live answers: names verbatim, any status but "available" not creatable. */
+export function buildRdsEngineVersions(live: { versions: DBEngineVersion[]; default?: string }, date: string, region: string): RdsEngineVersions {
+  const named = live.versions.filter((v): v is DBEngineVersion & { EngineVersion: string } => !!v.EngineVersion);
+  return {
+    source: `DescribeDBEngineVersions (Engine postgres, IncludeAll) in ${region}, refreshed live by tools/preflight/refreshCatalogues.ts`,
+    date,
+    versions: [...new Set(named.map((v) => v.EngineVersion))],
+    notCreatable: Object.fromEntries(named.filter((v) => v.Status !== "available").map((v) => [v.EngineVersion, `status ${v.Status ?? "unknown"} in ${region} on ${date}`])),
+    default: live.default ?? null,
+  };
 }
 
 /**

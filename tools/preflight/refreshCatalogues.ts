@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { RDS_CATALOGUE } from "../../components/aws/catalogue";
-import { buildElastiCacheCatalogue, liveCacheEngineVersions, liveCacheNodeTypes, liveRdsClasses } from "./catalogues";
+import { buildElastiCacheCatalogue, buildRdsEngineVersions, liveCacheEngineVersions, liveCacheNodeTypes, liveRdsClasses, liveRdsEngineVersions } from "./catalogues";
 
 async function main(): Promise<void> {
   const region = process.env.AWS_REGION;
@@ -25,9 +25,10 @@ async function main(): Promise<void> {
   const dir = join(__dirname, "../../components/aws/catalogue");
   writeFileSync(join(dir, "elasticache.json"), `${JSON.stringify(ec, null, 1)}\n`);
   const pg = await liveRdsClasses(c, "15");
-  const rds = { ...RDS_CATALOGUE, date, regions: `${region} (PostgreSQL ${pg.version}, refreshed live)`, engines: { ...RDS_CATALOGUE.engines, postgres15: { instanceClasses: pg.classes } } };
+  const versions = buildRdsEngineVersions(await liveRdsEngineVersions(c, "15"), date, region);
+  const rds = { ...RDS_CATALOGUE, date, regions: `${region} (PostgreSQL ${pg.version}, refreshed live)`, engines: { ...RDS_CATALOGUE.engines, postgres15: { instanceClasses: pg.classes, engineVersions: versions } } };
   writeFileSync(join(dir, "rds.json"), `${JSON.stringify(rds, null, 1)}\n`);
-  console.log(`catalogues refreshed from ${region} on ${date}: ${Object.keys(ec.nodeTypes).length} node types, ${pg.classes.length} RDS classes`);
+  console.log(`catalogues refreshed from ${region} on ${date}: ${Object.keys(ec.nodeTypes).length} node types, ${pg.classes.length} RDS classes, ${versions.versions.length} PostgreSQL 15 versions`);
 }
 
 main().catch((e: unknown) => {

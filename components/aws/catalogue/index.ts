@@ -1,13 +1,17 @@
 /**
  * Committed snapshots of what AWS offers, with their date and source (elasticache.json,
  * rds.json): ElastiCache node types and their capabilities, engine versions as
- * ElastiCache names them, RDS instance classes for PostgreSQL 15. Some of these limits
+ * ElastiCache names them, RDS instance classes and engine versions for PostgreSQL 15
+ * (rdsEngineVersions.ts). Some of these limits
  * live only in AWS's documentation, not in the API models (data tiering, T1 limits).
  * tools/preflight/refreshCatalogues.ts rewrites them from the read-only Describe calls
  * preflight makes; preflight checks the stack's region against the live account.
  */
 import elasticache from "./elasticache.json";
 import rds from "./rds.json";
+import type { RdsEngineVersions } from "./rdsEngineVersions";
+
+export { creatableVersions, rdsEngineVersionProblems, rdsEngineVersions, type RdsEngineVersions } from "./rdsEngineVersions";
 
 export interface NodeTypeCapabilities {
   generation: "current" | "previous";
@@ -30,7 +34,7 @@ export const ELASTICACHE_CATALOGUE = elasticache as unknown as {
   nodeTypes: Record<string, NodeTypeCapabilities>;
 };
 
-export const RDS_CATALOGUE = rds as unknown as { source: string; date: string; regions: string; engines: Record<string, { instanceClasses: string[] }> };
+export const RDS_CATALOGUE = rds as unknown as { source: string; date: string; regions: string; engines: Record<string, { instanceClasses: string[]; engineVersions?: RdsEngineVersions }> };
 
 /** Own-property lookup: a node type named "constructor" or "toString" is not in the catalogue. */
 export function nodeTypeCapabilities(nodeType: string): NodeTypeCapabilities | undefined {
