@@ -9,8 +9,10 @@
  */
 import elasticache from "./elasticache.json";
 import rds from "./rds.json";
+import type { CatalogueProblem } from "./problem";
 import type { RdsEngineVersions } from "./rdsEngineVersions";
 
+export type { CatalogueProblem } from "./problem";
 export { creatableVersions, rdsEngineVersionProblems, rdsEngineVersions, type RdsEngineVersions } from "./rdsEngineVersions";
 
 export interface NodeTypeCapabilities {
@@ -55,11 +57,6 @@ export function compareVersions(a: string, b: string): number {
 /** RDS instance classes offered for a PostgreSQL major version, or undefined when the catalogue has none for it. */
 export function rdsInstanceClasses(engineVersion: string): string[] | undefined {
   return RDS_CATALOGUE.engines[`postgres${engineVersion.split(".")[0]}`]?.instanceClasses;
-}
-
-export interface CatalogueProblem {
-  path: (string | number)[];
-  message: string;
 }
 
 interface RedisLike {

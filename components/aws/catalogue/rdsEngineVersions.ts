@@ -4,7 +4,7 @@
  * and one it no longer creates; "15" alone takes RDS's default minor.
  */
 import rds from "./rds.json";
-import type { CatalogueProblem } from "./index";
+import type { CatalogueProblem } from "./problem";
 
 export interface RdsEngineVersions {
   source: string;
