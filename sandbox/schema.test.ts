@@ -23,7 +23,7 @@ describe("rolesSql", () => {
     expect(sql.find((s) => s.includes(settings.pgbouncer.adminUser))).toMatch(/NOLOGIN/);
     // The superuser owns it (as on docker and RDS): an owner `app` could ALTER DATABASE for every role.
     expect(sql.at(-1)).toBe(`CREATE DATABASE "${settings.postgres.databaseName}"`);
-    expect(sql.filter((s) => /^ALTER ROLE "(app|app_readonly)" SET statement_timeout = \d+$/.test(s))).toHaveLength(2);
+    expect(sql.filter((s) => /^ALTER ROLE "(app|app_readonly)" SET (statement_timeout|idle_in_transaction_session_timeout) = \d+$/.test(s))).toHaveLength(4);
   });
   it("sends SCRAM verifiers, never a password (issue 9: pg_stat_statements held them)", () => {
     const text = sql.join("\n");

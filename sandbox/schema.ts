@@ -5,7 +5,7 @@
  * with rows spread over recent months so the partition checks judge real data.
  */
 import { escapeIdentifier, escapeLiteral } from "pg";
-import { APP_ROLE_STATEMENT_TIMEOUT_MS } from "../components/postgres/appRoleDefaults";
+import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "../components/postgres/appRoleDefaults";
 import { scramVerifier } from "../components/postgres/scram";
 import type { Settings } from "../components/settings/schema";
 
@@ -55,7 +55,10 @@ export function rolesSql(s: Settings, pw: RolePasswords): string[] {
     // PgBouncer's console users exist in Postgres only to hold the SCRAM verifier its userlist copies.
     role(s.pgbouncer.adminUser, pw.pgbouncerAdmin, "NOLOGIN"),
     role(s.pgbouncer.statsUser, pw.pgbouncerStats, "NOLOGIN"),
-    ...[r.app, r.readonly].map((name) => `ALTER ROLE ${ident(name, "role")} SET statement_timeout = ${APP_ROLE_STATEMENT_TIMEOUT_MS}`),
+    ...[r.app, r.readonly].flatMap((name) => [
+      `ALTER ROLE ${ident(name, "role")} SET statement_timeout = ${APP_ROLE_STATEMENT_TIMEOUT_MS}`,
+      `ALTER ROLE ${ident(name, "role")} SET idle_in_transaction_session_timeout = ${APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+    ]),
     // Owned by the superuser, as on docker (POSTGRES_DB) and RDS (the master user): an owner
     // `app` could ALTER DATABASE for every role (statement_timeout = 1ms, CONNECTION LIMIT 0),
     // shown with the contract's credentials through the pool (issue 20).

@@ -13,7 +13,7 @@ import { withPg, type PgTarget } from "../clients/postgres";
 import { parseStackOutputs, type StackOutputs } from "../contract/outputs";
 import { loadStackSettings } from "../settings/stackFile";
 import { startSandbox, stopSandbox } from "../../sandbox/lifecycle";
-import { APP_ROLE_STATEMENT_TIMEOUT_MS } from "./appRoleDefaults";
+import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "./appRoleDefaults";
 
 const dir = mkdtempSync(join(tmpdir(), "pg-app-privileges-"));
 let o: StackOutputs;
@@ -80,9 +80,9 @@ describe.each(["readWrite", "readOnly"] as Pool[])("the %s role through its pool
     expect(db.owner).not.toMatch(/^app/);
   });
 
-  it(`runs under a statement_timeout of ${APP_ROLE_STATEMENT_TIMEOUT_MS} ms by default (a runaway query ends), raised per transaction with SET LOCAL`, async () => {
-    const [t] = await rows<{ ms: string }>(pool, "SELECT setting AS ms FROM pg_settings WHERE name = 'statement_timeout'");
-    expect(Number(t.ms)).toBe(APP_ROLE_STATEMENT_TIMEOUT_MS);
+  it(`runs under a statement_timeout of ${APP_ROLE_STATEMENT_TIMEOUT_MS} ms and an idle-in-transaction bound of ${APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS} ms by default (a runaway query or an abandoned transaction ends), raised per transaction with SET LOCAL`, async () => {
+    const [t] = await rows<{ ms: string; idle: string }>(pool, "SELECT current_setting('statement_timeout') AS ms, (SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout') AS idle");
+    expect(t).toEqual({ ms: `${APP_ROLE_STATEMENT_TIMEOUT_MS / 1000}s`, idle: String(APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS) });
     const raised = await withPg(target(pool), async (c) => {
       await c.query("BEGIN");
       await c.query("SET LOCAL statement_timeout = 0");

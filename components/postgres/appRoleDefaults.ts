@@ -10,3 +10,11 @@
  * The monitoring role keeps the server default: its checks set their own.
  */
 export const APP_ROLE_STATEMENT_TIMEOUT_MS = 30_000;
+
+/**
+ * idle_in_transaction_session_timeout: under transaction pooling a client idle inside a
+ * transaction keeps its server connection from every other client, so a few such clients
+ * starve a pool; the server-wide 5 min (components/postgres/render.ts) is long for that.
+ * The server ends such a session (SQLSTATE 25P03) and PgBouncer gives the slot back.
+ */
+export const APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
