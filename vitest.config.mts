@@ -14,6 +14,7 @@ const INTEGRATION_STATIC = [
   "components/pgbouncer/render.int.test.ts",
   "components/pgbouncer/entrypoint.int.test.ts",
   "components/pgbouncer/conformance/drivers.int.test.ts",
+  "components/postgres/appPrivileges.int.test.ts",
   "components/consumer.int.test.ts",
   "tools/validators/engines.int.test.ts",
   "tools/demo.int.test.ts",

@@ -184,6 +184,13 @@ async function leastPrivilege(ctx: CheckContext, outputs: StackOutputs): Promise
     const m = await locateMaster(ctx, outputs);
     const answer = await withRedis(ctx, m.at, { ...login, tls: r.tls, label: "Redis master (application user)" }, (c) => c.call("CONFIG", "GET", "maxmemory").then(() => "answered", (e: unknown) => errorText(e)));
     if (!/NOPERM/.test(answer)) problems.push(`the application user ${login.username} ran CONFIG GET on ${addr(m.at)} (${answer.slice(0, 80)}): it has admin commands`);
+    if (r.sentinels.length > 0) {
+      // Sentinel believes what it reads on this channel: a forged hello moved every
+      // Sentinel's master (issue 20). One token is not a hello (eight are): Sentinel would
+      // ignore it even where the ACL let it through.
+      const published = await withRedis(ctx, m.at, { ...login, tls: r.tls, label: "Redis master (application user)" }, (c) => c.publish("__sentinel__:hello", "datatier-smoke-probe").then(() => "answered", (e: unknown) => errorText(e)));
+      if (!/NOPERM/.test(published)) problems.push(`the application user ${login.username} may PUBLISH on __sentinel__:hello on ${addr(m.at)} (${published.slice(0, 80)}): it can forge Sentinel hellos and move the master (docs/redis.md)`);
+    }
   } catch {
     // An unreachable master is the node checks' finding; this one judges privileges only.
     asked = false;
@@ -192,7 +199,7 @@ async function leastPrivilege(ctx: CheckContext, outputs: StackOutputs): Promise
   const openSentinels = r.sentinels.filter((_, i) => anonymous[i].status === "fulfilled" && (anonymous[i] as PromiseFulfilledResult<string>).value === "open").map(addr);
   if (openSentinels.length > 0) problems.push(`Sentinel(s) ${openSentinels.join(", ")} answered without a password`);
   const sentinelsSaid = r.sentinels.length ? `, Sentinels refuse anonymous clients` : "";
-  return { problems, said: asked ? `; the application user gets NOPERM for CONFIG${sentinelsSaid}` : `; the master could not be asked as the application user${sentinelsSaid}` };
+  return { problems, said: asked ? `; the application user gets NOPERM for CONFIG${r.sentinels.length ? " and for PUBLISH on __sentinel__:hello" : ""}${sentinelsSaid}` : `; the master could not be asked as the application user${sentinelsSaid}` };
 }
 
 function authCheck(outputs: StackOutputs): Check {

@@ -18,7 +18,7 @@ import { formatConsoleReport } from "./report/console";
 import { faultResults, healthyExitCode } from "../testing/loadSensitive";
 import { runSuite, type SuiteReport } from "./suite";
 import { withRedis } from "../components/clients/redis";
-import { REDIS_USERS } from "../components/redis/acl";
+import { APPLICATION_PUBLISH_CHANNELS, REDIS_USERS } from "../components/redis/acl";
 import { operatorTarget } from "../sandbox/redis";
 
 const DEADLINE_MS = 15_000;
@@ -67,7 +67,7 @@ describe("the smoke suite against the sandbox", () => {
     const only = async () => (await runSuite(outputs, { deadlineMs: DEADLINE_MS, timeoutMs: 3_000, hooks: [], only: "redis.auth-enforced" })).results.find((x) => x.id === "redis.auth-enforced")!;
     const before = await only();
     expect(before.status, before.message).toBe("PASS");
-    expect(before.message).toContain("the application user gets NOPERM for CONFIG, Sentinels refuse anonymous clients");
+    expect(before.message).toContain("the application user gets NOPERM for CONFIG and for PUBLISH on __sentinel__:hello, Sentinels refuse anonymous clients");
     const master = proc(sandbox.state.redis!.master);
     const widen = (rules: string[]) => withRedis(operatorTarget(sandbox.state, master), (c) => c.call("ACL", "SETUSER", REDIS_USERS.application, ...rules));
     // One admin command granted is enough to be caught; taking exactly it back restores the rendered ACL.
@@ -79,6 +79,16 @@ describe("the smoke suite against the sandbox", () => {
       expect(wide.message).not.toContain(outputs.applicationCredentials.redisPassword);
     } finally {
       await widen(["-config|get"]);
+    }
+    expect((await only()).status).toBe("PASS");
+    // Every channel back (the ACL before issue 20's second pass): the probe on the hello channel is caught.
+    await widen(["allchannels"]);
+    try {
+      const open = await only();
+      expect(open.status).toBe("FAIL");
+      expect(open.message).toMatch(/the application user app may PUBLISH on __sentinel__:hello on 127\.0\.0\.1:\d+ .*forge Sentinel hellos/);
+    } finally {
+      await widen(["resetchannels", ...APPLICATION_PUBLISH_CHANNELS.map((c) => `&${c}`)]);
     }
     expect((await only()).status).toBe("PASS");
   }, 30_000);

@@ -14,7 +14,7 @@ import { renderPgHba, renderPostgresConf } from "../components/postgres/render";
 import { scramVerifier } from "../components/postgres/scram";
 import { withPg, type PgTarget } from "../components/clients/postgres";
 import { failingLogs, postgresUser, processLogs, recordAlive, startProcess, waitFor, type ProcessRecord } from "./procs";
-import { demoSchemaSql, freshDemoRowsSql, rolesSql, SANDBOX_ROLES } from "./schema";
+import { databaseGrantsSql, demoSchemaSql, freshDemoRowsSql, rolesSql, SANDBOX_ROLES } from "./schema";
 import { putProcess, serverPassword, type SandboxState } from "./state";
 
 const run = promisify(execFile);
@@ -166,6 +166,7 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
     for (const sql of rolesSql(s, { replication: pw.replication, app: serverPassword(pw, "app"), readonly: serverPassword(pw, "readonly"), monitoring: pw.monitoring, pgbouncerAdmin: pw.pgbouncerAdmin, pgbouncerStats: pw.pgbouncerStats })) await c.query(sql);
   }, 30_000);
   await withPg(superuserTarget(state, p, s.postgres.databaseName), async (c) => {
+    for (const sql of databaseGrantsSql(s)) await c.query(sql);
     await c.query(`SET ROLE ${SANDBOX_ROLES.app}`);
     await c.query("BEGIN");
     for (const sql of demoSchemaSql(s, { now: new Date() })) await c.query(sql);

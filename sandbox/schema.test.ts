@@ -21,7 +21,9 @@ describe("rolesSql", () => {
     expect(sql[0]).toMatch(/^CREATE ROLE "replicator" LOGIN REPLICATION PASSWORD 'SCRAM-SHA-256\$4096:/);
     expect(sql.find((s) => s.includes('"datatier_monitor"'))).toMatch(/LOGIN IN ROLE pg_monitor, "app_readonly" PASSWORD 'SCRAM-SHA-256\$/);
     expect(sql.find((s) => s.includes(settings.pgbouncer.adminUser))).toMatch(/NOLOGIN/);
-    expect(sql.at(-1)).toBe(`CREATE DATABASE "${settings.postgres.databaseName}" OWNER "app"`);
+    // The superuser owns it (as on docker and RDS): an owner `app` could ALTER DATABASE for every role.
+    expect(sql.at(-1)).toBe(`CREATE DATABASE "${settings.postgres.databaseName}"`);
+    expect(sql.filter((s) => /^ALTER ROLE "(app|app_readonly)" SET (statement_timeout|idle_in_transaction_session_timeout) = \d+$/.test(s))).toHaveLength(4);
   });
   it("sends SCRAM verifiers, never a password (issue 9: pg_stat_statements held them)", () => {
     const text = sql.join("\n");
@@ -71,8 +73,14 @@ describe("demoSchemaSql", () => {
     expect(seeds[0]).toContain("now() - make_interval(secs => i * 43200)");
   });
 
-  it("grants the read-only role (and so the monitoring role) SELECT", () => {
-    expect(sql.slice(-3)).toEqual(['GRANT USAGE ON SCHEMA public TO "app_readonly"', 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "app_readonly"', 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "app_readonly"']);
+  it("grants the read-only role (and so the monitoring role) SELECT on tables and sequences, as roles.ts does", () => {
+    expect(sql.slice(-5)).toEqual([
+      'GRANT USAGE ON SCHEMA public TO "app_readonly"',
+      'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "app_readonly"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "app_readonly"',
+      'GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO "app_readonly"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO "app_readonly"',
+    ]);
   });
 
   it("refuses a table name whose partitions would pass PostgreSQL's 63-character limit", () => {

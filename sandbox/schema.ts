@@ -5,6 +5,7 @@
  * with rows spread over recent months so the partition checks judge real data.
  */
 import { escapeIdentifier, escapeLiteral } from "pg";
+import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "../components/postgres/appRoleDefaults";
 import { scramVerifier } from "../components/postgres/scram";
 import type { Settings } from "../components/settings/schema";
 
@@ -54,8 +55,27 @@ export function rolesSql(s: Settings, pw: RolePasswords): string[] {
     // PgBouncer's console users exist in Postgres only to hold the SCRAM verifier its userlist copies.
     role(s.pgbouncer.adminUser, pw.pgbouncerAdmin, "NOLOGIN"),
     role(s.pgbouncer.statsUser, pw.pgbouncerStats, "NOLOGIN"),
-    `CREATE DATABASE ${db} OWNER ${ident(r.app, "role")}`,
+    ...[r.app, r.readonly].flatMap((name) => [
+      `ALTER ROLE ${ident(name, "role")} SET statement_timeout = ${APP_ROLE_STATEMENT_TIMEOUT_MS}`,
+      `ALTER ROLE ${ident(name, "role")} SET idle_in_transaction_session_timeout = ${APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+    ]),
+    // Owned by the superuser, as on docker (POSTGRES_DB) and RDS (the master user): an owner
+    // `app` could ALTER DATABASE for every role (statement_timeout = 1ms, CONNECTION LIMIT 0),
+    // shown with the contract's credentials through the pool (issue 20).
+    `CREATE DATABASE ${db}`,
   ];
+}
+
+/**
+ * The application's privileges on its database, run in that database as the superuser:
+ * what components/postgres/roles.ts grants on docker and AWS (CONNECT per role, TEMPORARY
+ * and schema public's CREATE for `app`, which owns its tables).
+ */
+export function databaseGrantsSql(s: Settings): string[] {
+  const r = SANDBOX_ROLES;
+  const db = ident(s.postgres.databaseName, "postgres.databaseName");
+  const [app, ro, mon] = [r.app, r.readonly, r.monitoring].map((n) => ident(n, "role"));
+  return [`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${app}`, `GRANT CONNECT ON DATABASE ${db} TO ${ro}, ${mon}`, `GRANT USAGE, CREATE ON SCHEMA public TO ${app}`];
 }
 
 /** First day (UTC) of the month `offset` months from `now`'s month. */
@@ -148,6 +168,9 @@ $fn$`);
   out.push(`GRANT USAGE ON SCHEMA public TO ${ro}`);
   out.push(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`);
   out.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`);
+  // Sequences as components/postgres/roles.ts grants them (ALL TABLES does not cover them).
+  out.push(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${ro}`);
+  out.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO ${ro}`);
   return out;
 }
 

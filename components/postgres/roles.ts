@@ -12,6 +12,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RealizedPostgres, ResolvedPostgresArgs, RoleNames } from "./types";
+import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "./appRoleDefaults";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 
 export type { RoleNames } from "./types";
@@ -109,12 +110,14 @@ export function manageRoles(parent: pulumi.Resource, name: string, a: ResolvedPo
     return { role: r, cred: { user: r.name, password, ...(serverPassword ? { serverPassword } : {}) } as Credential };
   };
 
-  const app = login("app");
+  // Per-role bounds on what one application client holds (appRoleDefaults.ts).
+  const appRoleDefaults = { statementTimeout: APP_ROLE_STATEMENT_TIMEOUT_MS, idleInTransactionSessionTimeout: APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS };
+  const app = login("app", appRoleDefaults);
   new postgresql.Grant(`${name}-app-temp`, { database, role: app.role.name, objectType: "database", privileges: ["TEMPORARY"] }, opts);
   // PostgreSQL 15 no longer lets PUBLIC create in schema public: the application owns its schema objects.
   new postgresql.Grant(`${name}-app-schema`, { database, role: app.role.name, schema: "public", objectType: "schema", privileges: ["USAGE", "CREATE"] }, opts);
 
-  const readonly = login("readonly");
+  const readonly = login("readonly", appRoleDefaults);
   new postgresql.Grant(`${name}-readonly-schema`, { database, role: readonly.role.name, schema: "public", objectType: "schema", privileges: ["USAGE"] }, opts);
   new postgresql.Grant(`${name}-readonly-tables`, { database, role: readonly.role.name, schema: "public", objectType: "table", objects: [], privileges: ["SELECT"] }, opts);
   new postgresql.Grant(`${name}-readonly-sequences`, { database, role: readonly.role.name, schema: "public", objectType: "sequence", objects: [], privileges: ["SELECT"] }, opts);

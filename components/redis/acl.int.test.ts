@@ -5,7 +5,8 @@
  * The whole command table is judged, not a hand list: every command and subcommand the
  * server reports (COMMAND INFO, with its ACL categories) is dry-run (ACL DRYRUN) as the
  * application user, and must be refused exactly when Redis files it under @admin or
- * @dangerous or it is one of the scripting-management subcommands, and allowed otherwise.
+ * @dangerous or it is one of APPLICATION_EXTRA_DENIED, and allowed otherwise; the @pubsub
+ * category likewise against the channels Redis and Sentinel publish in.
  * The issue's reproductions then run for real as the application user.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -18,7 +19,7 @@ import { openRedis } from "../clients/redis";
 import { loadStackSettings } from "../settings/stackFile";
 import type { RedisSettings } from "../settings/schema";
 import { freePort, until } from "../../testing/local";
-import { APPLICATION_DENIED_CATEGORIES, APPLICATION_EXTRA_DENIED, APPLICATION_GRANTED_BACK, MONITORING_KEY_PATTERN, REDIS_USERS, SENTINEL_LOOKUP, type RedisUserPasswords } from "./acl";
+import { APPLICATION_DENIED_CATEGORIES, APPLICATION_EXTRA_DENIED, APPLICATION_GRANTED_BACK, APPLICATION_PUBLISH_CHANNELS, MONITORING_KEY_PATTERN, REDIS_USERS, SENTINEL_LOOKUP, type RedisUserPasswords } from "./acl";
 import { renderRedisConf, renderSentinelConf } from "./render";
 
 const tag = Math.random().toString(36).slice(2, 10);
@@ -55,6 +56,8 @@ interface CommandRow {
   name: string;
   arity: number;
   categories: string[];
+  /** COMMAND INFO flags (`noscript`, `fast`, ...). */
+  flags: string[];
   /** A container (CONFIG, SENTINEL, ...): its subcommands are rows of their own. */
   container: boolean;
 }
@@ -63,7 +66,7 @@ interface CommandRow {
 async function commandTable(c: Redis): Promise<CommandRow[]> {
   const rows: CommandRow[] = [];
   const walk = (x: unknown[]) => {
-    rows.push({ name: String(x[0]), arity: Number(x[1]), categories: (x[6] as string[]).map(String), container: ((x[9] as unknown[] | undefined) ?? []).length > 0 });
+    rows.push({ name: String(x[0]), arity: Number(x[1]), flags: (x[2] as string[]).map(String), categories: (x[6] as string[]).map(String), container: ((x[9] as unknown[] | undefined) ?? []).length > 0 });
     for (const sub of (x[9] as unknown[][] | undefined) ?? []) walk(sub);
   };
   for (const x of (await c.call("COMMAND", "INFO")) as unknown[][]) if (x) walk(x);
@@ -169,6 +172,42 @@ describe("data node: the application user over the whole command table", () => {
     expect(((await operator.call("CONFIG", "GET", "appendonly")) as string[])[1]).toBe("no");
     const replicaOp = await as(replicaPort, "operator");
     expect(await replicaOp.ping()).toBe("PONG");
+  });
+
+  it("publishes on no `__*` channel (Sentinel's hello, keyspace events) and subscribes on any: the server's whole @pubsub category", async () => {
+    // A command delivers a message when it can run in a script (subscribing is `noscript`)
+    // and is not the PUBSUB introspection container: PUBLISH, SPUBLISH, and any future one.
+    const pubsub = ((await operator.call("ACL", "CAT", "pubsub")) as string[]).map(String);
+    const rows = table.filter((r) => !r.container && pubsub.includes(r.name));
+    expect(rows.length).toBe(pubsub.length);
+    const wrong: string[] = [];
+    for (const channel of ["__sentinel__:hello", "__keyspace@0__:k", "__redis__:invalidate", "orders", "_x"]) {
+      const reserved = channel.startsWith("__");
+      for (const row of rows) {
+        const publishes = !row.flags.includes("noscript") && !row.name.startsWith("pubsub|");
+        const words = row.name.split("|");
+        const args = [...words, ...Array.from({ length: Math.max(1, Math.abs(row.arity) - words.length) }, () => channel)];
+        const answer = String(await operator.call("ACL", "DRYRUN", REDIS_USERS.application, ...args).catch((e: Error) => e.message));
+        if (/no permissions/i.test(answer) !== (publishes && reserved)) wrong.push(`${args.join(" ")}: ${answer}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(APPLICATION_PUBLISH_CHANNELS.length).toBeGreaterThan(0);
+  });
+
+  it("cannot forge a Sentinel hello (it moved every Sentinel's master): refused directly and from a script, and the Sentinels still name the master", async () => {
+    // Forge only once every Sentinel listens on the master, or a refusal would prove nothing.
+    await until("the Sentinels to subscribe to their hello channel", async () => Number(((await operator.call("PUBSUB", "NUMSUB", "__sentinel__:hello")) as unknown[])[1]) === settings.sentinel.count, 20_000);
+    const app = await as(masterPort, "application");
+    const forged = `127.0.0.1,1,${"f".repeat(40)},9999,${masterName},127.0.0.1,${replicaPort},9999`;
+    expect(await errorOf(app.publish("__sentinel__:hello", forged))).toMatch(/NOPERM/);
+    expect(await errorOf(app.eval("return redis.call('PUBLISH', '__sentinel__:hello', ARGV[1])", 0, forged))).toMatch(/publish to the channel/);
+    expect(await errorOf(app.call("SELECT", "1"))).toMatch(/NOPERM/);
+    expect(await errorOf(app.call("MEMORY", "PURGE"))).toMatch(/NOPERM/);
+    const sub = await as(masterPort, "application");
+    expect(await sub.psubscribe("orders.*", "__keyspace@0__:*")).toBe(2);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const port of sentinelPorts) expect(await (await as(port, "application")).call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)).toEqual(["127.0.0.1", String(masterPort)]);
   });
 
   it("can do what an application needs: data types, TTLs, transactions, Lua, WAIT, pub/sub, SCAN, INFO", async () => {

@@ -36,6 +36,8 @@ describe("one ACL definition", () => {
     expect(Object.keys(seven).sort()).toEqual(["application", "default", "monitoring", "operator"]);
     for (const a of Object.values(seven)) expect(a).toMatch(/^(on|off) (?!.*(>|<|#|\breset))/);
     expect(seven.application).toContain("-script|flush");
+    // No Sentinel on ElastiCache: the application keeps every channel, without a selector.
+    expect(seven.application).toMatch(/^on ~\* &\* \+@all .* -select -move$/);
     // 6.2: no subcommand removal, so SCRIPT goes except LOAD/EXISTS; 6.0: no channel rules either.
     const six2 = elasticacheAccessStrings("redis", "6.2");
     expect(six2.application).not.toMatch(/-(script|function)\|/);

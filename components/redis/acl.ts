@@ -7,8 +7,10 @@
  *   categories (`-@admin -@dangerous`: CONFIG, MONITOR, SHUTDOWN, REPLICAOF, DEBUG, KEYS,
  *   FLUSHALL, CLIENT KILL/LIST, ACL, SAVE, ...) minus the subcommands that act on the
  *   server-wide script cache or function libraries (SCRIPT FLUSH/KILL/DEBUG, FUNCTION
- *   LOAD/DELETE/FLUSH/RESTORE/KILL), which sit in no such category. INFO comes back: it is
- *   how ioredis' ready check confirms a node's role after a failover, and holds no secret.
+ *   LOAD/DELETE/FLUSH/RESTORE/KILL), server-wide MEMORY subcommands and other databases
+ *   (SELECT, MOVE), which sit in no such category; no PUBLISH on the `__*` channels Redis
+ *   and Sentinel publish in. INFO comes back: it is how ioredis' ready check confirms a
+ *   node's role after a failover, and holds no secret.
  * - replication: PSYNC/REPLCONF/PING only (the replica's `masteruser`).
  * - sentinel: what Sentinel sends to monitor and reconfigure nodes (Redis' Sentinel docs).
  * - monitoring: the smoke suite: INFO, PING, ROLE, SLOWLOG/LATENCY reads and data
@@ -53,6 +55,18 @@ export const APPLICATION_EXTRA_DENIED = [
   "function|flush",
   "function|restore",
   "function|kill",
+  // Server-wide memory introspection and maintenance, outside @admin: PURGE makes the
+  // allocator release pages (latency for everyone), DOCTOR/STATS/MALLOC-STATS describe the
+  // whole server, not the caller's keys. MEMORY USAGE (one key) stays.
+  "memory|purge",
+  "memory|doctor",
+  "memory|stats",
+  "memory|malloc-stats",
+  // Other logical databases: the tier, its checks and its failover drills know database 0
+  // only, so a key elsewhere is unmonitored and out of every client's sight. SWAPDB and
+  // FLUSHALL are already @dangerous; clients send SELECT only for a database other than 0.
+  "select",
+  "move",
 ] as const;
 
 /** Commands granted back to the application after the category subtraction, with why. */
@@ -62,13 +76,40 @@ export const APPLICATION_GRANTED_BACK = [
 
 export const APPLICATION_DENIED_CATEGORIES = ["@admin", "@dangerous"] as const;
 
+/**
+ * Channels the application may PUBLISH / SPUBLISH on: every name not starting with `__`.
+ * `__` is the namespace Redis and Sentinel publish in (`__sentinel__:hello`,
+ * `__keyspace@0__:*`, `__redis__:invalidate`), and Sentinel believes what it reads there: a
+ * forged hello with a higher config epoch moved every Sentinel's master to an address of
+ * the publisher's choosing (issue 20, reproduced on the sandbox as the application user).
+ * Glob patterns, since ACLs only allow, never deny, a channel.
+ */
+export const APPLICATION_PUBLISH_CHANNELS = ["[^_]*", "_[^_]*", "_"] as const;
+
+/**
+ * A selector (Redis 7.0+) that gives the subscribe commands back every channel: a pattern
+ * subscription must equal an allowed pattern literally, so the rules above alone would
+ * refuse `PSUBSCRIBE orders.*`. Reading `__*` (keyspace events, client-side caching
+ * invalidations) forges nothing; `~*` because SSUBSCRIBE's channels count as keys.
+ */
+export const APPLICATION_SUBSCRIBE_SELECTOR = "(~* &* +subscribe +psubscribe +ssubscribe)";
+
 /** Data-node rules per role: permissions only (no on/off, no password), in ACL order. */
 export function dataNodeRules(disabledCommands: readonly string[] = []): Record<RedisRole, string[]> {
   // A renamed-away command no longer exists: naming it in a rule would stop Redis at start.
   const gone = new Set(disabledCommands.map((c) => c.toLowerCase()));
   const keep = (rules: string[]) => rules.filter((r) => !/^[+-][a-z]/.test(r) || !gone.has(r.slice(1).split("|")[0]));
   return {
-    application: keep(["~*", "&*", "+@all", ...APPLICATION_DENIED_CATEGORIES.map((c) => `-${c}`), ...APPLICATION_GRANTED_BACK.map((c) => `+${c}`), ...APPLICATION_EXTRA_DENIED.map((c) => `-${c}`)]),
+    application: keep([
+      "~*",
+      "resetchannels",
+      ...APPLICATION_PUBLISH_CHANNELS.map((c) => `&${c}`),
+      "+@all",
+      ...APPLICATION_DENIED_CATEGORIES.map((c) => `-${c}`),
+      ...APPLICATION_GRANTED_BACK.map((c) => `+${c}`),
+      ...APPLICATION_EXTRA_DENIED.map((c) => `-${c}`),
+      APPLICATION_SUBSCRIBE_SELECTOR,
+    ]),
     replication: keep(["-@all", "+psync", "+replconf", "+ping"]),
     // Redis' Sentinel documentation ("Redis access control list authentication"); REPLICAOF
     // beside SLAVEOF, FAILOVER-free: Sentinel reconfigures with SLAVEOF inside MULTI/EXEC.
@@ -139,8 +180,13 @@ export function elasticacheAccessStrings(engine: "redis" | "valkey" = "redis", e
   const v6 = engine === "redis" && major === 6;
   const channels = !(v6 && minor < 2);
   const adapt = (rules: string[]): string[] => {
+    // ElastiCache runs no Sentinel (nothing trusts `__sentinel__:hello` there) and refuses
+    // `reset*`; whether RBAC takes selectors is unverified: the application keeps `&*`.
+    const published = rules.includes("resetchannels");
+    rules = rules.filter((r) => r !== "resetchannels" && r !== APPLICATION_SUBSCRIBE_SELECTOR && !(published && r.startsWith("&")));
+    if (published) rules.splice(1, 0, "&*");
     if (!v6) return rules;
-    const out = rules.filter((r) => !/^-(script|function)\|/.test(r) && (channels || !r.startsWith("&")));
+    const out = rules.filter((r) => !/^-[a-z]+\|/.test(r) && (channels || !r.startsWith("&")));
     return rules.some((r) => r === "-script|flush") ? [...out, "-script", "+script|load", "+script|exists"] : out;
   };
   const rules = dataNodeRules();

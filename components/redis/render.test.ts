@@ -72,7 +72,7 @@ describe("renderRedisConf", () => {
     // No single password: default is off, one ACL user per role, the replica logs in as the replication user.
     expect(directive(conf, "requirepass")).toEqual([]);
     expect(directive(conf, "user default")).toEqual(["off resetpass -@all"]);
-    expect(directive(conf, "user app")[0]).toMatch(/^on >app-PW_1 ~\* &\* \+@all -@admin -@dangerous /);
+    expect(directive(conf, "user app")[0]).toMatch(/^on >app-PW_1 ~\* resetchannels &\[\^_\]\* .* \+@all -@admin -@dangerous .* \(~\* &\* \+subscribe \+psubscribe \+ssubscribe\)$/);
     expect(directive(conf, "user replica")).toEqual(["on >repl-PW_2 -@all +psync +replconf +ping"]);
     expect(directive(conf, "user monitor")[0]).toMatch(/^on >mon-PW_4 ~datatier:smoke:\* -@all /);
     expect(directive(conf, "user operator")).toEqual(["on >op-PW_5 ~* &* +@all"]);
