@@ -94,13 +94,14 @@ describe("sandbox up from an empty folder", () => {
   });
 
   it("reuses a healthy sandbox, and starts again only what is down", async () => {
-    const again = await startSandbox({ dir });
+    // Health waits shorter than the test's own timeout: a heal that does not converge says what is still wrong.
+    const again = await startSandbox({ dir, timeoutMs: 25_000 });
     expect(again).toMatchObject({ reused: true, started: [] });
     expect(readState(dir)!.processes.map((p) => p.pid)).toEqual(state.processes.map((p) => p.pid));
 
     const victim = state.processes.find((p) => p.name === "redis-2")!;
     process.kill(victim.pid, "SIGKILL");
-    const healed = await startSandbox({ dir });
+    const healed = await startSandbox({ dir, timeoutMs: 25_000 });
     expect(healed.reused).toBe(true);
     expect(healed.started).toEqual(["redis-2"]);
     expect((await sandboxStatus(dir)).healthy).toBe(true);

@@ -307,6 +307,9 @@ describe("Sentinels require auth; each user gets what its role needs", () => {
     await until("the Sentinels to name the replica as master", async () => ((await app.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)) as string[])[1] === String(replicaPort), 20_000);
     // A fresh connection per probe: Sentinel drops the clients of a node it reconfigures.
     await until("the old master to follow the new one as replica", async () => /master_link_status:up/.test(await (await as(masterPort, "operator")).info("replication")), 20_000);
+    // min-replicas-to-write counts a replica as good only from the master's next replication
+    // cron (once a second) after its link is up: NOREPLICAS before that is the setting at work.
+    await until("the new master to count the old one as a good replica", async () => /min_slaves_good_slaves:[1-9]/.test(await (await as(replicaPort, "operator")).info("replication")), 20_000);
     const newMasterApp = await as(replicaPort, "application");
     expect(await newMasterApp.set("acl:after-failover", "1")).toBe("OK");
     // Internal users (replication, sentinel) were never refused anything on any node or Sentinel.
