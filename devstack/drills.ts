@@ -15,7 +15,7 @@ import { currentMaster, parseInfo, redisClient, withRedis, type RedisTarget } fr
 import { readFileSync } from "node:fs";
 import { withPg } from "../components/clients/postgres";
 import { measureRouting, routingBroken, routingLost, routingMeasured, type RoutingProbe } from "../sandbox/readRoutingDrill";
-import { convergedLine, promises, verdictInput, waitConverged, type DrillOutcome } from "../sandbox/convergence";
+import { convergedLine, heldOpen, promises, timedHook, verdictInput, waitConverged, type DrillOutcome } from "../sandbox/convergence";
 import { formatVerdict, judgeDrill } from "../sandbox/verdict";
 import type { Log } from "./apply";
 import { DEVSTACK_LABEL } from "./plan";
@@ -373,14 +373,16 @@ async function healContainers(docker: Docker, stack: string, outputs: StackOutpu
  */
 export async function runDrill(name: DrillName, docker: Docker, stack: string, outputs: StackOutputs, log: Log, o: DrillOptions = {}): Promise<DrillResult> {
   let m: Measured;
+  const timed = timedHook(o.whileBroken);
+  const d: DrillOptions = { ...o, whileBroken: timed.hook };
   try {
-    m = name === "redis-failover" ? await redisFailover(docker, outputs, log, o) : name === "postgres-replica-down" ? await postgresReplicaDown(docker, stack, outputs, log, o) : await pgbouncerDown(docker, stack, log, o);
+    m = name === "redis-failover" ? await redisFailover(docker, outputs, log, d) : name === "postgres-replica-down" ? await postgresReplicaDown(docker, stack, outputs, log, d) : await pgbouncerDown(docker, stack, log, d);
   } catch (e) {
     // Put back what it broke before saying why it stopped.
     await healContainers(docker, stack, outputs, log, performance.now() + 30_000).catch(() => null);
     throw e;
   }
-  const outcome = o.healedWithinMs === undefined ? m.outcome : { ...m.outcome, promise: { ...m.outcome.promise, healedWithinMs: o.healedWithinMs } };
+  const outcome = heldOpen(o.healedWithinMs === undefined ? m.outcome : { ...m.outcome, promise: { ...m.outcome.promise, healedWithinMs: o.healedWithinMs } }, timed.heldMs());
   const untilAt = outcome.brokeAt + outcome.promise.healedWithinMs;
   const healedAt = await healContainers(docker, stack, outputs, log, untilAt);
   const conv = await waitConverged(() => outputs, outcome.parts, untilAt);

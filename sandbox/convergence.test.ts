@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { convergedLine, unconverged, verdictInput, type DrillOutcome } from "./convergence";
+import { convergedLine, heldOpen, timedHook, unconverged, verdictInput, type DrillOutcome } from "./convergence";
+import { formatVerdict, judgeDrill } from "./verdict";
 
 const o: DrillOutcome = {
   broke: "stopped PgBouncer",
@@ -42,5 +43,38 @@ describe("verdictInput and convergedLine", () => {
 
   it("a measured service time is kept as it is", () => {
     expect(verdictInput("x", { ...o, serviceBackMs: 1234 }, null, { at: null, remaining: [], runs: 1 }).serviceBackMs).toBe(1234);
+  });
+});
+
+describe("heldOpen: a caller holding the fault in place (a test's whileBroken hook)", () => {
+  it("an at-heal drill's service bound and every healed bound grow by the time held; the figures stay from the break", () => {
+    const h = heldOpen(o, 25_300);
+    expect(h.promise).toEqual({ serviceWithinMs: 55_300, healedWithinMs: 115_300, heldMs: 25_300 });
+    // Measured in CI: a PgBouncer stop held 30 s by the suite's runs, back 7 s after the heal.
+    const v = verdictInput("pgbouncer-down", h, 1000 + 37_000, { at: 1000 + 43_700, remaining: [], runs: 1 });
+    expect(judgeDrill(v).pass).toBe(true);
+    expect(judgeDrill(verdictInput("pgbouncer-down", o, 1000 + 37_000, { at: 1000 + 43_700, remaining: [], runs: 1 })).pass).toBe(false);
+    expect(formatVerdict(v)).toMatch(/^verdict pgbouncer-down: PASS\. Broke: stopped PgBouncer; service back after 37\.0 s .*Promise: service within 55\.3 s, healed within 115\.3 s, no acknowledged writes lost \(the bounds include the 25\.3 s the caller held the fault in place\)\.$/);
+  });
+
+  it("a drill whose service comes back without the heal (a failover) keeps its service bound", () => {
+    expect(heldOpen({ ...o, serviceBackMs: 3300 }, 10_000).promise).toEqual({ serviceWithinMs: 30_000, healedWithinMs: 100_000, heldMs: 10_000 });
+  });
+
+  it("nothing held: the outcome unchanged and the verdict says nothing of it", () => {
+    expect(heldOpen(o, 0)).toBe(o);
+    expect(formatVerdict(verdictInput("pgbouncer-down", o, 3500, { at: 4000, remaining: [], runs: 1 }))).not.toMatch(/held/);
+  });
+
+  it("timedHook adds up the time each call of the hook took, also when it throws", async () => {
+    expect(timedHook(undefined).heldMs()).toBe(0);
+    let n = 0;
+    const t = timedHook(async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      if (++n === 2) throw new Error("boom");
+    });
+    await t.hook!();
+    await expect(t.hook!()).rejects.toThrow("boom");
+    expect(t.heldMs()).toBeGreaterThanOrEqual(110);
   });
 });

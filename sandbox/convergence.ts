@@ -106,6 +106,37 @@ export interface DrillOutcome {
   promise: DrillVerdictInput["promise"];
 }
 
+/**
+ * The outcome judged from when the caller let go of the fault: a `whileBroken` hook (a test
+ * running the suite against the broken stack) holds the fault in place for `heldMs`, and the
+ * heal starts only after it. The bounds that depend on the heal grow by that much: healed
+ * always, service only where it comes back with the heal. The figures stay measured from the
+ * break. Pure.
+ */
+export function heldOpen(o: DrillOutcome, heldMs: number): DrillOutcome {
+  const held = Math.max(0, Math.round(heldMs));
+  if (held === 0) return o;
+  const { serviceWithinMs, healedWithinMs } = o.promise;
+  return { ...o, promise: { serviceWithinMs: o.serviceBackMs === "at-heal" ? serviceWithinMs + held : serviceWithinMs, healedWithinMs: healedWithinMs + held, heldMs: held } };
+}
+
+/** Wraps a `whileBroken` hook so the time it held the fault in place can be read after the drill. */
+export function timedHook(hook: (() => Promise<void>) | undefined): { hook: (() => Promise<void>) | undefined; heldMs: () => number } {
+  let total = 0;
+  if (!hook) return { hook, heldMs: () => 0 };
+  return {
+    hook: async () => {
+      const t0 = performance.now();
+      try {
+        await hook();
+      } finally {
+        total += performance.now() - t0;
+      }
+    },
+    heldMs: () => total,
+  };
+}
+
 /** The line saying whether and when the topology converged (pure). */
 export function convergedLine(o: Pick<DrillOutcome, "parts" | "promise" | "brokeAt">, conv: Convergence): string {
   return conv.at === null

@@ -23,7 +23,7 @@ import { redisMasterFreeze, redisMasterPartition, type FreezeOptions } from "./f
 import { acquireLock, readState, writeState, type SandboxState } from "./state";
 import { heal } from "./lifecycle";
 import { buildOutputs, writeOutputs } from "./outputs";
-import { convergedLine, HEALED_WITHIN_MS, promises, verdictInput, waitConverged } from "./convergence";
+import { convergedLine, HEALED_WITHIN_MS, heldOpen, promises, timedHook, verdictInput, waitConverged } from "./convergence";
 import { formatVerdict, judgeDrill, seconds } from "./verdict";
 
 export type { DrillResult, Log } from "./drillKit";
@@ -443,15 +443,17 @@ export async function runDrill(name: DrillName, dir: string, log: Log = () => un
     log(`drill ${name}: ${DRILLS[name].summary}`);
     const run = DRILLS[name].run as (dir: string, log: Log, o: DrillOptions) => Promise<DrillResult>;
     let result: DrillResult;
+    const timed = timedHook(options.whileBroken);
     try {
-      result = await run(dir, log, options);
+      result = await run(dir, log, { ...options, whileBroken: timed.hook });
     } catch (e) {
       // Put back what it broke before saying why it stopped: a drill never leaves the topology down.
       await healAfter(dir, log).catch((h: Error) => log(`could not heal after the failed drill: ${h.message}`));
       throw e;
     }
-    const promise = options.healedWithinMs === undefined || !result.outcome ? undefined : { ...result.outcome.promise, healedWithinMs: options.healedWithinMs };
-    return await judged(dir, name, promise ? { ...result, outcome: { ...result.outcome!, promise } } : result, log);
+    if (!result.outcome) return await judged(dir, name, result, log);
+    const promise = options.healedWithinMs === undefined ? result.outcome.promise : { ...result.outcome.promise, healedWithinMs: options.healedWithinMs };
+    return await judged(dir, name, { ...result, outcome: heldOpen({ ...result.outcome, promise }, timed.heldMs()) }, log);
   } finally {
     release();
   }

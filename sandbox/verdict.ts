@@ -25,7 +25,8 @@ export interface DrillVerdictInput {
   healedMs: number | null;
   /** What was lost: `count` of `of` things named `what`; count null: not measured. */
   lost: { what: string; count: number | null; of?: number; allowed?: number; /** Why the count is what it is, shown once after it. */ note?: string };
-  promise: { serviceWithinMs: number; healedWithinMs: number };
+  /** heldMs: how long the drill's caller held the fault in place (a test's hook); the bounds above already include it. */
+  promise: { serviceWithinMs: number; healedWithinMs: number; heldMs?: number };
   /** Why it is not healed, when not (the checks still failing), shown after FAIL. */
   unhealed?: string[];
   /** Other broken promises the drill itself found (e.g. "a failed read after the router's bound"). */
@@ -70,7 +71,8 @@ export function formatVerdict(v: DrillVerdictInput, j: DrillJudgement = judgeDri
   const healed = v.healedMs === null ? `not healed within ${seconds(v.promise.healedWithinMs)}` : `fully healed after ${seconds(v.healedMs)}`;
   const lost = v.lost.count === null ? `lost: not measured (${v.lost.what})` : `lost: ${v.lost.count}${v.lost.of === undefined ? "" : ` of ${v.lost.of}`} ${v.lost.what}${v.lost.note ? ` (${v.lost.note})` : ""}`;
   const allowed = v.lost.allowed ?? 0;
-  const promise = `Promise: service within ${seconds(v.promise.serviceWithinMs)}, healed within ${seconds(v.promise.healedWithinMs)}, ${allowed === 0 ? "no" : `at most ${allowed}`} ${v.lost.what} lost.`;
+  const held = v.promise.heldMs ? ` (the bounds include the ${seconds(v.promise.heldMs)} the caller held the fault in place)` : "";
+  const promise = `Promise: service within ${seconds(v.promise.serviceWithinMs)}, healed within ${seconds(v.promise.healedWithinMs)}, ${allowed === 0 ? "no" : `at most ${allowed}`} ${v.lost.what} lost${held}.`;
   const head = `verdict ${v.drill}: ${j.pass ? "PASS" : "FAIL"}. Broke: ${v.broke}; ${service} (${v.serviceWhat}); ${healed}; ${lost}. ${promise}`;
   return j.pass ? head : `${head} Broken: ${j.reasons.join("; ")}.`;
 }
