@@ -654,6 +654,36 @@ describe("fault matrix on the sandbox", () => {
     await healed();
   });
 
+  it("frozen postmaster of a replica, its backends running, the read router held: the read-only pools still answer over old server connections, yet FAIL because no replica accepts a new one; the replica's own checks FAIL", async () => {
+    const id = replicaName(0);
+    const rep = proc(id);
+    const router = proc(READROUTER_NAME);
+    // Server connections in both read-only pools, as an application's reads leave them.
+    await suite();
+    // The router moves reads off a replica that refuses new connections within an interval;
+    // held, it stands for a stack without one (or the interval before it acts).
+    freeze(router);
+    process.kill(rep.pid, "SIGSTOP");
+    stopped.add(rep.pid);
+    let r: SuiteReport;
+    try {
+      r = await suite();
+    } finally {
+      process.kill(rep.pid, "SIGCONT");
+      stopped.delete(rep.pid);
+      thaw(router);
+    }
+    console.log(`frozen replica postmaster: ${JSON.stringify(diff(r))}`);
+    // The walreceiver is the postmaster's child, not frozen: streaming may go on.
+    const d = either(diff(r), "postgres.streaming", [undefined, "FAIL"]);
+    expect(d).toEqual({ [`postgres.replica-readonly.${id}`]: "FAIL", [`postgres.replica-lag.${id}`]: "FAIL", "pgbouncer.read-only": "FAIL", "pgbouncer.app-login.read-only": "FAIL", "pgbouncer.read-pool": "FAIL" });
+    for (const check of ["pgbouncer.read-only", "pgbouncer.app-login.read-only"]) {
+      expect(msg(r, check), check).toMatch(new RegExp(`, but only over server connections PgBouncer opened earlier: no replica accepts a new connection \\(${id} at 127\\.0\\.0\\.1:\\d+: timed out after 2000 ms connecting to Postgres replica ${id} \\(a new connection\\)`));
+      expect(dur(r, check), check).toBeLessThan(4_000);
+    }
+    await healed();
+  });
+
   it("disk filling on self-managed nodes: system.disk-space WARNs past 80% used on a Postgres replica's disk and FAILs past 90% on a Redis replica's, naming the node; the rest of the suite is unchanged", async () => {
     const replica = replicaName(0);
     const redisReplica = replicaNodes()[0];

@@ -8,7 +8,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../components/contract/outputs";
 import { judgeQuorum, replicaLine, STALE_ACK_SECONDS } from "./cache";
-import { describePoolWait, type PoolRow } from "./pgbouncer";
+import { describePoolWait, staleOnly, type PoolRow } from "./pgbouncer";
 import { runChecks } from "./runner";
 import { runSuite } from "./suite";
 import { deadOutputs, fakeCheck, freePort, hangingServer } from "./testing/fakes";
@@ -177,5 +177,18 @@ describe("redis.replicas-connected reads each replica's last ACK", () => {
     const frozen = replicaLine("ip=127.0.0.1,port=6381,state=online,offset=99,lag=6");
     expect(frozen.lag > STALE_ACK_SECONDS).toBe(true);
     expect(replicaLine("ip=127.0.0.1,port=6382,state=wait_bgsave,offset=0,lag=0").online).toBe(false);
+  });
+});
+
+describe("staleOnly: a pool that answers only over server connections opened earlier", () => {
+  const pass = { status: "PASS" as const, message: "pool answered" };
+  it("turns a PASS into a FAIL naming which server refused a new connection and why", () => {
+    const r = staleOnly(pass, "no replica accepts a new connection (replica-1 at 10.0.0.5:5432: timed out after 2000 ms)", 'pool "app_ro" answered');
+    expect(r).toEqual({ status: "FAIL", message: 'pool "app_ro" answered, but only over server connections PgBouncer opened earlier: no replica accepts a new connection (replica-1 at 10.0.0.5:5432: timed out after 2000 ms); once those close or more are needed, the pool stalls (a frozen postmaster?)' });
+  });
+  it("leaves a PASS alone when the server(s) accepted a new connection, and never softens a WARN or FAIL", () => {
+    expect(staleOnly(pass, null, "x")).toBe(pass);
+    const warn = { status: "WARN" as const, message: "reaches the primary" };
+    expect(staleOnly(warn, "the primary at h:1 accepts no new connection (refused)", "x")).toBe(warn);
   });
 });

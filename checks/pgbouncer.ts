@@ -36,43 +36,69 @@ function poolQueryCheck(outputs: StackOutputs, mode: "read-write" | "read-only")
     group,
     title: `A query through the ${mode} pool "${database}"`,
     async run(ctx) {
-      // In parallel, a new connection to the primary: a pool can keep answering over server
-      // connections opened earlier while the primary accepts no new one (its postmaster
-      // frozen, its backends running). Started first, so both end within the connect deadline.
-      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      // In parallel, a new connection to the server(s) behind the pool: a pool can keep
+      // answering over server connections opened earlier while its server accepts no new one
+      // (its postmaster frozen, its backends running). Started first, so both end within the
+      // connect deadline.
+      const fresh = freshConnection(ctx, outputs, mode);
+      let fromReplica = false;
       const verdict = await withPg(ctx, poolTarget(outputs, database, `PgBouncer ${mode} pool`), async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${database}" (PgBouncer queues clients while it cannot reach the server behind the pool)`);
         const r = await c.query<{ recovery: boolean }>("SELECT pg_is_in_recovery() AS recovery");
         const ms = Math.round((performance.now() - t0) * 10) / 10;
         const recovery = r.rows[0].recovery;
+        fromReplica = recovery;
         const server = recovery ? "a replica" : "the primary";
         if (mode === "read-write" && recovery) return { status: "FAIL", message: `the read-write pool "${database}" reaches a server in recovery: writes would fail` };
         if (mode === "read-only" && !recovery && outputs.postgres.replicas.length > 0) {
           return { status: "WARN", message: `the read-only pool "${database}" reaches the primary although ${outputs.postgres.replicas.length} replica(s) exist: reads are not offloaded` };
         }
         return { status: "PASS", message: `pool "${database}" answered in ${ms} ms from ${server}` };
-      }).finally(() => fresh?.catch(() => undefined));
-      return staleOnly(verdict, fresh && (await fresh), outputs, `pool "${database}" answered`);
+      }).finally(() => fresh.catch(() => undefined));
+      return staleOnly(verdict, await judgedFresh(fresh, mode, fromReplica), `pool "${database}" answered`);
     },
   };
 }
 
-/** A PASS through the pool turns FAIL when the primary refused a new connection meanwhile (`refused`: why). */
-function staleOnly(verdict: CheckOutcome, refused: string | null, outputs: StackOutputs, what: string): CheckOutcome {
+/** A PASS through the pool turns FAIL when the server(s) behind it refused a new connection meanwhile (`refused`: which and why). */
+export function staleOnly(verdict: CheckOutcome, refused: string | null, what: string): CheckOutcome {
   if (verdict.status !== "PASS" || !refused) return verdict;
-  const p = outputs.postgres.primary;
-  return { status: "FAIL", message: `${what}, but only over server connections PgBouncer opened earlier: the primary at ${p.host}:${p.port} accepts no new connection (${refused}); once those close or more are needed, the pool stalls (a frozen postmaster?)` };
+  return { status: "FAIL", message: `${what}, but only over server connections PgBouncer opened earlier: ${refused}; once those close or more are needed, the pool stalls (a frozen postmaster?)` };
 }
 
-/** Whether the primary accepts a new connection now: null when it does, else why not. */
-async function freshConnection(ctx: CheckContext, outputs: StackOutputs): Promise<string | null> {
-  try {
-    await withPg(ctx, monitorTarget(outputs, outputs.postgres.primary, "Postgres primary (a new connection)"), (c) => c.query("SELECT 1"));
-    return null;
-  } catch (e) {
-    return (e as Error).message;
+/** The fresh-connection result that bears on the pool's answer: a read-only pool answering from the primary is not answering over the replicas' old connections. */
+async function judgedFresh(fresh: Promise<string | null>, mode: "read-write" | "read-only", fromReplica: boolean): Promise<string | null> {
+  const refused = await fresh;
+  return mode === "read-only" && !fromReplica ? null : refused;
+}
+
+/**
+ * Whether the server(s) behind a pool accept a new connection now: null when they do, else
+ * which do not and why. Read-write: the primary. Read-only: the replicas, judged only when
+ * none accepts one (a pool answering from a replica while some replica still accepts is the
+ * replica checks' and the read router's business); null without replicas (the read-only
+ * pool then reaches the primary, and the read-write pool's check covers it).
+ */
+async function freshConnection(ctx: CheckContext, outputs: StackOutputs, mode: "read-write" | "read-only"): Promise<string | null> {
+  const attempt = async (at: { host: string; port: number }, label: string): Promise<string | null> => {
+    try {
+      await withPg(ctx, monitorTarget(outputs, at, `${label} (a new connection)`), (c) => c.query("SELECT 1"));
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  if (mode === "read-write") {
+    const p = outputs.postgres.primary;
+    const why = await attempt(p, "Postgres primary");
+    return why && `the primary at ${p.host}:${p.port} accepts no new connection (${why})`;
   }
+  const replicas = outputs.postgres.replicas;
+  if (replicas.length === 0) return null;
+  const whys = await Promise.all(replicas.map((r) => attempt(r, `Postgres replica ${r.id}`)));
+  if (whys.some((w) => w === null)) return null;
+  return `no replica accepts a new connection (${replicas.map((r, i) => `${r.id} at ${r.host}:${r.port}: ${whys[i]}`).join("; ")})`;
 }
 
 /**
@@ -90,7 +116,8 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
     title: `The application's ${mode} role logs in through pool "${secret.dbname}" and queries`,
     async run(ctx) {
       const target: PgTarget = { host: secret.host, port: secret.port, database: secret.dbname, user: secret.username, password: secret.password, tls: conn.tls, label: `PgBouncer ${mode} pool as the application role ${secret.username}`, viaPgBouncer: true };
-      const fresh = mode === "read-write" ? freshConnection(ctx, outputs) : null;
+      const fresh = freshConnection(ctx, outputs, mode);
+      let fromReplica = false;
       const verdict = await withPg(ctx, target, async (c): Promise<CheckOutcome> => {
         const t0 = performance.now();
         ctx.step?.(`waiting for an answer through pool "${secret.dbname}" as ${secret.username}`);
@@ -99,12 +126,13 @@ function appLoginCheck(outputs: StackOutputs, mode: "read-write" | "read-only"):
         );
         const ms = Math.round((performance.now() - t0) * 10) / 10;
         const { who, recovery, tables } = r.rows[0];
+        fromReplica = recovery;
         if (who !== secret.username) return { status: "FAIL", message: `logged in to pool "${secret.dbname}" as ${secret.username} but the server says current_user is ${who}: PgBouncer maps the role to another one` };
         if (mode === "read-write" && recovery) return { status: "FAIL", message: `the application's read-write role reaches a server in recovery through pool "${secret.dbname}": its writes would fail` };
         const server = recovery ? "a replica" : "the primary";
         return { status: "PASS", message: `${secret.username} logged in through pool "${secret.dbname}" and queried ${server} in ${ms} ms (${tables} table(s) visible)` };
-      }).finally(() => fresh?.catch(() => undefined));
-      return staleOnly(verdict, fresh && (await fresh), outputs, `${secret.username} logged in through pool "${secret.dbname}" and queried`);
+      }).finally(() => fresh.catch(() => undefined));
+      return staleOnly(verdict, await judgedFresh(fresh, mode, fromReplica), `${secret.username} logged in through pool "${secret.dbname}" and queried`);
     },
   };
 }
