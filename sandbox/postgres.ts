@@ -73,6 +73,16 @@ export function superuserTarget(state: SandboxState, p: Pick<ProcessRecord, "hos
 }
 
 /**
+ * The application role's own login (the server password PgBouncer uses), for writing as the
+ * application: never `SET ROLE` in a superuser session, whose `RESET ROLE` is one statement
+ * away for any code the application owns (a trigger function it replaced ran the superuser's
+ * statements that way when `up` wrote the demo rows).
+ */
+export function appRoleTarget(state: SandboxState, p: Pick<ProcessRecord, "host" | "port">): PgTarget {
+  return { host: p.host, port: p.port, user: SANDBOX_ROLES.app, password: serverPassword(state.secrets, "app"), database: state.settings.postgres.databaseName };
+}
+
+/**
  * Sandbox-only override on the command line, not in the rendered file: without fsync a
  * process crash (the drills' kind of failure) still loses nothing, only a machine
  * crash would; bring-up and shutdown checkpoints no longer wait on a shared disk.
@@ -167,13 +177,14 @@ async function startPrimary(state: SandboxState, port: number, timeoutMs: number
   }, 30_000);
   await withPg(superuserTarget(state, p, s.postgres.databaseName), async (c) => {
     for (const sql of databaseGrantsSql(s)) await c.query(sql);
-    await c.query(`SET ROLE ${SANDBOX_ROLES.app}`);
+    for (const sql of heartbeatDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
+    for (const sql of reconcileDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
+  }, 30_000);
+  // The demo schema as the application creates its own: logged in as the application role.
+  await withPg(appRoleTarget(state, p), async (c) => {
     await c.query("BEGIN");
     for (const sql of demoSchemaSql(s, { now: new Date() })) await c.query(sql);
     await c.query("COMMIT");
-    await c.query("RESET ROLE");
-    for (const sql of heartbeatDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
-    for (const sql of reconcileDdl(SANDBOX_ROLES.monitoring)) await c.query(sql);
   }, 30_000);
 }
 
@@ -309,8 +320,7 @@ export async function resumePausedReplay(state: SandboxState): Promise<string[]>
 export async function refreshDemoRows(state: SandboxState): Promise<void> {
   const primary = state.processes.find((p) => p.name === PRIMARY_NAME);
   if (!primary) return;
-  await withPg(superuserTarget(state, primary, state.settings.postgres.databaseName), async (c) => {
-    await c.query(`SET ROLE ${SANDBOX_ROLES.app}`);
+  await withPg(appRoleTarget(state, primary), async (c) => {
     for (const sql of freshDemoRowsSql(state.settings)) await c.query(sql);
   }, 10_000);
 }
