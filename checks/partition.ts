@@ -12,6 +12,7 @@ import { PARTITION_CHECK_DEFAULTS } from "../components/settings/partitionChecks
 import { absentCheck } from "./absent";
 import { judged, round, thresholdOf } from "./lib/measure";
 import { createIndexStatement, ESTIMATE_SQL, newestAgeSql, TIMESTAMP_INDEX_SQL, WINDOW_START_SQL, windowCountSql } from "./lib/partitionSql";
+import { pinForAppTables } from "./lib/appTables";
 import { monitorTarget, qualified, withPg } from "./lib/postgres";
 import { readLatestResult, totalDelta } from "./lib/reconcileResult";
 import type { Check, CheckFactory, CheckOutcome } from "./types";
@@ -46,16 +47,18 @@ function rowDeltaCheck(outputs: StackOutputs, pair: Pair): Check {
     group,
     title: `Rows of the last ${windowSeconds} s in ${pair.legacy} and ${pair.partitioned} agree`,
     async run(ctx) {
-      return withPg(ctx, primary(outputs), async (c) => {
+      return withPg(ctx, primary(outputs), async (c): Promise<CheckOutcome> => {
+        const pinned = await pinForAppTables(c, [pair.legacy, pair.partitioned]);
+        if (!pinned.ok) return { status: "FAIL", message: pinned.refused };
         await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         try {
           const { since } = (await c.query<{ since: string }>(WINDOW_START_SQL, [windowSeconds])).rows[0];
-          const count = async (table: string) => Number((await c.query<{ n: string }>(windowCountSql(table, pair.timestampColumn), [since])).rows[0].n);
+          const count = async (table: string) => Number((await c.query<{ n: string }>(windowCountSql(pinned.resolved.get(table)!, pair.timestampColumn), [since])).rows[0].n);
           const legacy = await count(pair.legacy);
           const partitioned = await count(pair.partitioned);
           const delta = Math.abs(legacy - partitioned);
           const window = `${pair.timestampColumn} >= ${since} (last ${windowSeconds} s)`;
-          return judged(def, delta, `window ${window}: ${pair.legacy} ${legacy} rows, ${pair.partitioned} ${partitioned}: delta ${delta}`, [
+          return judged(def, delta, `window ${window}: ${pair.legacy} ${legacy} row${legacy === 1 ? "" : "s"}, ${pair.partitioned} ${partitioned}: delta ${delta}`, [
             { name: "PartitionRowDelta", dimensions: { Table: pair.legacy }, value: delta, unit: "Count" },
           ]);
         } finally {
@@ -150,9 +153,11 @@ function recentWritesCheck(outputs: StackOutputs, pair: Pair): Check {
     group,
     title: `Recent writes in ${pair.legacy} and ${pair.partitioned}`,
     async run(ctx): Promise<CheckOutcome> {
-      return withPg(ctx, primary(outputs), async (c) => {
+      return withPg(ctx, primary(outputs), async (c): Promise<CheckOutcome> => {
+        const pinned = await pinForAppTables(c, [pair.legacy, pair.partitioned]);
+        if (!pinned.ok) return { status: "FAIL", message: pinned.refused };
         const { since } = (await c.query<{ since: string }>(WINDOW_START_SQL, [RECENT_WRITE_MAX_AGE_SECONDS])).rows[0];
-        const age = async (table: string) => (await c.query<{ age: number | null }>(newestAgeSql(table, pair.timestampColumn), [since])).rows[0].age;
+        const age = async (table: string) => (await c.query<{ age: number | null }>(newestAgeSql(pinned.resolved.get(table)!, pair.timestampColumn), [since])).rows[0].age;
         const ages = { [pair.legacy]: await age(pair.legacy), [pair.partitioned]: await age(pair.partitioned) };
         const none = Object.entries(ages).filter(([, a]) => a === null).map(([t]) => t);
         const threshold = `newest row younger than ${RECENT_WRITE_MAX_AGE_SECONDS} s`;
@@ -181,7 +186,7 @@ function timestampIndexCheck(outputs: StackOutputs, pair: Pair): Check {
       return withPg(ctx, primary(outputs), async (c) => {
         const r = await c.query<{ schema: string; name: string; indexed: boolean }>(TIMESTAMP_INDEX_SQL, [qualified(pair.legacy), qualified(pair.partitioned), pair.timestampColumn]);
         const missing = r.rows.filter((t) => !t.indexed);
-        const measured = { value: missing.length, unit: "count" };
+        const measured = { value: missing.length, unit: "table(s) without the index" };
         if (r.rows.length === 0) return { status: "FAIL", measured, message: `neither ${pair.legacy} nor ${pair.partitioned} exists` };
         if (missing.length > 0) {
           const fix = missing.map((t) => createIndexStatement(t.schema, t.name, pair.timestampColumn)).join(" ");

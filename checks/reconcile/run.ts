@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../../components/contract/outputs";
 import { errorText, sleep } from "../lib/measure";
+import { pinForAppTables } from "../lib/appTables";
 import { qualified, withPg, type PgTarget } from "../lib/postgres";
 import { RECONCILE_TABLE, reconcileDdl, writeReconcileResult, type PartitionDifference, type ReconcileResult } from "../lib/reconcileResult";
 import type { CheckContext } from "../types";
@@ -82,12 +83,15 @@ function differenceOf(partition: string, d: PartitionDigest): PartitionDifferenc
 
 async function digest(ctx: CheckContext, read: PgTarget, pair: Pair, p: PlannedPartition, keyColumn: string): Promise<PartitionDigest> {
   return withPg(ctx, read, async (c) => {
+    // The application owns both tables: what its policies, views or functions would run is not run (checks/lib/appTables.ts).
+    const pinned = await pinForAppTables(c, [pair.legacy, pair.partitioned]);
+    if (!pinned.ok) throw new Error(pinned.refused);
     const { where, params } = partitionPredicate(p, pair.timestampColumn);
     // One snapshot: the dual-write trigger writes both rows in one transaction, so no in-flight row shows as a difference.
     await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     try {
-      const l = (await c.query<{ n: string; h: string }>(partitionDigestSql(pair.legacy, keyColumn, where), params)).rows[0];
-      const t = (await c.query<{ n: string; h: string }>(partitionDigestSql(pair.partitioned, keyColumn, where), params)).rows[0];
+      const l = (await c.query<{ n: string; h: string }>(partitionDigestSql(pinned.resolved.get(pair.legacy)!, keyColumn, where), params)).rows[0];
+      const t = (await c.query<{ n: string; h: string }>(partitionDigestSql(pinned.resolved.get(pair.partitioned)!, keyColumn, where), params)).rows[0];
       return { legacyRows: Number(l.n), partitionedRows: Number(t.n), legacyHash: l.h, partitionedHash: t.h };
     } finally {
       await c.query("ROLLBACK").catch(() => undefined);
