@@ -97,6 +97,20 @@ describe("plan from the dev program", () => {
     expect(sql).toContain(`GRANT "pg_monitor" TO "datatier_monitor"`);
     expect(sql).toContain(`GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "app_readonly"`);
     expect(sql).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "public" GRANT SELECT ON TABLES TO "app_readonly"`);
+    // The application roles' defaults (components/postgres/appRoleDefaults.ts): dropped by the runner before, so the dev stack's roles had none.
+    for (const role of ["app", "app_readonly"]) {
+      expect(sql).toContain(`ALTER ROLE "${role}" SET statement_timeout = 30000`);
+      expect(sql).toContain(`ALTER ROLE "${role}" SET idle_in_transaction_session_timeout = 60000`);
+    }
+    expect(sql.filter((s) => / SET (statement_timeout|idle_in)/.test(s))).toHaveLength(4);
+  });
+
+  it("a Role input the runner does not apply is an error naming it, never dropped; 0 resets a default, as the provider does", () => {
+    const role = run.resources.find((r) => r.type === "postgresql:index/role:Role" && r.inputs.name === "app")!;
+    expect(() => postgresStatements({ ...run, resources: [{ ...role, inputs: { ...role.inputs, bypassRowLevelSecurity: true } }] })).toThrow(/postgresql Role ".*": input\(s\) bypassRowLevelSecurity not applied by the dev-stack runner/);
+    const reset = postgresStatements({ ...run, resources: [{ ...role, inputs: { ...role.inputs, statementTimeout: 0 } }] }).map((s) => s.sql);
+    expect(reset).toContain(`ALTER ROLE "app" RESET statement_timeout`);
+    expect(() => postgresStatements({ ...run, resources: [{ ...role, inputs: { ...role.inputs, statementTimeout: "1; DROP ROLE x" } }] })).toThrow(/statementTimeout must be a whole number of ms/);
   });
 });
 

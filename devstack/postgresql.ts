@@ -37,16 +37,35 @@ export function pgProviderTarget(run: ProgramRun): PgProviderTarget | null {
 const privs = (p: string[]) => p.map((x) => x.toUpperCase().replace(/[^A-Z ]/g, "")).join(", ");
 const plural: Record<string, string> = { table: "TABLES", sequence: "SEQUENCES", function: "FUNCTIONS", type: "TYPES", schema: "SCHEMAS" };
 
+/**
+ * The Role inputs the runner applies. Any other is an error, never dropped: the role
+ * defaults (statementTimeout, idleInTransactionSessionTimeout) were, until the suite's
+ * postgres.app-role-settings found the dev stack's application roles without them.
+ */
+const ROLE_INPUTS = new Set(["name", "login", "password", "connectionLimit", "roles", "statementTimeout", "idleInTransactionSessionTimeout"]);
+/** Role inputs the provider turns into per-role settings (ALTER ROLE ... SET; 0 resets, as the provider does). */
+const ROLE_SETTINGS: Record<string, string> = { statementTimeout: "statement_timeout", idleInTransactionSessionTimeout: "idle_in_transaction_session_timeout" };
+
 /** One resource -> idempotent statements (a re-run of `up` finds the role and alters it). */
 export function statementsFor(r: RecordedResource): PgStatement[] {
   const i = r.inputs;
   const at = (sql: string, database?: string): PgStatement => ({ sql, database, resource: r.name });
   if (r.type === ROLE) {
+    const unknown = Object.keys(i).filter((k) => !ROLE_INPUTS.has(k) && !k.startsWith("__"));
+    if (unknown.length) throw new Error(`postgresql Role "${r.name}": input(s) ${unknown.join(", ")} not applied by the dev-stack runner (devstack/postgresql.ts)`);
     const opts = [i.login ? "LOGIN" : "NOLOGIN", i.connectionLimit !== undefined ? `CONNECTION LIMIT ${Number(i.connectionLimit)}` : "", i.password !== undefined ? `PASSWORD ${lit(String(i.password))}` : ""].filter(Boolean).join(" ");
     const name = id(String(i.name));
+    const settings = Object.entries(ROLE_SETTINGS)
+      .filter(([input]) => i[input] !== undefined)
+      .map(([input, setting]) => {
+        const ms = Number(i[input]);
+        if (!Number.isInteger(ms) || ms < 0) throw new Error(`postgresql Role "${r.name}": ${input} must be a whole number of ms, got ${String(i[input])}`);
+        return at(ms === 0 ? `ALTER ROLE ${name} RESET ${setting}` : `ALTER ROLE ${name} SET ${setting} = ${ms}`);
+      });
     return [
       at(`DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${lit(String(i.name))}) THEN CREATE ROLE ${name}; END IF; END $do$`),
       at(`ALTER ROLE ${name} ${opts}`),
+      ...settings,
       ...((i.roles ?? []) as string[]).map((m) => at(`GRANT ${id(m)} TO ${name}`)),
     ];
   }

@@ -5,6 +5,7 @@
  * fresh temp dir. Postgres and PgBouncer run as the `postgres` OS user. Returns
  * contract-shaped outputs and handles to kill each piece.
  */
+import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "../../components/postgres/appRoleDefaults";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -134,6 +135,8 @@ export async function startLocalTopology(): Promise<LocalTopology> {
     await asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(pgDir, "primary"), "-l", join(pgDir, "primary.log"), "-w", "start"]);
     await sql("CREATE DATABASE app", "postgres");
     await sql(`CREATE ROLE datatier_monitor LOGIN PASSWORD '${pw.monitor}' IN ROLE pg_monitor; CREATE ROLE replicator LOGIN REPLICATION PASSWORD '${pw.repl}'; CREATE ROLE app LOGIN PASSWORD '${pw.appServer}'; CREATE ROLE app_readonly LOGIN PASSWORD '${pw.readonlyServer}'`, "postgres");
+    // The application roles' defaults, as every platform sets them (postgres.app-role-settings judges them).
+    await sql(["app", "app_readonly"].map((r) => `ALTER ROLE ${r} SET statement_timeout = ${APP_ROLE_STATEMENT_TIMEOUT_MS}; ALTER ROLE ${r} SET idle_in_transaction_session_timeout = ${APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`).join("; "), "postgres");
     await sql(
       [
         ...heartbeatDdl("datatier_monitor"),
