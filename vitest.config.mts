@@ -23,6 +23,7 @@ const INTEGRATION_STATIC = [
   "bench/pgbouncer/backends.int.test.ts",
   "sandbox/rolePasswords.int.test.ts",
   "sandbox/sandbox.int.test.ts",
+  "checks/appOwnedCode.int.test.ts",
 ];
 /** Drills whose time bounds leave several times what they measure (an application's failover window < 15 s, measured 3-4 s; a rollback < 1 s): side by side with the untimed files. */
 const INTEGRATION_LOOSE_DRILLS = ["examples/app-client/drill.int.test.ts", "tools/rollout/drill.int.test.ts"];
