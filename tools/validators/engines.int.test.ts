@@ -12,8 +12,8 @@ import { quoteConfValue } from "../../components/postgres/render";
 import { deepMerge } from "../../components/settings/defaults";
 import { parseSettings } from "../../components/settings/load";
 import { readStackFile } from "../../components/settings/stackFile";
-import { engineValidation, postgresConfFor } from "./index";
-import { ENGINES, postgresConfCheck, postgresSingle } from "./engines";
+import { engineValidation, postgresConfFor, sharedMemoryJudgement } from "./index";
+import { ENGINES, postgresConfCheck, postgresSharedMemory, postgresSingle } from "./engines";
 
 const settingsWith = (stack: "dev" | "prod", over: Record<string, unknown>) => {
   const raw = readStackFile(stack).raw;
@@ -128,8 +128,12 @@ describe.skipIf(!ENGINES.redis() || !ENGINES.pgbouncer())("redis-server, Sentine
       return;
     }
     const r = await engineValidation(s, "data-tier");
-    expect(r.validators.filter((v) => v.ran).map((v) => v.name)).toHaveLength(4);
-    expect(r.problems).toEqual([]);
+    expect(r.validators.filter((v) => v.ran).map((v) => v.name)).toHaveLength(5);
+    // The shared memory a file asks for is judged against this machine (12 GB for 262000
+    // connections): a smaller one refuses it, under the key that asks for it.
+    const memory = r.problems.filter((p) => /MB of shared memory/.test(p.message));
+    expect(r.problems.filter((p) => !memory.includes(p))).toEqual([]);
+    for (const p of memory) expect(p.key).toBe("data-tier:postgres.maxConnections");
   }, 60_000);
 
   it("a directive Redis does not take is refused by redis-server, under its key", async () => {
@@ -137,4 +141,58 @@ describe.skipIf(!ENGINES.redis() || !ENGINES.pgbouncer())("redis-server, Sentine
     const r = await engineValidation({ ...s, redis: { ...s.redis, maxmemoryPolicy: "bogus" as never } }, "data-tier");
     expect(r.problems.map((p) => p.key)).toEqual(["data-tier:redis.maxmemoryPolicy"]);
   });
+});
+
+describe.skipIf(!ENGINES.postgres())("PostgreSQL 15's own figure for the shared memory a file asks for (the server does not start without it)", () => {
+  const collect = (s: ReturnType<typeof settingsWith>, machine: { totalMb: number; freeHugePages: number }) => {
+    const problems: { key: string; line: string }[] = [];
+    const note = sharedMemoryJudgement(s, (key, _engine, line) => problems.push({ key, line }), machine);
+    return { note, problems };
+  };
+
+  it("the review runs it on docker stacks and says the figure; the dev stack fits this machine", async () => {
+    const r = await engineValidation(settingsWith("dev", {}), "data-tier");
+    const v = r.validators.find((x) => x.name.startsWith("PostgreSQL 15 shared memory"));
+    expect(v?.ran).toBe(true);
+    expect(v?.note).toMatch(/^\d+ MB of this machine's \d+ MB$/);
+    expect(r.problems).toEqual([]);
+    expect(r.validators.find((x) => x.name.startsWith("PostgreSQL 15 shared memory") && !x.ran)).toBeUndefined();
+  }, 60_000);
+
+  it("more connections mean more shared memory, by the engine's own count (not a formula of ours)", () => {
+    const small = postgresSharedMemory(postgresConfFor(settingsWith("dev", {}))).mb;
+    const big = postgresSharedMemory(postgresConfFor(settingsWith("dev", { postgres: { maxConnections: 5000 } }))).mb;
+    expect(small).toBeGreaterThan(16);
+    expect(big).toBeGreaterThan(small + 100);
+  }, 60_000);
+
+  it("max_locks_per_transaction at its maximum asks for terabytes: refused on any machine, under its key, naming the line", () => {
+    const r = collect(settingsWith("dev", { postgres: { parameters: { max_locks_per_transaction: "2147483647" } } }), { totalMb: 4 * 1024 * 1024, freeHugePages: 0 });
+    expect(r.problems.map((p) => p.key)).toEqual(["postgres.parameters.max_locks_per_transaction"]);
+    expect(r.problems[0].line).toMatch(/^the file asks for \d{7,} MB of shared memory \(postgres -C shared_memory_size\), more than the 4194304 MB of this machine.*would not start.*most of it comes from max_locks_per_transaction \(\d+ MB without that line\)$/);
+  }, 60_000);
+
+  it("on a machine too small for the connections asked for, the key is the one asking (postgres.maxConnections), not the renderer's fixed lines", () => {
+    const s = settingsWith("dev", { postgres: { maxConnections: 5000 } });
+    const need = postgresSharedMemory(postgresConfFor(s)).mb;
+    expect(collect(s, { totalMb: need + 1, freeHugePages: 0 }).problems).toEqual([]);
+    const r = collect(s, { totalMb: need - 1, freeHugePages: 0 });
+    expect(r.problems.map((p) => p.key)).toEqual(["postgres.maxConnections"]);
+  }, 60_000);
+
+  it("huge_pages = on needs the huge pages PostgreSQL counts; try and off never do", () => {
+    const on = settingsWith("dev", { postgres: { parameters: { huge_pages: "on" } } });
+    const r = collect(on, { totalMb: 1_000_000, freeHugePages: 0 });
+    expect(r.problems.map((p) => p.key)).toEqual(["postgres.parameters.huge_pages"]);
+    expect(r.problems[0].line).toMatch(/^huge_pages = on needs \d+ huge pages .* this machine has 0 free/);
+    expect(collect(on, { totalMb: 1_000_000, freeHugePages: 1_000_000 }).problems).toEqual([]);
+    for (const v of ["try", "off"]) expect(collect(settingsWith("dev", { postgres: { parameters: { huge_pages: v } } }), { totalMb: 1_000_000, freeHugePages: 0 }).problems, v).toEqual([]);
+  }, 60_000);
+
+  it("aws stacks: not run, and the review says why (RDS sizes shared memory from the instance class)", async () => {
+    const r = await engineValidation(settingsWith("prod", {}), "data-tier");
+    const v = r.validators.find((x) => x.name.startsWith("PostgreSQL 15 shared memory"));
+    expect(v).toMatchObject({ ran: false });
+    expect(v?.note).toMatch(/^not run: RDS sizes shared memory from the instance class/);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadThenKill } from "./engines";
+import { freeHugePages, loadThenKill } from "./engines";
 
 // A stand-in "server" in sh: what it prints, and when, is the point (no engine needed).
 const sh = (script: string) => ["/bin/sh", ["-c", script]] as const;
@@ -23,5 +23,14 @@ describe("loadThenKill: an engine's refusal is judged on all it wrote", () => {
   it("reports ready as accepted, and an exit without a recognised line by its code", async () => {
     expect(await loadThenKill("/bin/sh", ["-c", "echo Ready to accept connections; sleep 30"], /Ready to accept/)).toEqual([]);
     expect(await loadThenKill("/bin/sh", ["-c", "echo something else; exit 3"], /Ready to accept/)).toEqual(["exited 3: something else"]);
+  });
+});
+
+describe("freeHugePages: /proc/meminfo's count", () => {
+  it("reads HugePages_Free, not Total or the anonymous huge pages; none reported is 0", () => {
+    const meminfo = "MemTotal:       24683752 kB\nAnonHugePages:    204800 kB\nHugePages_Total:     512\nHugePages_Free:      100\nHugepagesize:       2048 kB\n";
+    expect(freeHugePages(meminfo)).toBe(100);
+    expect(freeHugePages("MemTotal: 1 kB\n")).toBe(0);
+    expect(freeHugePages("")).toBe(0);
   });
 });

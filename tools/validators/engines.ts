@@ -5,7 +5,9 @@
  *   file and runs every parameter's own parsing, range and check hook, reporting every
  *   bad value at once, without a cluster and without starting (~20 ms). Start-time
  *   checks beyond that (ReadControlFile's WAL sizes, shared memory) need `--single` on
- *   an initdb'd cluster: `postgresSingle` (tests; ~3 s for initdb once).
+ *   an initdb'd cluster: `postgresSingle` (tests; ~3 s for initdb once). The shared memory a
+ *   file asks for is PostgreSQL's own figure too (`postgresSharedMemory`: `postgres -C
+ *   shared_memory_size` on a cluster initdb'd once per machine and kept in the project's cache).
  * - Redis and Sentinel: redis-server loads the file and either stops with "FATAL CONFIG
  *   FILE ERROR" or reports ready; it is then killed (on a free loopback port, nothing
  *   persisted, everything in a temp folder).
@@ -14,7 +16,7 @@
  * Each returns the engine's error lines; [] means the engine accepted the file.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGBOUNCER_BIN } from "../../components/pgbouncer/version";
@@ -118,6 +120,73 @@ export function postgresSingle(conf: string, opts: { warnings?: boolean } = {}):
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/** Where the sizing cluster is kept: beside the packages (gitignored with them), per machine. */
+const SIZING_CACHE = join(__dirname, "..", "..", "node_modules", ".cache", "data-tier");
+const SIZING_DIR = join(SIZING_CACHE, `pg15-sizing-${process.getuid?.() ?? "user"}`);
+
+/**
+ * An initdb'd cluster that is never started: PostgreSQL computes its runtime parameters
+ * (shared_memory_size) only against a data directory's control file. Made once per machine
+ * (~3 s), in a temp folder renamed into place, so two reviews at once do not share a half-made one.
+ */
+function sizingCluster(): string {
+  const data = join(SIZING_DIR, "data");
+  if (existsSync(join(data, "PG_VERSION"))) return data;
+  mkdirSync(SIZING_CACHE, { recursive: true });
+  const tmp = mkdtempSync(join(SIZING_CACHE, "pg15-sizing-tmp-"));
+  const ids = serviceIds();
+  if (ids) chownSync(tmp, ids.uid, ids.gid);
+  chmodSync(tmp, 0o700);
+  const [cmd, args] = asServiceUser(`${PG_BIN}/initdb`, ["-D", join(tmp, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const r = spawnSync(cmd, args, { timeout: 120_000 });
+  if (r.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${String(r.stderr).slice(0, 300)}`);
+  }
+  try {
+    renameSync(tmp, SIZING_DIR);
+  } catch {
+    // Another run put one in place first: use that one.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return data;
+}
+
+/**
+ * PostgreSQL's own figures for the shared memory a postgresql.conf asks for at start:
+ * `shared_memory_size` (MB) and `shared_memory_size_in_huge_pages`, from `postgres -C`
+ * (~20 ms each once the cluster exists). Throws with the engine's lines when it refuses the file.
+ */
+export function postgresSharedMemory(conf: string): { mb: number; hugePages: number } {
+  const data = sizingCluster();
+  const dir = workDir("pg-sizing-");
+  try {
+    const file = join(dir, "postgresql.conf");
+    writeOwned(file, conf);
+    const ask = (name: string) => {
+      const [cmd, args] = asServiceUser(`${PG_BIN}/postgres`, ["-C", name, "-D", data, "-c", `config_file=${file}`]);
+      const r = spawnSync(cmd, args, { timeout: 10_000 });
+      const value = Number(String(r.stdout).trim());
+      if (r.status !== 0 || !Number.isFinite(value)) throw new Error(pgProblems(`${r.stdout}\n${r.stderr}`).join("; ") || `postgres -C ${name} exited ${r.status}`);
+      return value;
+    };
+    return { mb: ask("shared_memory_size"), hugePages: ask("shared_memory_size_in_huge_pages") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** This machine's free huge pages (/proc/meminfo HugePages_Free; 0 when the kernel reports none). */
+export function freeHugePages(meminfo = (() => {
+  try {
+    return readFileSync("/proc/meminfo", "utf8");
+  } catch {
+    return "";
+  }
+})()): number {
+  return Number(/^HugePages_Free:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
 }
 
 /**

@@ -4,7 +4,8 @@
  * is reported: a binary that is absent is "not run", never a silent pass.
  *
  * The review runs the cheap ones (postgres -C, ~20 ms; redis-server and PgBouncer load
- * and kill, ~50 ms each); `postgresSingle` (initdb, ~3 s) runs in the integration tests.
+ * and kill, ~50 ms each; the shared memory figure, ~40 ms once a sizing cluster exists, ~3 s
+ * the first time on a machine); `postgresSingle` (initdb, ~3 s) runs in the integration tests.
  */
 import { renderPgBouncerIni } from "../../components/pgbouncer/render";
 import { postgresParameters, quoteConfValue, renderPostgresConf } from "../../components/postgres/render";
@@ -13,7 +14,8 @@ import { REDIS_USERS, type RedisUserPasswords } from "../../components/redis/acl
 import { renderRedisConf, renderSentinelConf } from "../../components/redis/render";
 import type { SettingsProblem } from "../../components/settings/load";
 import type { Settings } from "../../components/settings/schema";
-import { ENGINES, pgbouncerIniCheck, postgresConfCheck, redisConfCheck } from "./engines";
+import { totalmem } from "node:os";
+import { ENGINES, freeHugePages, pgbouncerIniCheck, postgresConfCheck, postgresSharedMemory, redisConfCheck } from "./engines";
 
 export interface ValidatorRun {
   name: string;
@@ -73,6 +75,60 @@ export function postgresConfFor(s: Settings): string {
     .join("\n");
 }
 
+/** The settings key of a postgresql.conf parameter the stack sets (its own or derived), or undefined for the renderer's fixed lines. */
+function stackKeyOf(s: Settings, name: string): string | undefined {
+  const n = name.toLowerCase();
+  const user = Object.keys(s.postgres.parameters).find((k) => k.toLowerCase() === n);
+  return user ? `postgres.parameters.${user}` : PG_DERIVED[n];
+}
+
+/**
+ * The line the stack sets that asks for the most shared memory: each left out in turn
+ * (PostgreSQL's default then), the one whose absence shrinks `shared_memory_size` most.
+ */
+function sharedMemoryCulprit(s: Settings, conf: string, fullMb: number): { key: string; name: string; withoutMb: number } | undefined {
+  const lines = conf.split("\n");
+  let best: { key: string; name: string; withoutMb: number } | undefined;
+  lines.forEach((line, i) => {
+    const name = /^\s*([A-Za-z_.]+)\s*=/.exec(line)?.[1];
+    const key = name && stackKeyOf(s, name);
+    if (!name || !key) return;
+    const withoutMb = postgresSharedMemory(lines.filter((_, j) => j !== i).join("\n")).mb;
+    if (withoutMb < fullMb && (!best || withoutMb < best.withoutMb)) best = { key, name, withoutMb };
+  });
+  return best;
+}
+
+/**
+ * What PostgreSQL itself says the file asks for at start, against the machine the sandbox
+ * and the dev stack run on (the one running the review): more shared memory than it has,
+ * or huge pages it does not have, and the server does not start ("could not map anonymous
+ * shared memory"). Returns the validator's note; refusals go through `add`.
+ */
+export function sharedMemoryJudgement(s: Settings, add: (key: string, engine: string, line: string) => void, machine = { totalMb: Math.floor(totalmem() / 2 ** 20), freeHugePages: freeHugePages() }): string {
+  const conf = postgresConfFor(s);
+  let size: { mb: number; hugePages: number };
+  try {
+    size = postgresSharedMemory(conf);
+  } catch (e) {
+    // A file PostgreSQL refuses outright is reported by postgres -C above, under its key.
+    return `not computed: ${(e as Error).message.slice(0, 200)}`;
+  }
+  const notes = [`${size.mb} MB of this machine's ${machine.totalMb} MB`];
+  if (size.mb > machine.totalMb) {
+    const c = sharedMemoryCulprit(s, conf, size.mb);
+    add(c?.key ?? "postgres.parameters", "PostgreSQL 15", `the file asks for ${size.mb} MB of shared memory (postgres -C shared_memory_size), more than the ${machine.totalMb} MB of this machine, where the sandbox and the dev stack run: the server would not start ("could not map anonymous shared memory")${c ? `; most of it comes from ${c.name} (${c.withoutMb} MB without that line)` : ""}`);
+  }
+  const huge = conf.split("\n").find((l) => /^\s*huge_pages\s*=/i.test(l));
+  if (huge && /=\s*'?on'?\s*$/i.test(huge)) {
+    notes.push(`huge_pages = on: ${size.hugePages} huge pages needed, ${machine.freeHugePages} free`);
+    if (size.hugePages > machine.freeHugePages) {
+      add(stackKeyOf(s, "huge_pages") ?? "postgres.parameters", "PostgreSQL 15", `huge_pages = on needs ${size.hugePages} huge pages (postgres -C shared_memory_size_in_huge_pages) and this machine has ${machine.freeHugePages} free: the server would not start ("could not map anonymous shared memory"); "try" falls back to normal pages`);
+    }
+  }
+  return notes.join("; ");
+}
+
 /** A throw-away password per ACL user: the engines only load the files. */
 const PASSWORDS = Object.fromEntries(Object.keys(REDIS_USERS).map((r) => [r, `${r[0]}`.repeat(32)])) as RedisUserPasswords;
 
@@ -94,6 +150,7 @@ export async function engineValidation(s: Settings, project: string): Promise<{ 
     return found.length ? `${found.length} error line(s)` : "accepted";
   });
   const docker = s.platform === "docker";
+  timed("PostgreSQL 15 shared memory (postgres -C shared_memory_size)", ENGINES.postgres() && docker, docker ? "/usr/lib/postgresql/15/bin/postgres not installed" : "RDS sizes shared memory from the instance class, whose memory no catalogue here holds", () => sharedMemoryJudgement(s, add));
   timed("Redis (redis-server on redis.conf)", ENGINES.redis() && docker, docker ? "redis-server not installed" : "ElastiCache renders no redis.conf", async () => {
     const found = await redisConfCheck((dir, port) => renderRedisConf(s.redis, { bind: "127.0.0.1", port, dir, passwords: PASSWORDS }));
     if (found.length) add(redisKeyFor(found), "redis-server", found.join(" | "));
