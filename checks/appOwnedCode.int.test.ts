@@ -139,6 +139,24 @@ describe("code the application owns runs only as the application", () => {
     expect((await checks("partition.row-delta.expense_transactions"))["partition.row-delta.expense_transactions"]).toMatch(/^PASS/);
   });
 
+  it("a transaction of the application holding ACCESS EXCLUSIVE on a legacy table: the reading checks FAIL at the lock timeout naming its pid, role and state", async () => {
+    const { openPg } = await import("../components/clients/postgres");
+    const t = app();
+    const holder = openPg(t, { connectTimeoutMs: 5_000 });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("LOCK TABLE public.revenue_transactions IN ACCESS EXCLUSIVE MODE");
+      const r = await checks("partition.row-delta.revenue_transactions,partition.recent-writes.revenue_transactions_partitioned");
+      for (const id of ["partition.row-delta.revenue_transactions", "partition.recent-writes.revenue_transactions_partitioned"]) {
+        expect(r[id], id).toMatch(/^FAIL: .*lock timeout.*: public\.revenue_transactions held in AccessExclusiveLock by pid \d+ \(role app, idle in transaction, transaction open \d+ s\)$/);
+      }
+    } finally {
+      await holder.query("COMMIT").catch(() => undefined);
+      await holder.end();
+    }
+  });
+
   it("defaults the application gives its own role: postgres.app-role-settings FAILs naming each, and PASSes once they are put back", async () => {
     expect((await checks("postgres.app-role-settings"))["postgres.app-role-settings"]).toMatch(/^PASS: app, app_readonly: statement_timeout = 30000 ms, idle_in_transaction_session_timeout = 60000 ms, nothing else$/);
     await asApp(["ALTER ROLE CURRENT_USER SET default_transaction_read_only = on", "ALTER ROLE CURRENT_USER SET statement_timeout = 0"]);

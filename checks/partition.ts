@@ -12,8 +12,8 @@ import { PARTITION_CHECK_DEFAULTS } from "../components/settings/partitionChecks
 import { absentCheck } from "./absent";
 import { judged, round, thresholdOf } from "./lib/measure";
 import { createIndexStatement, ESTIMATE_SQL, newestAgeSql, TIMESTAMP_INDEX_SQL, WINDOW_START_SQL, windowCountSql } from "./lib/partitionSql";
-import { pinForAppTables } from "./lib/appTables";
-import { monitorTarget, qualified, withPg } from "./lib/postgres";
+import { LOCK_NOT_AVAILABLE, lockHolders, pinForAppTables } from "./lib/appTables";
+import { monitorTarget, qualified, sqlState, withPg } from "./lib/postgres";
 import { readLatestResult, totalDelta } from "./lib/reconcileResult";
 import type { Check, CheckFactory, CheckOutcome } from "./types";
 
@@ -61,12 +61,22 @@ function rowDeltaCheck(outputs: StackOutputs, pair: Pair): Check {
           return judged(def, delta, `window ${window}: ${pair.legacy} ${legacy} row${legacy === 1 ? "" : "s"}, ${pair.partitioned} ${partitioned}: delta ${delta}`, [
             { name: "PartitionRowDelta", dimensions: { Table: pair.legacy }, value: delta, unit: "Count" },
           ]);
+        } catch (e) {
+          return await lockedOut(c, e, [...pinned.resolved.values()]);
         } finally {
           await c.query("ROLLBACK").catch(() => undefined);
         }
       });
     },
   };
+}
+
+/** A read that timed out on a lock FAILs naming who holds it; any other error is rethrown as it was. */
+async function lockedOut(c: import("pg").Client, e: unknown, tables: string[]): Promise<CheckOutcome> {
+  if (sqlState(e) !== LOCK_NOT_AVAILABLE) throw e;
+  await c.query("ROLLBACK").catch(() => undefined);
+  const holders = await lockHolders(c, tables).catch((x: Error) => `the holder could not be read: ${x.message}`);
+  return { status: "FAIL", message: `${(e as Error).message} (the reads wait at most the session's lock_timeout): ${holders}` };
 }
 
 /** Relative gap between the planner's estimates past which the sanity check warns. */
@@ -158,7 +168,12 @@ function recentWritesCheck(outputs: StackOutputs, pair: Pair): Check {
         if (!pinned.ok) return { status: "FAIL", message: pinned.refused };
         const { since } = (await c.query<{ since: string }>(WINDOW_START_SQL, [RECENT_WRITE_MAX_AGE_SECONDS])).rows[0];
         const age = async (table: string) => (await c.query<{ age: number | null }>(newestAgeSql(pinned.resolved.get(table)!, pair.timestampColumn), [since])).rows[0].age;
-        const ages = { [pair.legacy]: await age(pair.legacy), [pair.partitioned]: await age(pair.partitioned) };
+        let ages: Record<string, number | null>;
+        try {
+          ages = { [pair.legacy]: await age(pair.legacy), [pair.partitioned]: await age(pair.partitioned) };
+        } catch (e) {
+          return await lockedOut(c, e, [...pinned.resolved.values()]);
+        }
         const none = Object.entries(ages).filter(([, a]) => a === null).map(([t]) => t);
         const threshold = `newest row younger than ${RECENT_WRITE_MAX_AGE_SECONDS} s`;
         if (none.length > 0) return { status: "WARN", threshold, message: `no row newer than ${RECENT_WRITE_MAX_AGE_SECONDS} s in ${none.join(" and ")}: writes are stale (or the table is empty)` };

@@ -53,3 +53,24 @@ export async function pinForAppTables(c: Client, names: string[]): Promise<AppTa
   }
   return problems.length ? { ok: false, refused: problems.join("; ") } : { ok: true, resolved };
 }
+
+/** SQLSTATE lock_not_available: lock_timeout (the checks' sessions set 2 s) expired. */
+export const LOCK_NOT_AVAILABLE = "55P03";
+
+/**
+ * Who holds a lock that conflicts with reading `tables` (resolved names): pid, role, state
+ * and how long its transaction has been open, from pg_locks and pg_stat_activity (the
+ * monitoring role sees both through pg_monitor). Run on the same session once its failed
+ * transaction is rolled back, so a check that timed out on a lock says whose lock it was.
+ */
+export async function lockHolders(c: Client, tables: string[]): Promise<string> {
+  const r = await c.query<{ pid: number; who: string | null; state: string | null; open_s: number | null; mode: string; rel: string }>(
+    `SELECT l.pid, a.usename AS who, a.state, extract(epoch FROM now() - a.xact_start)::int AS open_s, l.mode, l.relation::regclass::text AS rel
+       FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+      WHERE l.granted AND l.locktype = 'relation' AND l.relation = ANY($1::regclass[]) AND l.mode = 'AccessExclusiveLock'
+      ORDER BY a.xact_start NULLS LAST LIMIT 5`,
+    [tables],
+  );
+  if (r.rows.length === 0) return "the lock was released before it could be named";
+  return r.rows.map((h) => `${h.rel} held in ${h.mode} by pid ${h.pid} (role ${h.who ?? "?"}, ${h.state ?? "state unknown"}${h.open_s === null ? "" : `, transaction open ${h.open_s} s`})`).join("; ");
+}
