@@ -76,9 +76,15 @@ export async function acquireSlot(key: string, signal: AbortSignal, limit = MAX_
   return release;
 }
 
-/** Opens a connection, runs `fn`, always closes it. At most MAX_CONNECTIONS_PER_SERVER at once per server. */
-export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>): Promise<T> {
+/**
+ * Opens a connection, runs `fn`, always closes it. At most MAX_CONNECTIONS_PER_SERVER at once
+ * per server, unless `o.uncapped`: a login that is judged by the connect deadline itself (a
+ * refusal expected at once, a silent server at the deadline) must not first wait behind the
+ * sessions a silent server holds, or its verdict follows the order the checks started in.
+ */
+export async function withPg<T>(ctx: CheckContext, t: PgTarget, fn: (client: Client) => Promise<T>, o: { uncapped?: boolean } = {}): Promise<T> {
   const where = `${t.label} at ${t.host}:${t.port}/${t.database}`;
+  if (o.uncapped) return connectAndRun(ctx, t, where, fn);
   ctx.step?.(`waiting for a connection slot to ${where}`);
   const release = await acquireSlot(`${t.host}:${t.port}`, ctx.signal, t.viaPgBouncer ? MAX_CONNECTIONS_PER_PGBOUNCER : MAX_CONNECTIONS_PER_SERVER);
   try {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { acquireSlot } from "./postgres";
+import type { StackOutputs } from "../../components/contract/outputs";
+import { loopbackPort } from "../../sandbox/ports";
+import { acquireSlot, MAX_CONNECTIONS_PER_SERVER, withPg } from "./postgres";
 
 describe("connection slots per server (the suite's load on one Postgres is capped whatever the topology)", () => {
   it("never holds more than the limit at once; waiters go in order as slots free", async () => {
@@ -39,5 +41,21 @@ describe("connection slots per server (the suite's load on one Postgres is cappe
     const b = await acquireSlot("b:1", new AbortController().signal, 1);
     a();
     b();
+  });
+});
+
+describe("uncapped logins (judged by the connect deadline itself)", () => {
+  it("do not wait behind the sessions that hold every slot of a server; capped ones do", async () => {
+    const port = await loopbackPort(); // nothing listens: refused at once
+    const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_SERVER }, () => acquireSlot(`127.0.0.1:${port}`, new AbortController().signal)));
+    const target = { host: "127.0.0.1", port, database: "app", user: "app", password: "x", label: "Postgres primary directly" };
+    const ctx = (signal: AbortSignal) => ({ outputs: {} as StackOutputs, signal, timeoutMs: 3_000 });
+    const t0 = performance.now();
+    await expect(withPg(ctx(new AbortController().signal), target, (c) => c.query("SELECT 1"), { uncapped: true })).rejects.toThrow(/refused/i);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    await expect(withPg(ctx(ac.signal), target, (c) => c.query("SELECT 1"))).rejects.toThrow(/aborted while waiting for one of the 6 connection slots/);
+    for (const release of held) release();
   });
 });
