@@ -157,6 +157,28 @@ describe("code the application owns runs only as the application", () => {
     }
   });
 
+  it("what the application grants its read-only role: postgres.readonly-role-writes FAILs naming the table or function and its owner, PASSes once revoked", async () => {
+    const id = "postgres.readonly-role-writes";
+    // The spy table above is writable by PUBLIC on purpose, and PUBLIC includes app_readonly: the check sees that too.
+    expect((await checks(id))[id]).toMatch(/^FAIL: app_readonly may write: INSERT on table spied \(owner app\)\./);
+    await asApp(["REVOKE INSERT ON public.spied FROM PUBLIC"]);
+    expect((await checks(id))[id]).toMatch(/^PASS: app_readonly: no INSERT\/UPDATE\/DELETE\/TRUNCATE on any table/);
+    await asApp([
+      "GRANT INSERT, DELETE ON public.expense_transactions TO app_readonly",
+      "CREATE FUNCTION public.write_for_anyone(n bigint) RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ DELETE FROM public.expense_transactions WHERE id = n $$",
+    ]);
+    try {
+      const r = (await checks(id))[id];
+      expect(r).toMatch(/^FAIL: app_readonly may write: /);
+      expect(r).toContain("DELETE, INSERT on table expense_transactions (owner app)");
+      expect(r).toContain("EXECUTE on SECURITY DEFINER function write_for_anyone(bigint) (owner app)");
+    } finally {
+      await asApp(["REVOKE INSERT, DELETE ON public.expense_transactions FROM app_readonly", "DROP FUNCTION public.write_for_anyone(bigint)"]);
+    }
+    expect((await checks(id))[id]).toMatch(/^PASS/);
+    await asApp(["GRANT INSERT ON public.spied TO PUBLIC"]);
+  });
+
   it("defaults the application gives its own role: postgres.app-role-settings FAILs naming each, and PASSes once they are put back", async () => {
     expect((await checks("postgres.app-role-settings"))["postgres.app-role-settings"]).toMatch(/^PASS: app, app_readonly: statement_timeout = 30000 ms, idle_in_transaction_session_timeout = 60000 ms, nothing else$/);
     await asApp(["ALTER ROLE CURRENT_USER SET default_transaction_read_only = on", "ALTER ROLE CURRENT_USER SET statement_timeout = 0"]);

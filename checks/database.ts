@@ -9,6 +9,7 @@ import type { StackOutputs } from "../components/contract/outputs";
 import { DISK_PROBE_TABLE, probeNewPage, readHeartbeat, writeHeartbeat, HEARTBEAT_TABLE } from "./lib/heartbeat";
 import { absentCheck } from "./absent";
 import { appRoleSettingsCheck } from "./appRoleSettings";
+import { readonlyRoleCheck } from "./readonlyRole";
 import { describeThreshold, judged, round, sleep, thresholdOf } from "./lib/measure";
 import { monitorTarget, sqlState, withPg } from "./lib/postgres";
 import { ACK_WAIT_MS, allStreamingAcked, judgeStreaming, WAL_SENDERS_SQL, type WalSender } from "./lib/walAcks";
@@ -131,7 +132,7 @@ function replicaLagCheck(outputs: StackOutputs, replica: Replica): Check {
 
 /** The database checks; one read-only and one lag check per replica. */
 export const databaseChecks: CheckFactory = (outputs) => {
-  const checks: Check[] = [primaryWritableCheck(outputs), appRoleSettingsCheck(outputs)];
+  const checks: Check[] = [primaryWritableCheck(outputs), appRoleSettingsCheck(outputs), readonlyRoleCheck(outputs)];
   if (outputs.postgres.replicas.length > 0) checks.push(streamingCheck(outputs));
   else checks.push(absentCheck("postgres.replicas", "database", "Replicas stream, are read-only and keep up", "outputs.postgres.replicas is empty: no replica to check streaming, read-only or lag"));
   for (const r of outputs.postgres.replicas) checks.push(replicaReadOnlyCheck(outputs, r), replicaLagCheck(outputs, r));

@@ -170,7 +170,7 @@ function diff(r: SuiteReport): Record<string, string> {
 /** Every baseline check whose id starts with `prefix`, with `status`. */
 const all = (prefix: string, status: string) => Object.fromEntries([...baseline.keys()].filter((id) => id.startsWith(prefix)).map((id) => [id, status]));
 /** What an unreachable primary (silent or killed) turns: everything that needs it. */
-const primaryDown = () => ({ "postgres.primary-writable": "FAIL", "postgres.app-role-settings": "FAIL", "postgres.streaming": "FAIL", [`postgres.replica-lag.${replicaName(0)}`]: "FAIL", "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", ...all("partition.", "FAIL") });
+const primaryDown = () => ({ "postgres.primary-writable": "FAIL", "postgres.app-role-settings": "FAIL", "postgres.readonly-role-writes": "FAIL", "postgres.streaming": "FAIL", [`postgres.replica-lag.${replicaName(0)}`]: "FAIL", "pgbouncer.read-write": "FAIL", "pgbouncer.app-login.read-write": "FAIL", ...all("partition.", "FAIL") });
 /** Drops `id` from the diff after checking it is one of `allowed` (a verdict that follows timing, e.g. clients waiting in a pool while a loop runs). */
 function either(d: Record<string, string>, id: string, allowed: (string | undefined)[]): Record<string, string> {
   expect(allowed, id).toContain(d[id]);

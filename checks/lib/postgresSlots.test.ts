@@ -48,7 +48,7 @@ describe("uncapped logins (judged by the connect deadline itself)", () => {
   it("do not wait behind the sessions that hold every slot of a server; capped ones do", async () => {
     const port = await loopbackPort(); // nothing listens: refused at once
     const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_SERVER }, () => acquireSlot(`127.0.0.1:${port}`, new AbortController().signal)));
-    const target = { host: "127.0.0.1", port, database: "app", user: "app", password: "x", label: "Postgres primary directly" };
+    const target = { host: "127.0.0.1", port, database: "app", user: "app", password: "x", tls: false, label: "Postgres primary directly" };
     const ctx = (signal: AbortSignal) => ({ outputs: {} as StackOutputs, signal, timeoutMs: 3_000 });
     const t0 = performance.now();
     await expect(withPg(ctx(new AbortController().signal), target, (c) => c.query("SELECT 1"), { uncapped: true })).rejects.toThrow(/refused/i);
