@@ -10,36 +10,23 @@
  * - `ALTER ROLE app SET default_transaction_read_only = on` made new pooled sessions refuse
  *   writes while the suite stayed healthy.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { withPg, type PgTarget } from "../components/clients/postgres";
-import { parseStackOutputs, type StackOutputs } from "../components/contract/outputs";
-import { loadStackSettings } from "../components/settings/stackFile";
-import { startSandbox, stopSandbox } from "../sandbox/lifecycle";
 import { PRIMARY_NAME, refreshDemoRows, superuserTarget } from "../sandbox/postgres";
 import { readState } from "../sandbox/state";
 import { reconcile } from "./reconcile/run";
 import { monitorTarget } from "./lib/postgres";
 import { runSuite } from "./suite";
+import { useDevSandbox } from "../testing/devSandbox";
 
-const dir = mkdtempSync(join(tmpdir(), "app-owned-code-"));
-let o: StackOutputs;
-
-beforeAll(async () => {
-  const r = await startSandbox({ dir, settings: loadStackSettings("dev"), timeoutMs: 60_000 });
-  o = parseStackOutputs(JSON.parse(readFileSync(r.outputsFile!, "utf8")), r.outputsFile!);
-}, 90_000);
-
-afterAll(async () => {
-  await stopSandbox(dir, { purge: true }).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useDevSandbox("app-owned-code-");
+const { dir } = sandbox;
+const o = () => sandbox.outputs();
 
 /** The application, through its read-write pool, with the contract's credentials. */
 const app = (): PgTarget => {
-  const c = o.applicationCredentials.readWrite;
+  const c = o().applicationCredentials.readWrite;
   return { host: c.host, port: c.port, user: c.username, password: c.password, database: c.dbname };
 };
 const asApp = (statements: string[]) =>
@@ -49,9 +36,9 @@ const asApp = (statements: string[]) =>
 const asSuperuser = <T>(fn: (c: import("pg").Client) => Promise<T>) => {
   const state = readState(dir)!;
   const p = state.processes.find((x) => x.name === PRIMARY_NAME)!;
-  return withPg(superuserTarget(state, p, o.postgres.database), fn);
+  return withPg(superuserTarget(state, p, o().postgres.database), fn);
 };
-const checks = async (only: string) => Object.fromEntries((await runSuite(o, { only, hooks: [] })).results.map((r) => [r.id, `${r.status}: ${r.message}`]));
+const checks = async (only: string) => Object.fromEntries((await runSuite(o(), { only, hooks: [] })).results.map((r) => [r.id, `${r.status}: ${r.message}`]));
 
 /** A table anyone may write to, and a function that records who called it: what the application would plant. */
 const SPY = [
@@ -95,12 +82,12 @@ describe("code the application owns runs only as the application", () => {
         expect(r[id], id).toMatch(/^FAIL: row-level security is on for revenue_transactions: its owner's policies would decide which rows the suite counts/);
       }
       const state = readState(dir)!;
-      const replica = o.postgres.replicas[0];
+      const replica = o().postgres.replicas[0];
       const rec = await reconcile({
-        outputs: o,
-        pairs: o.postgres.partitionPairs.filter((p) => p.legacy === "revenue_transactions"),
-        read: { ...monitorTarget(o, replica, `replica ${replica.id}`) },
-        write: monitorTarget(o, o.postgres.primary, "primary"),
+        outputs: o(),
+        pairs: o().postgres.partitionPairs.filter((p) => p.legacy === "revenue_transactions"),
+        read: { ...monitorTarget(o(), replica, `replica ${replica.id}`) },
+        write: monitorTarget(o(), o().postgres.primary, "primary"),
         statementTimeoutMs: 30_000,
         pauseMs: 0,
         keyColumn: "id",
@@ -111,7 +98,7 @@ describe("code the application owns runs only as the application", () => {
       expect(rec.pairs[0].failed.map((f) => f.error).join(" ")).toMatch(/row-level security is on for revenue_transactions/);
       expect(rec.exitCode).not.toBe(0);
       // The policy's function ran for the application's own statements only.
-      expect(await spiedBy()).not.toContain(o.postgres.monitoringUser);
+      expect(await spiedBy()).not.toContain(o().postgres.monitoringUser);
     } finally {
       await asApp(["ALTER TABLE public.revenue_transactions DISABLE ROW LEVEL SECURITY", "DROP POLICY hide ON public.revenue_transactions"]);
     }
@@ -132,7 +119,7 @@ describe("code the application owns runs only as the application", () => {
       const r = await checks("partition.row-delta.expense_transactions,partition.recent-writes.expense_transactions_partitioned");
       expect(r["partition.row-delta.expense_transactions"]).toMatch(/^FAIL: expense_transactions is a view, not a table: the suite does not read it/);
       expect(r["partition.recent-writes.expense_transactions_partitioned"]).toMatch(/^FAIL: expense_transactions is a view/);
-      expect(await spiedBy()).not.toContain(o.postgres.monitoringUser);
+      expect(await spiedBy()).not.toContain(o().postgres.monitoringUser);
     } finally {
       await asApp(["DROP VIEW public.expense_transactions", "ALTER TABLE public.expense_transactions_real RENAME TO expense_transactions"]);
     }

@@ -5,32 +5,16 @@
  * privilege type an object kind has (`aclexplode(acldefault(kind, …))`), every predefined
  * `pg_*` role, every role attribute; then the reproductions run for real.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { withPg, type PgTarget } from "../clients/postgres";
-import { parseStackOutputs, type StackOutputs } from "../contract/outputs";
-import { loadStackSettings } from "../settings/stackFile";
-import { startSandbox, stopSandbox } from "../../sandbox/lifecycle";
+import { useDevSandbox } from "../../testing/devSandbox";
 import { APP_ROLE_IDLE_IN_TRANSACTION_TIMEOUT_MS, APP_ROLE_STATEMENT_TIMEOUT_MS } from "./appRoleDefaults";
 
-const dir = mkdtempSync(join(tmpdir(), "pg-app-privileges-"));
-let o: StackOutputs;
-
-beforeAll(async () => {
-  const r = await startSandbox({ dir, settings: loadStackSettings("dev"), timeoutMs: 60_000 });
-  o = parseStackOutputs(JSON.parse(readFileSync(r.outputsFile!, "utf8")), r.outputsFile!);
-}, 90_000);
-
-afterAll(async () => {
-  await stopSandbox(dir, { purge: true }).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useDevSandbox("pg-app-privileges-");
 
 type Pool = "readWrite" | "readOnly";
 const target = (pool: Pool): PgTarget => {
-  const c = o.applicationCredentials[pool];
+  const c = sandbox.outputs().applicationCredentials[pool];
   return { host: c.host, port: c.port, user: c.username, password: c.password, database: c.dbname };
 };
 const rows = <T>(pool: Pool, sql: string) => withPg(target(pool), async (c) => (await c.query(sql)).rows as T[]);

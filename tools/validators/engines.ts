@@ -89,14 +89,19 @@ export function postgresConfCheck(conf: string): string[] {
   }
 }
 
+/** initdb of a throw-away cluster (trust, no fsync): never started for anyone but the validators. */
+function initdb(dataDir: string): void {
+  const [cmd, args] = asServiceUser(`${PG_BIN}/initdb`, ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const r = spawnSync(cmd, args, { timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`initdb failed: ${String(r.stderr).slice(0, 300)}`);
+}
+
 /** A throw-away cluster for `postgresSingle` (initdb once per process). */
 let cluster: string | undefined;
 function template(): string {
   if (cluster) return cluster;
   const dir = workDir("pg-single-");
-  const [cmd, args] = asServiceUser(`${PG_BIN}/initdb`, ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-  const r = spawnSync(cmd, args, { timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`initdb failed: ${String(r.stderr).slice(0, 300)}`);
+  initdb(join(dir, "data"));
   cluster = dir;
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   return dir;
@@ -139,11 +144,11 @@ function sizingCluster(): string {
   const ids = serviceIds();
   if (ids) chownSync(tmp, ids.uid, ids.gid);
   chmodSync(tmp, 0o700);
-  const [cmd, args] = asServiceUser(`${PG_BIN}/initdb`, ["-D", join(tmp, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-  const r = spawnSync(cmd, args, { timeout: 120_000 });
-  if (r.status !== 0) {
+  try {
+    initdb(join(tmp, "data"));
+  } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${String(r.stderr).slice(0, 300)}`);
+    throw e;
   }
   try {
     renameSync(tmp, SIZING_DIR);
@@ -178,14 +183,16 @@ export function postgresSharedMemory(conf: string): { mb: number; hugePages: num
   }
 }
 
-/** This machine's free huge pages (/proc/meminfo HugePages_Free; 0 when the kernel reports none). */
-export function freeHugePages(meminfo = (() => {
+function readMeminfo(): string {
   try {
     return readFileSync("/proc/meminfo", "utf8");
   } catch {
     return "";
   }
-})()): number {
+}
+
+/** This machine's free huge pages (/proc/meminfo HugePages_Free; 0 when the kernel reports none). */
+export function freeHugePages(meminfo = readMeminfo()): number {
   return Number(/^HugePages_Free:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
 }
 
