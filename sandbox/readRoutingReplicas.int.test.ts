@@ -10,13 +10,14 @@ import { describe, expect, it } from "vitest";
 import { runSuite } from "../checks/suite";
 import { until } from "../testing/local";
 import type { DrillName } from "./drills";
-import { sandboxStatus, startSandbox } from "./lifecycle";
+import { startSandbox } from "./lifecycle";
 import { readRoutingSandbox } from "../testing/readRoutingSandbox";
 import { withPg } from "../components/clients/postgres";
 import { superuserTarget } from "./postgres";
 import { stopProcess } from "./procs";
 import { readRouterState, READROUTER_NAME } from "./readrouter";
 import { readState } from "./state";
+import { settledStatus } from "../testing/sandboxHealth";
 
 const LAG = { warning: 2, critical: 4 };
 const R1 = "postgres-replica-1";
@@ -44,7 +45,7 @@ async function healed(expected: string[]): Promise<void> {
   const h = await startSandbox({ dir, settings });
   expect(h.started).toEqual(expected);
   await untilRouter([R1, R2], "after up");
-  expect((await sandboxStatus(dir)).healthy).toBe(true);
+  expect((await settledStatus(dir)).problems).toEqual([]);
 }
 
 describe("the read router with two replicas", () => {
