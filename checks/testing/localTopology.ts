@@ -51,6 +51,8 @@ function alive(pid: number): boolean {
 }
 
 async function killPid(pid: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  // 0 or NaN from an empty or half-written pid file would signal this test's own process group.
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`not a process id to kill: ${pid}`);
   try {
     process.kill(pid, signal);
   } catch {
