@@ -11,6 +11,7 @@ import { parseStackOutputs } from "../components/contract/outputs";
 import { runDrill } from "./drills";
 import { sandboxStatus, startSandbox, stopSandbox } from "./lifecycle";
 import { readState } from "./state";
+import { settledStatus } from "../testing/sandboxHealth";
 
 // An empty temp folder (mode 0700): up opens it to the postgres user (0711).
 const dir = mkdtempSync(join(tmpdir(), "sandbox-drill-"));
@@ -74,11 +75,11 @@ describe("drill redis-failover", () => {
     expect(downWhileBroken).toEqual(["pgbouncer"]);
     expect(bouncer.ok).toBe(true);
     // The drill started PgBouncer again on its port: nothing left for `up`.
-    let s = await sandboxStatus(dir);
+    let s = await settledStatus(dir);
     expect(s.healthy).toBe(true);
     const healed = await startSandbox({ dir });
     expect(healed.started).toEqual([]);
-    s = await sandboxStatus(dir);
+    s = await settledStatus(dir);
     expect(s.problems).toEqual([]);
     expect(s.healthy).toBe(true);
     const after = readState(dir)!;
@@ -102,7 +103,7 @@ describe("drills redis-master-freeze and redis-master-partition", () => {
     expect(Number(r.measured.directAcceptedByOldAfterResume)).toBeLessThanOrEqual(1);
     expect(Number(r.measured.directRefusedNoReplicas)).toBeGreaterThan(0);
     expect(Number(r.measured.twoMastersMs)).toBeGreaterThan(0);
-    expect((await sandboxStatus(dir)).problems).toEqual([]);
+    expect((await settledStatus(dir)).problems).toEqual([]);
     expect(lines.join("\n")).not.toContain(state.secrets.redisPassword);
   }, 120_000);
 
@@ -114,6 +115,6 @@ describe("drills redis-master-freeze and redis-master-partition", () => {
     expect(r.measured.viaSentinelAckedLost).toBe(0);
     expect(Number(r.measured.directRefusedNoReplicas)).toBeGreaterThan(0);
     expect(execFileSync("/usr/sbin/iptables", ["-S", "INPUT"], { encoding: "utf8" })).not.toContain("datatier-drill-partition");
-    expect((await sandboxStatus(dir)).problems).toEqual([]);
+    expect((await settledStatus(dir)).problems).toEqual([]);
   }, 120_000);
 });
